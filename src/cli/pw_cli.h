@@ -1,0 +1,40 @@
+/* pw_cli.h - what every command shares: the verb table, output formats,
+ * exit codes and error printing. Only commands print and exit.
+ */
+#ifndef PW_CLI_H
+#define PW_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pw_err.h"
+
+/* Exit codes, documented in patchwarden(1). */
+enum {
+	PW_EXIT_OK = 0,
+	PW_EXIT_FOUND = 1,  /* assess: something at or above the threshold */
+	PW_EXIT_ERROR = 2,  /* usage error, invalid input, or a failure */
+};
+
+enum pw_format {
+	PW_FORMAT_TABLE,
+	PW_FORMAT_JSON,
+	PW_FORMAT_CSV,
+};
+
+/* Parse "table", "json" or "csv"; false (and a message) when unknown or not
+ * in `allowed` (a bit set of 1 << PW_FORMAT_*). */
+bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out);
+
+/* Print "patchwarden VERB: message" to stderr. */
+void pw_cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a pw_error once, prefixed by the verb. */
+void pw_cli_report(const char *verb, const struct pw_error *e);
+
+/* True when stdout / stderr is a terminal (tables, progress bars). */
+bool pw_cli_stdout_is_tty(void);
+
+int cmd_vercmp(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+
+#endif

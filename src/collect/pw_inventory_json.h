@@ -1,0 +1,21 @@
+/* pw_inventory_json.h - the inventory as the documented JSON document
+ * (docs/inventory-schema.json), both ways: `scan --format json` writes it,
+ * `assess --inventory` and the server read it.
+ */
+#ifndef PW_INVENTORY_JSON_H
+#define PW_INVENTORY_JSON_H
+
+#include <jansson.h>
+
+#include "pw_err.h"
+#include "pw_inventory.h"
+
+#define PW_INVENTORY_SCHEMA_VERSION 1
+
+/* A new reference the caller releases with json_decref(); NULL on ENOMEM. */
+json_t *pw_inventory_to_json(const struct pw_inventory *inv);
+
+/* Fill an initialised inventory from a document; e names the field at fault. */
+pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struct pw_error *e);
+
+#endif

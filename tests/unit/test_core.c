@@ -1,0 +1,116 @@
+/* test_core.c - byte views, the capped buffer, the arena, file reading. */
+#include "pw_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pw_arena.h"
+#include "pw_blob.h"
+#include "pw_buf.h"
+#include "pw_file.h"
+
+static void blob_split_and_lines(void **state)
+{
+	(void)state;
+	struct pw_blob head, tail;
+	assert_true(pw_blob_split(pw_blob_cstr("Package: bash"), ':', &head, &tail));
+	assert_true(pw_blob_eq_cstr(head, "Package"));
+	assert_true(pw_blob_eq_cstr(pw_blob_trim(tail), "bash"));
+	assert_false(pw_blob_split(pw_blob_cstr("novalue"), ':', &head, &tail));
+	assert_true(pw_blob_eq_cstr(head, "novalue"));
+	assert_int_equal(tail.len, 0);
+
+	struct pw_blob rest = pw_blob_cstr("a\n\nb"), line;
+	assert_true(pw_blob_next_line(&rest, &line));
+	assert_true(pw_blob_eq_cstr(line, "a"));
+	assert_true(pw_blob_next_line(&rest, &line));
+	assert_int_equal(line.len, 0);
+	assert_true(pw_blob_next_line(&rest, &line));
+	assert_true(pw_blob_eq_cstr(line, "b"));
+	assert_false(pw_blob_next_line(&rest, &line));
+}
+
+static void blob_numbers(void **state)
+{
+	(void)state;
+	unsigned long v;
+	assert_true(pw_blob_to_ulong(pw_blob_cstr("12345"), &v));
+	assert_int_equal(v, 12345);
+	assert_false(pw_blob_to_ulong(pw_blob_cstr(""), &v));
+	assert_false(pw_blob_to_ulong(pw_blob_cstr("12a"), &v));
+	assert_false(pw_blob_to_ulong(pw_blob_cstr("99999999999999999999999"), &v));
+}
+
+static void buf_grows_and_caps(void **state)
+{
+	(void)state;
+	struct pw_buf b;
+	pw_buf_init(&b, 16);
+	assert_int_equal(pw_buf_adds(&b, "0123456789"), PW_OK);
+	assert_int_equal(pw_buf_addf(&b, "%d", 12345), PW_OK);
+	assert_string_equal(b.data, "012345678912345");
+	/* one more byte would pass the cap: refused, contents unchanged */
+	assert_int_equal(pw_buf_adds(&b, "xy"), PW_ERR_LIMIT);
+	assert_string_equal(b.data, "012345678912345");
+	char *s = pw_buf_detach(&b);
+	assert_string_equal(s, "012345678912345");
+	free(s);
+	assert_null(b.data);
+
+	pw_buf_init(&b, 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(pw_buf_addf(&b, "%04d|%s", i, "a long enough tail to cross 256 bytes of the fast path in addf............................................................................................................................................................................................"), PW_OK);
+	assert_true(b.len > 200000);
+	pw_buf_free(&b);
+}
+
+static void arena_copies(void **state)
+{
+	(void)state;
+	struct pw_arena a;
+	pw_arena_init(&a);
+	char *s = pw_arena_strdup(&a, "hello");
+	assert_string_equal(s, "hello");
+	char *big = pw_arena_alloc(&a, 1 << 20); /* larger than one chunk */
+	assert_non_null(big);
+	memset(big, 'x', 1 << 20);
+	assert_string_equal(pw_arena_blobdup(&a, pw_blob("abc", 2)), "ab");
+	assert_string_equal(s, "hello");
+	pw_arena_free(&a);
+}
+
+static void file_read_and_join(void **state)
+{
+	(void)state;
+	struct pw_file f;
+	struct pw_error e;
+	assert_int_equal(pw_file_read(&f, PW_TEST_DATA "/inventory/dpkg/osv-scalibr/empty", &e), PW_OK);
+	assert_int_equal(f.data.len, 0);
+	assert_non_null(f.data.ptr);
+	pw_file_close(&f);
+	assert_int_equal(pw_file_read(&f, PW_TEST_DATA "/no/such/file", &e), PW_ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "/no/such/file"));
+	assert_int_equal(pw_file_read(&f, PW_TEST_DATA, &e), PW_ERR_IO);
+
+	char *p = pw_path_join("/srv/root/", "/var/lib/dpkg/status");
+	assert_string_equal(p, "/srv/root/var/lib/dpkg/status");
+	free(p);
+	p = pw_path_join("/", "/etc/os-release");
+	assert_string_equal(p, "/etc/os-release");
+	free(p);
+	p = pw_path_join(NULL, "etc/x");
+	assert_string_equal(p, "etc/x");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(blob_split_and_lines),
+		cmocka_unit_test(blob_numbers),
+		cmocka_unit_test(buf_grows_and_caps),
+		cmocka_unit_test(arena_copies),
+		cmocka_unit_test(file_read_and_join),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
