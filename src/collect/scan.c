@@ -1,4 +1,58 @@
-/* scan.c - placeholder */
+/* scan.c - one full inventory: host facts, every package database found,
+ * kernels and reboot state, pending updates.
+ *
+ * A host may carry several package databases (a Debian host with rpm
+ * installed has an empty rpm database; a container image may have both dpkg
+ * and apk). Each collector reports PW_ERR_NOTFOUND when its database is
+ * absent, which is not an error here; anything else stops the scan, because
+ * a partial inventory would later read as "patched".
+ */
 #include "pw_scan.h"
+
+#include "pw_apkdb.h"
+#include "pw_aptlists.h"
+#include "pw_dpkg.h"
+#include "pw_hostfacts.h"
+#include "pw_reboot.h"
+#include "pw_rpmdb.h"
+
+static pw_err tolerate_absent(pw_err rc, struct pw_error *e)
+{
+	if (rc == PW_ERR_NOTFOUND) {
+		pw_error_clear(e);
+		return PW_OK;
+	}
+	return rc;
+}
+
 pw_err pw_scan(struct pw_inventory *inv, const struct pw_scan_options *opt, struct pw_error *e)
-{ (void)inv; (void)opt; (void)e; return PW_OK; }
+{
+	pw_err rc;
+
+	pw_error_clear(e);
+	rc = pw_hostfacts_collect(inv, e);
+	if (rc)
+		return rc;
+	rc = tolerate_absent(pw_dpkg_collect(inv, e), e);
+	if (rc)
+		return rc;
+	rc = tolerate_absent(pw_apkdb_collect(inv, e), e);
+	if (rc)
+		return rc;
+	rc = tolerate_absent(pw_rpmdb_collect(inv, opt ? opt->rpm_dbpath : NULL, e), e);
+	if (rc)
+		return rc;
+
+	pw_reboot_mark_kernels(inv);
+	rc = pw_reboot_collect(inv, e);
+	if (rc)
+		return rc;
+
+	if (!opt || !opt->skip_updates) {
+		rc = tolerate_absent(pw_aptlists_collect(inv, e), e);
+		if (rc)
+			return rc;
+	}
+	pw_inventory_sort(inv);
+	return PW_OK;
+}
