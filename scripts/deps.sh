@@ -1,0 +1,38 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages patchwarden needs, if missing.
+#   scripts/deps.sh build   what building and running needs
+#   scripts/deps.sh test    that plus what the test suite needs
+# Runs apt-get as root, or through sudo. Installs nothing that is present.
+set -eu
+
+build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive-dev"
+# rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
+run_pkgs="rpm"
+test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev debsecan python3 sqlite3"
+
+case "${1:-build}" in
+build) want="$build_pkgs $run_pkgs" ;;
+test) want="$build_pkgs $run_pkgs $test_pkgs" ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "deps.sh: need root or sudo to install:$missing" >&2
+	exit 2
+fi
+echo "deps.sh: installing$missing" >&2
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,32 @@
+#!/bin/sh
+# fuzz.sh - build the libFuzzer targets with clang and run each for N seconds
+# (default 60) over its corpus in fuzz/corpus/<target>. The corpus holds seeds
+# and every crashing input once fixed, so each run replays them as regression
+# tests. A crash leaves its input in fuzz/crashes/ and fails the run.
+set -eu
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+dir=build-fuzz
+[ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true \
+	-Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+ninja -C "$dir" >/dev/null
+mkdir -p fuzz/crashes
+status=0
+for exe in "$dir"/fuzz/fuzz_*; do
+	[ -x "$exe" ] || continue
+	name=$(basename "$exe" | sed 's/^fuzz_//')
+	work=$(mktemp -d)
+	# seeds are read from the corpus; new inputs go to a scratch dir
+	if "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=fuzz/crashes/"$name"- "$work" "fuzz/corpus/$name" \
+		>"$work.log" 2>&1; then
+		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | awk '{print $2}') runs)"
+	else
+		echo "fuzz $name: FAILED, see fuzz/crashes/$name-*"
+		tail -n 30 "$work.log"
+		status=1
+	fi
+	rm -rf "$work" "$work.log"
+done
+exit $status
