@@ -9,6 +9,10 @@
  */
 #include "pw_scan.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "pw_apkdb.h"
 #include "pw_aptlists.h"
 #include "pw_dpkg.h"
@@ -30,6 +34,11 @@ pw_err pw_scan(struct pw_inventory *inv, const struct pw_scan_options *opt, stru
 	pw_err rc;
 
 	pw_error_clear(e);
+	struct stat st;
+	if (stat(inv->root, &st) != 0)
+		return pw_error_set(e, PW_ERR_NOTFOUND, "root %s: %s", inv->root, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pw_error_set(e, PW_ERR_INVALID, "root %s: not a directory", inv->root);
 	rc = pw_hostfacts_collect(inv, e);
 	if (rc)
 		return rc;
