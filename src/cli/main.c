@@ -11,6 +11,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+	{ "assess", cmd_assess, "find vulnerabilities on a host and rank them by risk" },
+	{ "feed", cmd_feed, "import and sync vulnerability feeds" },
 	{ "scan", cmd_scan, "inventory this host or a root directory" },
 	{ "vercmp", cmd_vercmp, "compare package versions (deb, rpm, apk)" },
 };

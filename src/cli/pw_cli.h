@@ -36,5 +36,7 @@ bool pw_cli_stdout_is_tty(void);
 
 int cmd_vercmp(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_feed(int argc, char **argv);
+int cmd_assess(int argc, char **argv);
 
 #endif

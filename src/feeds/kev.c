@@ -1,0 +1,4 @@
+/* kev.c - placeholder, being written. */
+#include "pw_feeds.h"
+extern int pw_feeds_kev_placeholder;
+int pw_feeds_kev_placeholder;

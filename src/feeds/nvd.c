@@ -1,0 +1,4 @@
+/* nvd.c - placeholder, being written. */
+#include "pw_feeds.h"
+extern int pw_feeds_nvd_placeholder;
+int pw_feeds_nvd_placeholder;

@@ -1,0 +1,114 @@
+/* pw_store.h - the store: one interface over the embedded SQLite database
+ * (now) and PostgreSQL (scale-out, later).
+ *
+ * Callers never see SQL. Every state change happens in a transaction; an
+ * import is one transaction, so a failed import leaves the store as it was.
+ * Reads hand out structs whose strings are valid only during the callback
+ * (or, for the _get functions, until the next call on the same store).
+ */
+#ifndef PW_STORE_H
+#define PW_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pw_advisory.h"
+#include "pw_err.h"
+
+struct pw_store;
+
+/* The default database path: $PATCHWARDEN_DB, else
+ * /var/lib/patchwarden/patchwarden.db for root, else
+ * $XDG_DATA_HOME/patchwarden/patchwarden.db (~/.local/share/...). The caller
+ * frees the result. */
+char *pw_store_default_path(void);
+
+/* Open (creating it and its directory if needed) and migrate to the current
+ * schema. path ":memory:" gives a private in-memory store. WAL mode. */
+pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e);
+void pw_store_close(struct pw_store *s);
+
+/* The schema version after migration (the number of applied migrations). */
+int pw_store_schema_version(struct pw_store *s);
+
+/* ---- importing feeds ---- */
+
+#define PW_IMPORT_SKIP_REASONS 32
+
+struct pw_import_stats {
+	uint64_t read;      /* records (or KEV/EPSS rows) received */
+	uint64_t added;     /* new */
+	uint64_t updated;   /* existed and changed: replaced in place */
+	uint64_t unchanged; /* existed, identical: nothing written */
+	uint64_t skipped;   /* the importer could not use them (see reasons) */
+	struct {
+		char reason[96];
+		uint64_t count;
+	} skips[PW_IMPORT_SKIP_REASONS];
+	size_t nskips;      /* reasons past the table's size are counted as "other" */
+};
+
+/* Start an import of `source` (a feed kind name) in one transaction and fill
+ * *sink with callbacks writing into the store and counting into *stats
+ * (zeroed here). Nothing is visible to readers until pw_store_import_commit. */
+pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_feed_sink *sink,
+			     struct pw_import_stats *stats, struct pw_error *e);
+pw_err pw_store_import_commit(struct pw_store *s, struct pw_error *e);
+/* Roll back everything since pw_store_import_begin. */
+void pw_store_import_abort(struct pw_store *s);
+
+/* ---- feed sync state and freshness ---- */
+
+struct pw_feed_state {
+	const char *feed;          /* feed kind name */
+	const char *url;           /* where it was last fetched from, or the local path */
+	const char *etag;          /* for conditional GET; NULL none */
+	const char *last_modified; /* HTTP Last-Modified value; NULL none */
+	int64_t last_checked;      /* last sync attempt that reached the source */
+	int64_t last_changed;      /* last import that changed something */
+	uint64_t records;          /* records the store holds from this feed */
+};
+
+/* Found: fills *out (strings valid until the next store call) and *found. */
+pw_err pw_store_feed_state_get(struct pw_store *s, const char *feed, struct pw_feed_state *out,
+			       bool *found, struct pw_error *e);
+pw_err pw_store_feed_state_put(struct pw_store *s, const struct pw_feed_state *st,
+			       struct pw_error *e);
+pw_err pw_store_each_feed_state(struct pw_store *s,
+				pw_err (*cb)(void *ctx, const struct pw_feed_state *st), void *ctx,
+				struct pw_error *e);
+
+/* ---- reading for assessment ---- */
+
+/* A monotonic counter bumped by every import that changes something; each
+ * affected row remembers the generation that last wrote it, so a matcher can
+ * re-evaluate only what changed since it last looked. */
+int64_t pw_store_generation(struct pw_store *s);
+
+/* Every affected entry, optionally only for one distro (NULL = all) and
+ * release (NULL = all) and only those written after generation `since`
+ * (0 = all). */
+pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char *release,
+			      int64_t since,
+			      pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			      struct pw_error *e);
+
+/* Vulnerability details (merged across feeds: a CVE's CVSS from NVD, its
+ * summary from whichever feed has one). found=false when unknown. */
+pw_err pw_store_get_vuln(struct pw_store *s, const char *id, struct pw_vuln *out, bool *found,
+			 struct pw_error *e);
+pw_err pw_store_get_kev(struct pw_store *s, const char *cve, struct pw_kev *out, bool *found,
+			struct pw_error *e);
+pw_err pw_store_get_epss(struct pw_store *s, const char *cve, struct pw_epss *out, bool *found,
+			 struct pw_error *e);
+
+/* Every CPE match (NVD configurations), for assets without a package manager. */
+pw_err pw_store_each_cpe_match(struct pw_store *s,
+			       pw_err (*cb)(void *ctx, const struct pw_cpe_match *m), void *ctx,
+			       struct pw_error *e);
+
+/* Row counts for reports and tests: "vulns", "affected", "kev", "epss",
+ * "cpe_matches", "records". -1 for an unknown table. */
+int64_t pw_store_count(struct pw_store *s, const char *what);
+
+#endif
