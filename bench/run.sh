@@ -1,0 +1,15 @@
+#!/bin/sh
+# run.sh - every benchmark, each printing figures against a baseline measured
+# in the same run. Builds a release binary first. Not a test: no timing is
+# asserted anywhere; machines are shared and noisy.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/deps.sh build
+[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+ninja -C build-bench >/dev/null
+export PATCHWARDEN="$top/build-bench/src/patchwarden"
+for b in bench/inventory.sh bench/vercmp.sh; do
+	sh "$b"
+	echo
+done
