@@ -1,0 +1,21 @@
+/* pw_exec.h - run a helper program with an argv (never a shell) and
+ * capture what it prints.
+ *
+ * Used to read databases only their own tools understand (rpm). Standard
+ * output is read fully into a buffer (capped), standard error is kept in a
+ * temporary file so neither pipe can fill and deadlock.
+ */
+#ifndef PW_EXEC_H
+#define PW_EXEC_H
+
+#include "pw_buf.h"
+#include "pw_err.h"
+
+/* Run argv[0] (looked up in PATH) with argv. On return *exit_status is the
+ * program's exit code (or 128 + signal). out and err receive stdout and
+ * stderr (err may be NULL). PW_ERR_EXEC when the program cannot be started
+ * (e names it); a non-zero exit is not an error here: callers decide. */
+pw_err pw_exec_capture(const char *const argv[], struct pw_buf *out, struct pw_buf *err,
+		       int *exit_status, struct pw_error *e);
+
+#endif
