@@ -68,13 +68,10 @@ static pw_err add_line(struct pw_inventory *inv, struct pw_blob line, size_t lin
 {
 	struct pw_blob f[RPM_FIELDS], rest = line;
 	size_t n = 0;
-	while (n < RPM_FIELDS) {
-		bool more = pw_blob_split(rest, '\t', &f[n], &rest);
-		n++;
-		if (!more)
-			break;
-	}
-	if (n != RPM_FIELDS || memchr(rest.ptr, '\t', rest.len) || f[0].len == 0 || f[2].len == 0) {
+	bool more = true;
+	while (n < RPM_FIELDS && more)
+		more = pw_blob_split(rest, '\t', &f[n++], &rest);
+	if (n != RPM_FIELDS || more || f[0].len == 0 || f[2].len == 0) {
 		if (pw_inventory_warn(inv, "rpm output line %zu: expected %d tab-separated fields: '%.*s'",
 				      lineno, RPM_FIELDS, (int)(line.len > 200 ? 200 : line.len),
 				      line.ptr))
