@@ -112,6 +112,64 @@ else
 	not_ok "alpine scan: $(cat "$tmp/alpine.err")"
 fi
 
+# --- pending updates against apt's own answer
+# "name version suite,suite" lines, suites sorted, from apt list --upgradable
+apt_upgradable() {
+	apt list --upgradable "$@" 2>/dev/null | awk -F'[/ ]' 'NF > 3 && /upgradable from/ {
+		n = split($2, s, ","); out = ""
+		for (i = 1; i <= n; i++) a[i] = s[i]
+		# sort suites
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		for (i = 1; i <= n; i++) out = out (i > 1 ? "," : "") a[i]
+		print $1, $3, out }' | LC_ALL=C sort -u
+}
+our_updates() {
+	python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    u = p.get("update")
+    if u:
+        print(p["name"], u["version"], ",".join(sorted(u["origin"].split(","))))
+' | LC_ALL=C sort -u
+}
+if "$pw" scan --format json >"$tmp/upd.json" 2>/dev/null; then
+	our_updates <"$tmp/upd.json" >"$tmp/upd.ours"
+	apt_upgradable >"$tmp/upd.apt"
+	check "live host: pending updates equal apt list --upgradable ($(wc -l <"$tmp/upd.apt"))" \
+		cmp -s "$tmp/upd.ours" "$tmp/upd.apt"
+	cmp -s "$tmp/upd.ours" "$tmp/upd.apt" || diff "$tmp/upd.apt" "$tmp/upd.ours" | head -10
+else
+	not_ok "live host scan with updates"
+fi
+
+# a sandbox: the real 823-package status file and the bundled Debian 12
+# lists (2026-11-21); apt itself answers from the same files
+sb="$tmp/sandbox"
+mkdir -p "$sb/etc/apt/apt.conf.d" "$sb/etc/apt/preferences.d" "$sb/etc/apt/sources.list.d" \
+	"$sb/var/lib/apt/lists/partial" "$sb/var/lib/dpkg" "$sb/var/cache/apt/archives/partial" "$sb/etc"
+cp "$data/inventory/dpkg/this-host-bookworm/status" "$sb/var/lib/dpkg/status"
+cp "$data/inventory/dpkg/this-host-bookworm/os-release" "$sb/etc/os-release"
+cp "${PW_SOURCE_ROOT:?}"/data/apt/bookworm/* "$sb/var/lib/apt/lists/"
+cat >"$sb/etc/apt/sources.list" <<'SRC'
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SRC
+if "$pw" scan --root "$sb" --format json >"$tmp/sb.json" 2>"$tmp/sb.err"; then
+	our_updates <"$tmp/sb.json" >"$tmp/sb.ours"
+	apt_upgradable -o Dir="$sb" -o Dir::State::status="$sb/var/lib/dpkg/status" \
+		-o Dir::Etc="$sb/etc/apt" -o Dir::Cache="$sb/var/cache/apt" \
+		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 -o Debug::NoLocking=1 \
+		>"$tmp/sb.apt"
+	n=$(wc -l <"$tmp/sb.apt")
+	check "sandbox: pending updates equal apt's on the bundled lists ($n)" \
+		sh -c "[ $n -gt 100 ] && cmp -s '$tmp/sb.ours' '$tmp/sb.apt'"
+	cmp -s "$tmp/sb.ours" "$tmp/sb.apt" || diff "$tmp/sb.apt" "$tmp/sb.ours" | head -10
+	check "sandbox: security updates are marked" grep -q '"security": true' "$tmp/sb.json"
+else
+	not_ok "sandbox scan: $(cat "$tmp/sb.err")"
+fi
+
 # --- the table for people
 "$pw" scan --root "$tmp/root-this-host-bookworm" >"$tmp/table.txt" 2>&1
 check "table: header and a known package" grep -q '^NAME  *ARCH  *VERSION  *STATE' "$tmp/table.txt"
