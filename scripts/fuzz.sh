@@ -14,7 +14,7 @@ ninja -C "$dir" >/dev/null
 mkdir -p fuzz/crashes
 status=0
 for exe in "$dir"/fuzz/fuzz_*; do
-	[ -x "$exe" ] || continue
+	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=$(basename "$exe" | sed 's/^fuzz_//')
 	work=$(mktemp -d)
 	# seeds are read from the corpus; new inputs go to a scratch dir
