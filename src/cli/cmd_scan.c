@@ -149,14 +149,16 @@ int cmd_scan(int argc, char **argv)
 		pw_cli_error("scan", "warning: %s", inv.warnings[i]);
 
 	if (format == PW_FORMAT_JSON) {
-		json_t *doc = pw_inventory_to_json(&inv);
-		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
-			json_decref(doc);
-			pw_cli_error("scan", "cannot write the JSON document");
+		struct pw_buf out = PW_BUF_INIT;
+		pw_err rc = pw_inventory_write_json(&inv, &out, true);
+		if (rc == PW_OK)
+			rc = pw_buf_addc(&out, '\n');
+		if (rc != PW_OK || fwrite(out.data, 1, out.len, stdout) != out.len) {
+			pw_buf_free(&out);
+			pw_cli_error("scan", "cannot write the JSON document: %s", pw_strerror(rc));
 			goto out;
 		}
-		json_decref(doc);
-		putchar('\n');
+		pw_buf_free(&out);
 	} else {
 		print_table(&inv, updates_only);
 	}

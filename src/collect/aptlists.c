@@ -8,20 +8,20 @@
  * pending when that candidate is newer than the installed version.
  *
  * The indexes are large (bookworm main: ~63,000 stanzas, ~90 MB unpacked),
- * so each is streamed once through libarchive and only stanzas whose
+ * so each is decompressed once and walked in one pass; only stanzas whose
  * Package is installed are looked at beyond their first line.
  */
 #include "pw_aptlists.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pw_buf.h"
+#include "pw_decompress.h"
 #include "pw_file.h"
 
 #define LISTS_DIR "/var/lib/apt/lists"
@@ -304,40 +304,6 @@ pw_err pw_aptlists_finish(struct pw_aptlists *s, struct pw_error *e)
 
 /* ---- the lists directory ---- */
 
-/* Decompress (or copy) a whole index into buf with libarchive's raw format. */
-static pw_err read_index(const char *path, struct pw_buf *buf, struct pw_error *e)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *entry;
-	pw_err rc = PW_OK;
-	if (!a)
-		return nomem(e);
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &entry) != ARCHIVE_OK) {
-		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", path, archive_error_string(a));
-		goto out;
-	}
-	char chunk[1 << 16];
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, chunk, sizeof(chunk));
-		if (n == 0)
-			break;
-		if (n < 0) {
-			rc = pw_error_set(e, PW_ERR_IO, "%s: %s", path, archive_error_string(a));
-			goto out;
-		}
-		if ((rc = pw_buf_add(buf, chunk, (size_t)n))) {
-			rc = pw_error_set(e, rc, "%s: %s", path, pw_strerror(rc));
-			goto out;
-		}
-	}
-out:
-	archive_read_free(a);
-	return rc;
-}
-
 /* A list file name is <site>_dists_<suite>_<component>_binary-<arch>_Packages[.ext];
  * its Release file is <site>_dists_<suite>_InRelease (or _Release). Try each
  * '_' after "_dists_" from the right. */
@@ -467,7 +433,7 @@ pw_err pw_aptlists_collect(struct pw_inventory *inv, struct pw_error *e)
 		}
 		pw_buf_reset(&buf);
 		struct pw_error ie;
-		if (read_index(path, &buf, &ie)) {
+		if (pw_decompress_file(path, &buf, &ie)) {
 			/* one broken index does not hide the others */
 			if (pw_inventory_warn(inv, "%s; index skipped", ie.msg)) {
 				rc = nomem(e);

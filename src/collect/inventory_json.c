@@ -8,155 +8,149 @@
 #include <string.h>
 
 #include "pw_clock.h"
+#include "pw_jsonw.h"
 #include "pw_config.h"
 
-/* Set key to a string when s is not NULL. Returns -1 on ENOMEM. */
-static int set_str(json_t *obj, const char *key, const char *s)
+static void write_string_array(struct pw_jsonw *w, const char *key, const char *const *items,
+			       size_t n)
 {
-	if (!s)
-		return 0;
-	return json_object_set_new(obj, key, json_string(s));
+	pw_jsonw_key(w, key);
+	pw_jsonw_begin_array(w);
+	for (size_t i = 0; i < n; i++)
+		pw_jsonw_string(w, items[i]);
+	pw_jsonw_end_array(w);
 }
 
-static json_t *string_array(const char *const *items, size_t n)
+static void write_host(struct pw_jsonw *w, const struct pw_host_facts *h)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++) {
-		if (json_array_append_new(a, json_string(items[i]))) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
+	pw_jsonw_key(w, "host");
+	pw_jsonw_begin_object(w);
+	pw_jsonw_kstr(w, "machine_id", h->machine_id);
+	pw_jsonw_kstr(w, "hostname", h->hostname);
+	pw_jsonw_kstr(w, "arch", h->arch);
+	pw_jsonw_key(w, "os");
+	pw_jsonw_begin_object(w);
+	pw_jsonw_kstr(w, "id", h->os_id);
+	pw_jsonw_kstr(w, "version_id", h->os_version_id);
+	pw_jsonw_kstr(w, "codename", h->os_codename);
+	pw_jsonw_kstr(w, "id_like", h->os_id_like);
+	pw_jsonw_kstr(w, "pretty_name", h->os_pretty_name);
+	pw_jsonw_end_object(w);
+	pw_jsonw_key(w, "kernel");
+	pw_jsonw_begin_object(w);
+	pw_jsonw_kstr(w, "release", h->kernel_release);
+	pw_jsonw_kstr(w, "version", h->kernel_version);
+	pw_jsonw_end_object(w);
+	pw_jsonw_end_object(w);
 }
 
-static json_t *host_to_json(const struct pw_host_facts *h)
+static void write_package(struct pw_jsonw *w, const struct pw_package *p)
 {
-	json_t *host = json_object(), *os = json_object(), *kernel = json_object();
-	if (!host || !os || !kernel)
-		goto fail;
-	int bad = set_str(host, "machine_id", h->machine_id) | set_str(host, "hostname", h->hostname) |
-		  set_str(host, "arch", h->arch) | set_str(os, "id", h->os_id) |
-		  set_str(os, "version_id", h->os_version_id) |
-		  set_str(os, "codename", h->os_codename) | set_str(os, "id_like", h->os_id_like) |
-		  set_str(os, "pretty_name", h->os_pretty_name) |
-		  set_str(kernel, "release", h->kernel_release) |
-		  set_str(kernel, "version", h->kernel_version);
-	if (bad || json_object_set_new(host, "os", os))
-		goto fail_host;
-	os = NULL;
-	if (json_object_set_new(host, "kernel", kernel))
-		goto fail_host;
-	return host;
-fail:
-	json_decref(os);
-	json_decref(kernel);
-fail_host:
-	json_decref(host);
-	return NULL;
-}
-
-static json_t *package_to_json(const struct pw_package *p)
-{
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	int bad = set_str(o, "family", pw_family_name(p->family)) | set_str(o, "name", p->name) |
-		  set_str(o, "arch", p->arch) | set_str(o, "version", p->version) |
-		  set_str(o, "state", pw_state_name(p->state)) |
-		  set_str(o, "source_name", p->source_name) |
-		  set_str(o, "source_version", p->source_version) |
-		  set_str(o, "multi_arch", p->multi_arch);
+	pw_jsonw_begin_object(w);
+	pw_jsonw_kstr(w, "family", pw_family_name(p->family));
+	pw_jsonw_kstr(w, "name", p->name);
+	pw_jsonw_kstr(w, "arch", p->arch);
+	pw_jsonw_kstr(w, "version", p->version);
+	pw_jsonw_kstr(w, "state", pw_state_name(p->state));
+	pw_jsonw_kstr(w, "source_name", p->source_name);
+	pw_jsonw_kstr(w, "source_version", p->source_version);
+	pw_jsonw_kstr(w, "multi_arch", p->multi_arch);
 	if (p->family == PW_FAMILY_RPM) {
-		json_t *r = json_object();
-		bad |= !r || set_str(r, "epoch", p->rpm_epoch) | set_str(r, "version", p->rpm_version) |
-			       set_str(r, "release", p->rpm_release) |
-			       set_str(r, "sourcerpm", p->rpm_sourcerpm);
-		bad |= json_object_set_new(o, "rpm", r);
+		pw_jsonw_key(w, "rpm");
+		pw_jsonw_begin_object(w);
+		pw_jsonw_kstr(w, "epoch", p->rpm_epoch);
+		pw_jsonw_kstr(w, "version", p->rpm_version);
+		pw_jsonw_kstr(w, "release", p->rpm_release);
+		pw_jsonw_kstr(w, "sourcerpm", p->rpm_sourcerpm);
+		pw_jsonw_end_object(w);
 	}
 	if (p->candidate_version) {
-		json_t *u = json_object();
-		bad |= !u || set_str(u, "version", p->candidate_version) |
-			       set_str(u, "origin", p->candidate_origin) |
-			       json_object_set_new(u, "security", json_boolean(p->candidate_security));
-		bad |= json_object_set_new(o, "update", u);
+		pw_jsonw_key(w, "update");
+		pw_jsonw_begin_object(w);
+		pw_jsonw_kstr(w, "version", p->candidate_version);
+		pw_jsonw_kstr(w, "origin", p->candidate_origin);
+		pw_jsonw_key(w, "security");
+		pw_jsonw_bool(w, p->candidate_security);
+		pw_jsonw_end_object(w);
 	}
-	if (p->is_kernel)
-		bad |= json_object_set_new(o, "kernel", json_true());
-	if (bad) {
-		json_decref(o);
-		return NULL;
+	if (p->is_kernel) {
+		pw_jsonw_key(w, "kernel");
+		pw_jsonw_bool(w, true);
 	}
-	return o;
+	pw_jsonw_end_object(w);
 }
 
-json_t *pw_inventory_to_json(const struct pw_inventory *inv)
+pw_err pw_inventory_write_json(const struct pw_inventory *inv, struct pw_buf *out, bool pretty)
 {
-	json_t *doc = json_object(), *pkgs = json_array(), *mgrs = json_array();
-	json_t *reboot = json_object(), *summary = json_object();
+	struct pw_jsonw w;
 	char when[32];
 	size_t installed = 0, updates = 0, security = 0;
-	int bad = !doc || !pkgs || !mgrs || !reboot || !summary;
-
-	for (size_t i = 0; !bad && i < inv->npkgs; i++) {
+	for (size_t i = 0; i < inv->npkgs; i++) {
 		const struct pw_package *p = &inv->pkgs[i];
 		installed += p->state == PW_STATE_INSTALLED;
 		updates += p->candidate_version != NULL;
 		security += p->candidate_version && p->candidate_security;
-		bad |= json_array_append_new(pkgs, package_to_json(p));
 	}
-	static const struct {
-		size_t off;
-		const char *name;
-	} managers[] = {
-		{ offsetof(struct pw_inventory, has_dpkg), "dpkg" },
-		{ offsetof(struct pw_inventory, has_rpm), "rpm" },
-		{ offsetof(struct pw_inventory, has_apk), "apk" },
-		{ offsetof(struct pw_inventory, has_apt_lists), "apt" },
-	};
-	for (size_t i = 0; !bad && i < sizeof(managers) / sizeof(managers[0]); i++) {
-		if (*(const bool *)((const char *)inv + managers[i].off))
-			bad |= json_array_append_new(mgrs, json_string(managers[i].name));
-	}
-	if (bad)
-		goto fail;
-	bad |= json_object_set_new(reboot, "required", json_boolean(inv->reboot_required));
-	bad |= json_object_set_new(reboot, "reasons",
-				   string_array(inv->reboot_reasons, inv->nreboot_reasons));
-	bad |= json_object_set_new(reboot, "packages",
-				   string_array(inv->reboot_pkgs, inv->nreboot_pkgs));
-	bad |= set_str(reboot, "newest_kernel", inv->newest_kernel);
+	pw_jsonw_init(&w, out, pretty);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_key(&w, "schema_version");
+	pw_jsonw_int(&w, PW_INVENTORY_SCHEMA_VERSION);
+	pw_jsonw_kstr(&w, "generator", "patchwarden " PW_VERSION);
+	pw_jsonw_kstr(&w, "scanned_at", pw_clock_format(pw_clock_now(), when, sizeof(when)));
+	pw_jsonw_kstr(&w, "root", inv->root);
+	write_host(&w, &inv->host);
 
-	bad |= json_object_set_new(summary, "packages", json_integer((json_int_t)inv->npkgs));
-	bad |= json_object_set_new(summary, "installed", json_integer((json_int_t)installed));
-	bad |= json_object_set_new(summary, "updates", json_integer((json_int_t)updates));
-	bad |= json_object_set_new(summary, "security_updates", json_integer((json_int_t)security));
+	pw_jsonw_key(&w, "package_managers");
+	pw_jsonw_begin_array(&w);
+	if (inv->has_dpkg)
+		pw_jsonw_string(&w, "dpkg");
+	if (inv->has_rpm)
+		pw_jsonw_string(&w, "rpm");
+	if (inv->has_apk)
+		pw_jsonw_string(&w, "apk");
+	if (inv->has_apt_lists)
+		pw_jsonw_string(&w, "apt");
+	pw_jsonw_end_array(&w);
 
-	bad |= json_object_set_new(doc, "schema_version", json_integer(PW_INVENTORY_SCHEMA_VERSION));
-	bad |= json_object_set_new(doc, "generator", json_string("patchwarden " PW_VERSION));
-	bad |= json_object_set_new(doc, "scanned_at",
-				   json_string(pw_clock_format(pw_clock_now(), when, sizeof(when))));
-	bad |= set_str(doc, "root", inv->root);
-	bad |= json_object_set_new(doc, "host", host_to_json(&inv->host));
-	bad |= json_object_set_new(doc, "package_managers", mgrs);
-	mgrs = NULL;
-	bad |= json_object_set_new(doc, "reboot", reboot);
-	reboot = NULL;
-	bad |= json_object_set_new(doc, "summary", summary);
-	summary = NULL;
-	bad |= json_object_set_new(doc, "packages", pkgs);
-	pkgs = NULL;
-	bad |= json_object_set_new(doc, "warnings", string_array(inv->warnings, inv->nwarnings));
-	if (bad)
-		goto fail;
+	pw_jsonw_key(&w, "reboot");
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_key(&w, "required");
+	pw_jsonw_bool(&w, inv->reboot_required);
+	write_string_array(&w, "reasons", inv->reboot_reasons, inv->nreboot_reasons);
+	write_string_array(&w, "packages", inv->reboot_pkgs, inv->nreboot_pkgs);
+	pw_jsonw_kstr(&w, "newest_kernel", inv->newest_kernel);
+	pw_jsonw_end_object(&w);
+
+	pw_jsonw_key(&w, "summary");
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_key(&w, "packages");
+	pw_jsonw_int(&w, (int64_t)inv->npkgs);
+	pw_jsonw_key(&w, "installed");
+	pw_jsonw_int(&w, (int64_t)installed);
+	pw_jsonw_key(&w, "updates");
+	pw_jsonw_int(&w, (int64_t)updates);
+	pw_jsonw_key(&w, "security_updates");
+	pw_jsonw_int(&w, (int64_t)security);
+	pw_jsonw_end_object(&w);
+
+	pw_jsonw_key(&w, "packages");
+	pw_jsonw_begin_array(&w);
+	for (size_t i = 0; i < inv->npkgs; i++)
+		write_package(&w, &inv->pkgs[i]);
+	pw_jsonw_end_array(&w);
+	write_string_array(&w, "warnings", inv->warnings, inv->nwarnings);
+	pw_jsonw_end_object(&w);
+	return pw_jsonw_finish(&w);
+}
+
+json_t *pw_inventory_to_json(const struct pw_inventory *inv)
+{
+	struct pw_buf b = PW_BUF_INIT;
+	json_t *doc = NULL;
+	if (pw_inventory_write_json(inv, &b, false) == PW_OK)
+		doc = json_loadb(b.data, b.len, 0, NULL);
+	pw_buf_free(&b);
 	return doc;
-fail:
-	json_decref(doc);
-	json_decref(pkgs);
-	json_decref(mgrs);
-	json_decref(reboot);
-	json_decref(summary);
-	return NULL;
 }
 
 /* ---- reading ---- */

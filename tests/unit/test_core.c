@@ -8,6 +8,7 @@
 #include "pw_blob.h"
 #include "pw_buf.h"
 #include "pw_file.h"
+#include "pw_jsonw.h"
 
 static void blob_split_and_lines(void **state)
 {
@@ -103,6 +104,39 @@ static void file_read_and_join(void **state)
 	free(p);
 }
 
+static void json_writer(void **state)
+{
+	(void)state;
+	struct pw_buf b = PW_BUF_INIT;
+	struct pw_jsonw w;
+	pw_jsonw_init(&w, &b, false);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "s", "q\"b\\n\n\x01\t\xc3\xa9");
+	pw_jsonw_kstr(&w, "absent", NULL);
+	pw_jsonw_key(&w, "a");
+	pw_jsonw_begin_array(&w);
+	pw_jsonw_int(&w, -5);
+	pw_jsonw_bool(&w, true);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_end_object(&w);
+	pw_jsonw_end_array(&w);
+	pw_jsonw_end_object(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	assert_string_equal(b.data, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\t\xc3\xa9\",\"a\":[-5,true,{}]}");
+	pw_buf_free(&b);
+
+	/* unbalanced and too deep are errors, not crashes */
+	pw_jsonw_init(&w, &b, true);
+	pw_jsonw_begin_array(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_ERR_INVALID);
+	pw_buf_free(&b);
+	pw_jsonw_init(&w, &b, false);
+	for (int i = 0; i < 40; i++)
+		pw_jsonw_begin_array(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_ERR_LIMIT);
+	pw_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +145,7 @@ int main(void)
 		cmocka_unit_test(buf_grows_and_caps),
 		cmocka_unit_test(arena_copies),
 		cmocka_unit_test(file_read_and_join),
+		cmocka_unit_test(json_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

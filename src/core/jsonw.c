@@ -1,0 +1,147 @@
+/* jsonw.c - streaming JSON writer. */
+#include "pw_jsonw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+	w->first[0] = true;
+}
+
+static void put(struct pw_jsonw *w, const char *s, size_t n)
+{
+	if (w->err == PW_OK)
+		w->err = pw_buf_add(w->out, s, n);
+}
+
+static void newline(struct pw_jsonw *w)
+{
+	if (!w->pretty)
+		return;
+	put(w, "\n", 1);
+	for (int i = 0; i < w->depth; i++)
+		put(w, " ", 1);
+}
+
+/* Before a value or a key: the comma and the line break. After a key the
+ * value follows directly (the key already handled its comma). */
+static void before_item(struct pw_jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		put(w, ",", 1);
+	w->first[w->depth] = false;
+	if (w->depth > 0)
+		newline(w);
+}
+
+static void open(struct pw_jsonw *w, char c)
+{
+	before_item(w);
+	put(w, &c, 1);
+	if (w->depth + 1 >= PW_JSONW_DEPTH) {
+		w->err = w->err ? w->err : PW_ERR_LIMIT;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void close_(struct pw_jsonw *w, char c)
+{
+	if (w->depth == 0) {
+		w->err = w->err ? w->err : PW_ERR_INVALID;
+		return;
+	}
+	bool empty = w->first[w->depth];
+	w->depth--;
+	if (!empty)
+		newline(w);
+	put(w, &c, 1);
+}
+
+void pw_jsonw_begin_object(struct pw_jsonw *w) { open(w, '{'); }
+void pw_jsonw_end_object(struct pw_jsonw *w) { close_(w, '}'); }
+void pw_jsonw_begin_array(struct pw_jsonw *w) { open(w, '['); }
+void pw_jsonw_end_array(struct pw_jsonw *w) { close_(w, ']'); }
+
+static void quoted(struct pw_jsonw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	put(w, "\"", 1);
+	const char *run = s;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, run, (size_t)(p - run));
+		run = p + 1;
+		char esc[6] = { '\\', 0 };
+		size_t n = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		put(w, esc, n);
+	}
+	put(w, run, strlen(run));
+	put(w, "\"", 1);
+}
+
+void pw_jsonw_key(struct pw_jsonw *w, const char *key)
+{
+	before_item(w);
+	quoted(w, key);
+	put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+	w->after_key = true;
+}
+
+void pw_jsonw_string(struct pw_jsonw *w, const char *s)
+{
+	before_item(w);
+	quoted(w, s);
+}
+
+void pw_jsonw_int(struct pw_jsonw *w, int64_t v)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%" PRId64, v);
+	before_item(w);
+	put(w, num, (size_t)n);
+}
+
+void pw_jsonw_bool(struct pw_jsonw *w, bool v)
+{
+	before_item(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s)
+{
+	if (!s)
+		return;
+	pw_jsonw_key(w, key);
+	pw_jsonw_string(w, s);
+}
+
+pw_err pw_jsonw_finish(struct pw_jsonw *w)
+{
+	if (w->err == PW_OK && w->depth != 0)
+		w->err = PW_ERR_INVALID;
+	return w->err;
+}

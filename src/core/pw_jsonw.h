@@ -1,0 +1,44 @@
+/* pw_jsonw.h - a streaming JSON writer into a pw_buf.
+ *
+ * Writing a document directly is several times faster than building a
+ * jansson tree and dumping it, which matters for inventories written on
+ * every agent check-in. The writer tracks commas and indentation; strings
+ * are escaped per RFC 8259 (control characters as \u00XX; invalid UTF-8 is
+ * passed through byte for byte, as the input had it).
+ */
+#ifndef PW_JSONW_H
+#define PW_JSONW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pw_buf.h"
+
+#define PW_JSONW_DEPTH 32
+
+struct pw_jsonw {
+	struct pw_buf *out;
+	int depth;
+	bool first[PW_JSONW_DEPTH]; /* nothing written yet at this depth */
+	bool pretty;                /* one-space indentation and newlines */
+	bool after_key;             /* a key was written; its value comes next */
+	pw_err err;                 /* first error, sticky */
+};
+
+void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty);
+void pw_jsonw_begin_object(struct pw_jsonw *w);
+void pw_jsonw_end_object(struct pw_jsonw *w);
+void pw_jsonw_begin_array(struct pw_jsonw *w);
+void pw_jsonw_end_array(struct pw_jsonw *w);
+/* A member name inside an object; the value follows. */
+void pw_jsonw_key(struct pw_jsonw *w, const char *key);
+void pw_jsonw_string(struct pw_jsonw *w, const char *s);
+void pw_jsonw_int(struct pw_jsonw *w, int64_t v);
+void pw_jsonw_bool(struct pw_jsonw *w, bool v);
+/* key + string, skipped when s is NULL (absent values are omitted). */
+void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s);
+/* The first error met (PW_ERR_LIMIT, PW_ERR_NOMEM, or PW_ERR_INVALID for
+ * unbalanced calls); PW_OK when the document is complete. */
+pw_err pw_jsonw_finish(struct pw_jsonw *w);
+
+#endif
