@@ -44,6 +44,14 @@ ours=$(timeit "$n" "$pw" scan --root "$tmp/big" --no-updates --format json)
 base=$(timeit "$n" dpkg-query --admindir="$tmp/big/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n')
 row "16,460-package synthetic vs dpkg-query -W" "$ours" "$base"
 
+# the reader alone, in one process (no process start, no output)
+inproc=${INVENTORY_INPROC:-$top/build-bench/bench/inventory_inproc}
+for r in root big; do
+	set -- $("$inproc" 200 "$tmp/$r")
+	base=$(timeit "$n" dpkg-query --admindir="$tmp/$r/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n')
+	row "reader in-process, $2 packages vs dpkg-query" "$1" "$base"
+done
+
 # rpm
 cp -r "$top/tests/data/inventory/rpm/cbl-mariner-2.0" "$tmp/rpmdb"
 mkdir -p "$tmp/empty"

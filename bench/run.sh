@@ -9,6 +9,8 @@ scripts/deps.sh build
 [ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
 ninja -C build-bench >/dev/null
 export PATCHWARDEN="$top/build-bench/src/patchwarden"
+export RUNTIME="$top/build-bench/bench/runtime"
+export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
 for b in bench/inventory.sh bench/vercmp.sh; do
 	sh "$b"
 	echo

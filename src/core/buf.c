@@ -60,6 +60,14 @@ pw_err pw_buf_grow(struct pw_buf *b, size_t extra)
 
 pw_err pw_buf_add(struct pw_buf *b, const void *ptr, size_t len)
 {
+	/* fast path: room left and under the cap */
+	size_t max = b->max ? b->max : PW_BUF_DEFAULT_MAX;
+	if (b->data && len < b->cap - b->len && b->len + len <= max) {
+		memcpy(b->data + b->len, ptr, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return PW_OK;
+	}
 	pw_err rc = pw_buf_grow(b, len);
 	if (rc)
 		return rc;

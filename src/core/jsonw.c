@@ -23,9 +23,8 @@ static void newline(struct pw_jsonw *w)
 {
 	if (!w->pretty)
 		return;
-	put(w, "\n", 1);
-	for (int i = 0; i < w->depth; i++)
-		put(w, " ", 1);
+	static const char indent[PW_JSONW_DEPTH + 1] = "\n                                ";
+	put(w, indent, (size_t)w->depth + 1);
 }
 
 /* Before a value or a key: the comma and the line break. After a key the
@@ -72,20 +71,26 @@ void pw_jsonw_end_object(struct pw_jsonw *w) { close_(w, '}'); }
 void pw_jsonw_begin_array(struct pw_jsonw *w) { open(w, '['); }
 void pw_jsonw_end_array(struct pw_jsonw *w) { close_(w, ']'); }
 
+/* 1 for the bytes a JSON string must escape: controls, '"' and '\\' */
+static const unsigned char must_escape[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 static void quoted(struct pw_jsonw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	put(w, "\"", 1);
-	const char *run = s;
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(w, run, (size_t)(p - run));
+	const unsigned char *run = (const unsigned char *)s, *p = run;
+	for (;; p++) {
+		while (!must_escape[*p])
+			p++;
+		put(w, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
 		run = p + 1;
 		char esc[6] = { '\\', 0 };
 		size_t n = 2;
-		switch (c) {
+		switch (*p) {
 		case '"': esc[1] = '"'; break;
 		case '\\': esc[1] = '\\'; break;
 		case '\n': esc[1] = 'n'; break;
@@ -93,13 +98,12 @@ static void quoted(struct pw_jsonw *w, const char *s)
 		case '\r': esc[1] = 'r'; break;
 		default:
 			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
 			n = 6;
 		}
 		put(w, esc, n);
 	}
-	put(w, run, strlen(run));
 	put(w, "\"", 1);
 }
 
