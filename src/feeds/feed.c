@@ -241,6 +241,52 @@ out:
 	return rc;
 }
 
+bool pw_feed_detect_path(const char *path, enum pw_feed_kind *out)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return false;
+	if (S_ISDIR(st.st_mode)) {
+		/* the first regular file inside decides */
+		DIR *d = opendir(path);
+		struct dirent *de;
+		bool ok = false;
+		while (d && !ok && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			struct pw_buf child = PW_BUF_INIT;
+			pw_buf_addf(&child, "%s/%s", path, de->d_name);
+			ok = child.data && pw_feed_detect_path(child.data, out);
+			pw_buf_free(&child);
+		}
+		if (d)
+			closedir(d);
+		return ok;
+	}
+	struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	bool ok = false;
+	if (!a)
+		return false;
+	archive_read_support_filter_all(a);
+	if (is_zip(path))
+		archive_read_support_format_zip(a);
+	else
+		archive_read_support_format_raw(a);
+	char head[4096];
+	while (!ok && archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK &&
+	       archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+		if (archive_entry_filetype(entry) == AE_IFDIR)
+			continue;
+		la_ssize_t n = archive_read_data(a, head, sizeof(head));
+		ok = n > 0 && pw_feed_detect(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : path,
+					     pw_blob(head, (size_t)n), out);
+		break;
+	}
+	archive_read_free(a);
+	return ok;
+}
+
 pw_err pw_feed_import_path(const char *path, enum pw_feed_kind kind,
 			   const struct pw_feed_sink *sink, struct pw_error *e)
 {

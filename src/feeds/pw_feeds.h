@@ -34,6 +34,10 @@ bool pw_feed_kind_parse(const char *name, enum pw_feed_kind *out);
 /* Guess the kind from a file name and its first bytes; false if unsure. */
 bool pw_feed_detect(const char *name, struct pw_blob head, enum pw_feed_kind *out);
 
+/* Detect the kind of a path's contents (decompressed; a zip's first
+ * member; a directory's first file). */
+bool pw_feed_detect_path(const char *path, enum pw_feed_kind *out);
+
 /* One-input parsers. `name` is used in messages. Each record goes to the
  * sink; a record the parser cannot use is skipped through sink->skip with a
  * reason; malformed input as a whole is PW_ERR_PARSE naming where. */
