@@ -1,3 +1,0 @@
-/* assess.c - placeholder, being written. */
-extern int pw_assess_placeholder;
-int pw_assess_placeholder;
