@@ -253,7 +253,11 @@ static const struct memo *evaluate(struct pw_vulndb *db, struct key *k, const ch
 			seen = strcmp(k->entries[j].vuln_id, vid) == 0;
 		if (seen)
 			continue;
-		bool vulnerable = false, settled = false;
+		/* a "not affected" statement settles it; a fix above the installed
+		 * version makes it fixable (the greatest such fix: a later advisory
+		 * may complete an earlier one); otherwise a fix the host already has
+		 * outweighs another feed's older "no fix yet" */
+		bool not_affected = false, has_fix = false, open_entry = false;
 		struct hit h = { .vuln_id = vid, .status = PW_AFFECT_VULNERABLE };
 		struct pw_buf adv = PW_BUF_INIT;
 		for (size_t j = i; j < k->n; j++) {
@@ -262,20 +266,21 @@ static const struct memo *evaluate(struct pw_vulndb *db, struct key *k, const ch
 				continue;
 			bool fixed_here;
 			if (x->status == PW_AFFECT_NOT_AFFECTED && !x->exact) {
-				settled = true;
+				not_affected = true;
 				continue;
 			}
 			if (!applies(k, x, version, &fixed_here)) {
-				settled |= fixed_here;
+				has_fix |= fixed_here;
 				continue;
 			}
-			vulnerable = true;
 			if (x->status == PW_AFFECT_FIXED) {
 				if (!h.fixed || pw_version_cmp(k->scheme, x->fixed, h.fixed) > 0)
 					h.fixed = x->fixed;
 				h.status = PW_AFFECT_FIXED;
-			} else if (h.status != PW_AFFECT_FIXED) {
-				h.status = x->status;
+			} else {
+				open_entry = true;
+				if (h.status != PW_AFFECT_FIXED)
+					h.status = x->status;
 			}
 			if (x->urgency && !h.urgency)
 				h.urgency = x->urgency;
@@ -285,6 +290,8 @@ static const struct memo *evaluate(struct pw_vulndb *db, struct key *k, const ch
 				pw_buf_adds(&adv, x->advisory);
 			}
 		}
+		bool vulnerable = h.fixed || (open_entry && !has_fix);
+		bool settled = not_affected;
 		if (vulnerable && !settled) {
 			if (adv.data)
 				h.advisories = pw_arena_strdup(&db->arena, adv.data);

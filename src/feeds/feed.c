@@ -274,14 +274,15 @@ bool pw_feed_detect_path(const char *path, enum pw_feed_kind *out)
 	else
 		archive_read_support_format_raw(a);
 	char head[4096];
-	while (!ok && archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK &&
-	       archive_read_next_header(a, &entry) == ARCHIVE_OK) {
-		if (archive_entry_filetype(entry) == AE_IFDIR)
-			continue;
-		la_ssize_t n = archive_read_data(a, head, sizeof(head));
-		ok = n > 0 && pw_feed_detect(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : path,
-					     pw_blob(head, (size_t)n), out);
-		break;
+	if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK) {
+		while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+			if (archive_entry_filetype(entry) == AE_IFDIR)
+				continue;
+			const char *member = archive_entry_pathname(entry);
+			la_ssize_t n = archive_read_data(a, head, sizeof(head));
+			ok = n > 0 && pw_feed_detect(member ? member : path, pw_blob(head, (size_t)n), out);
+			break;
+		}
 	}
 	archive_read_free(a);
 	return ok;

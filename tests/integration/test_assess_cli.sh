@@ -1,3 +1,188 @@
 #!/bin/sh
-# placeholder, being written
-exit 0
+# test_assess_cli.sh - `patchwarden assess` on real advisory data.
+#
+# The fully-patched-host tests: hosts whose every package sits at the
+# version that fixes the last advisory for it must show zero fixable
+# findings, and the same hosts with packages one step below a fix must show
+# exactly those. The hosts are built here, in Python, straight from the raw
+# feed files (an independent reading of the same data):
+#   Debian 11 from the DSA and DLA lists, AlmaLinux 9 from the OSV all.zip,
+#   Debian 12 from the real 823-package status file raised to the newest
+#   versions of the bundled apt lists, against every Debian feed and NVD.
+set -u
+pw=${PATCHWARDEN:?}
+src=${PW_SOURCE_ROOT:?}
+data=${PW_TEST_DATA:?}
+feeds=$src/data/feeds
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+
+db="$tmp/pw.db"
+"$pw" feed import --db "$db" "$feeds/debian/security-tracker/DSA-list" \
+	"$feeds/debian/security-tracker/DLA-list" "$feeds/debian/tracker-json/osvdev-tracker-mock.json" \
+	"$feeds/debian/tracker-json/vunnel-debian.json" "$feeds/osv/AlmaLinux/all.zip" \
+	"$feeds/nvd" "$feeds/kev/known_exploited_vulnerabilities.json" \
+	"$feeds/epss/epss_scores-2026-08-16.csv.gz" >"$tmp/import.txt" 2>&1 &&
+	ok "feeds imported" || { not_ok "feed import: $(cat "$tmp/import.txt")"; }
+
+python3 - "$feeds" "$tmp" <<'PY'
+import json, re, sys, zipfile, subprocess
+feeds, tmp = sys.argv[1], sys.argv[2]
+
+def inventory(os_id, version_id, codename, family, pkgs):
+    doc = {"schema_version": 1, "root": "/", "host": {"os": {"id": os_id, "version_id": version_id}},
+           "packages": []}
+    if codename:
+        doc["host"]["os"]["codename"] = codename
+    for name, version in sorted(pkgs.items()):
+        p = {"family": family, "name": name, "version": version, "state": "installed",
+             "source_name": name, "source_version": version}
+        doc["packages"].append(p)
+    return doc
+
+# --- Debian 11 from the DSA/DLA lists: the greatest fix per source package
+fixes = {}
+for f in ("DSA-list", "DLA-list"):
+    for line in open(f"{feeds}/debian/security-tracker/{f}", encoding="utf-8", errors="replace"):
+        m = re.match(r"\s+\[bullseye\] - (\S+) (\S+)", line)
+        if m and not m.group(2).startswith("<"):
+            fixes.setdefault(m.group(1), []).append(m.group(2))
+def dpkg_max(versions):
+    best = versions[0]
+    for v in versions[1:]:
+        if subprocess.run(["dpkg", "--compare-versions", v, "gt", best]).returncode == 0:
+            best = v
+    return best
+patched = {p: dpkg_max(vs) for p, vs in fixes.items()}
+json.dump(inventory("debian", "11", "bullseye", "deb", patched), open(f"{tmp}/deb11-patched.json", "w"))
+# every tenth package one step below its greatest fix ("~" sorts first)
+below = dict(patched)
+lowered = sorted(patched)[::10]
+for p in lowered:
+    below[p] = patched[p] + "~"
+json.dump(inventory("debian", "11", "bullseye", "deb", below), open(f"{tmp}/deb11-below.json", "w"))
+open(f"{tmp}/deb11-lowered.txt", "w").write("\n".join(lowered) + "\n")
+
+# --- AlmaLinux 9 from OSV: the greatest fix per binary package
+z = zipfile.ZipFile(f"{feeds}/osv/AlmaLinux/all.zip")
+alma = {}
+for n in z.namelist():
+    if not n.startswith("almalinux9/") or not n.endswith(".json"):
+        continue
+    rec = json.loads(z.read(n))
+    # bug-fix and enhancement advisories (ALBA, ALEA) fix no vulnerability
+    cves = [i for i in rec.get("aliases", []) + rec.get("related", []) if i.startswith("CVE-")]
+    if not cves and not rec["id"].startswith("ALSA-"):
+        continue
+    for a in rec.get("affected", []):
+        if a["package"]["ecosystem"] != "AlmaLinux:9":
+            continue
+        for r in a.get("ranges", []):
+            for ev in r.get("events", []):
+                if "fixed" in ev:
+                    alma.setdefault(a["package"]["name"], []).append(ev["fixed"])
+lua = ["local best = {}"]
+names = sorted(alma)
+with open(f"{tmp}/alma.lua", "w") as out:
+    for i, name in enumerate(names):
+        vs = alma[name]
+        out.write("do local b = %s\n" % json.dumps(vs[0]))
+        for v in vs[1:]:
+            out.write("if rpm.ver(%s) > rpm.ver(b) then b = %s end\n" % (json.dumps(v), json.dumps(v)))
+        out.write("print(b .. \"\\n\") end\n")
+res = subprocess.run(["rpm", "--eval", "%%{lua: dofile(\"%s/alma.lua\")}" % tmp], capture_output=True, text=True)
+best = [l for l in res.stdout.split("\n") if l]
+assert len(best) == len(names), (len(best), len(names), res.stderr[:300])
+alma_patched = dict(zip(names, best))
+json.dump(inventory("almalinux", "9.4", None, "rpm", alma_patched), open(f"{tmp}/alma9-patched.json", "w"))
+alma_below = dict(alma_patched)
+alma_lowered = names[::25]
+for p in alma_lowered:
+    alma_below[p] = alma_patched[p] + "~"
+json.dump(inventory("almalinux", "9.4", None, "rpm", alma_below), open(f"{tmp}/alma9-below.json", "w"))
+open(f"{tmp}/alma9-lowered.txt", "w").write("\n".join(alma_lowered) + "\n")
+print(f"built: debian 11 {len(patched)} packages ({len(lowered)} lowered), almalinux 9 {len(names)} ({len(alma_lowered)} lowered)")
+PY
+[ $? -eq 0 ] && ok "test hosts built from the raw feeds" || not_ok "building test hosts"
+
+fixable() { # fixable <assess json>: "package vulnerability" lines of fixable findings
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for f in d["findings"]:
+    if f["fixable"]:
+        print(f["package"], f["vulnerability"])
+'
+}
+
+for h in deb11 alma9; do
+	"$pw" assess --db "$db" --inventory "$tmp/$h-patched.json" --format json --only-fixable \
+		>"$tmp/$h-patched.out" 2>"$tmp/$h.err"
+	rc=$?
+	n=$(fixable <"$tmp/$h-patched.out" | wc -l)
+	[ $rc -eq 0 ] && [ "$n" -eq 0 ] && ok "$h fully patched: zero fixable findings (exit 0)" ||
+		{ not_ok "$h fully patched: $n fixable findings, exit $rc $(cat "$tmp/$h.err")"; fixable <"$tmp/$h-patched.out" | head -5; }
+	"$pw" assess --db "$db" --inventory "$tmp/$h-below.json" --format json --only-fixable \
+		>"$tmp/$h-below.out" 2>"$tmp/$h.err"
+	rc=$?
+	fixable <"$tmp/$h-below.out" | awk '{print $1}' | sort -u >"$tmp/$h-found.txt"
+	sort -u "$tmp/$h-lowered.txt" >"$tmp/$h-want.txt"
+	[ $rc -eq 1 ] && cmp -s "$tmp/$h-found.txt" "$tmp/$h-want.txt" &&
+		ok "$h one step below a fix: exactly the $(wc -l <"$tmp/$h-want.txt") lowered packages found (exit 1)" ||
+		{ not_ok "$h below: exit $rc, $(wc -l <"$tmp/$h-found.txt") packages found, want $(wc -l <"$tmp/$h-want.txt")"; diff "$tmp/$h-want.txt" "$tmp/$h-found.txt" | head -5; }
+done
+
+# --- a real Debian 12 host raised to the newest versions of its repositories
+sb="$tmp/sandbox"
+mkdir -p "$sb/var/lib/apt/lists" "$sb/var/lib/dpkg" "$sb/etc"
+cp "$data/inventory/dpkg/this-host-bookworm/status" "$sb/var/lib/dpkg/status"
+cp "$data/inventory/dpkg/this-host-bookworm/os-release" "$sb/etc/os-release"
+cp "$src"/data/apt/bookworm/* "$sb/var/lib/apt/lists/"
+"$pw" scan --root "$sb" --format json >"$tmp/bookworm.json" 2>/dev/null
+python3 - "$tmp" <<'PY'
+import json, re, sys
+tmp = sys.argv[1]
+d = json.load(open(f"{tmp}/bookworm.json"))
+for p in d["packages"]:
+    u = p.get("update")
+    if u:
+        p["version"] = u["version"]
+        # the source version of a binNMU has no +bN
+        p["source_version"] = re.sub(r"\+b[0-9]+$", "", u["version"])
+        del p["update"]
+json.dump(d, open(f"{tmp}/bookworm-patched.json", "w"))
+PY
+"$pw" assess --db "$db" --inventory "$tmp/bookworm-patched.json" --format json >"$tmp/bw.out" 2>"$tmp/bw.err"
+n=$(fixable <"$tmp/bw.out" | wc -l)
+all=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' <"$tmp/bw.out")
+[ "$n" -eq 0 ] && ok "debian 12 host at its repositories' newest versions: zero fixable findings ($all with no fix yet)" ||
+	{ not_ok "debian 12 patched host: $n fixable findings"; fixable <"$tmp/bw.out" | head; }
+# NVD's CPE data alone never makes a package finding (no upstream-version matching)
+"$pw" assess --feed "$feeds/nvd" --inventory "$tmp/bookworm.json" --format json >"$tmp/nvd.out" 2>/dev/null
+n=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' <"$tmp/nvd.out")
+[ "$n" -eq 0 ] && ok "NVD alone produces no package findings" || not_ok "NVD alone produced $n findings"
+
+# --- risk, formats and exit codes
+"$pw" assess --db "$db" --inventory "$tmp/deb11-below.json" --exposure internet --criticality 5 \
+	--format csv --min-priority P3 >"$tmp/p2.csv" 2>&1
+rc=$?
+head -1 "$tmp/p2.csv" | grep -q '^priority,score,vulnerability' && ok "csv header" || not_ok "csv: $(head -2 "$tmp/p2.csv")"
+awk -F, 'NR > 1 && $1 == "P4" { bad = 1 } END { exit bad || NR < 2 }' "$tmp/p2.csv" && [ $rc -eq 1 ] &&
+	ok "--min-priority P3 leaves out P4 (exit $rc)" || not_ok "--min-priority P3: exit $rc, $(wc -l <"$tmp/p2.csv") lines"
+grep -q 'EPSS [0-9.]*, [0-9]*[a-z][a-z] percentile; ' "$tmp/p2.csv" && grep -q 'internet-facing; criticality 5' "$tmp/p2.csv" &&
+	ok "reasons in words: EPSS, exposure, criticality" || not_ok "reasons: $(sed -n 2p "$tmp/p2.csv")"
+"$pw" assess --db "$db" --inventory "$tmp/deb11-below.json" >"$tmp/table.txt" 2>&1
+grep -q '^By priority: P1' "$tmp/table.txt" && grep -q '^Fixable:' "$tmp/table.txt" && ok "table output" || not_ok "table: $(head -3 "$tmp/table.txt")"
+"$pw" assess --db "$db" --inventory /nonexistent.json >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q nonexistent "$tmp/err" && ok "a missing inventory exits 2 and is named" || not_ok "missing inventory"
+printf '{"schema_version": 1, "host": {"os": {"id": "plan9"}}, "packages": []}' >"$tmp/plan9.json"
+"$pw" assess --db "$db" --inventory "$tmp/plan9.json" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'ID=plan9' "$tmp/err" && ok "an unknown OS is an error, not zero findings" || not_ok "unknown OS: $(cat "$tmp/err")"
+"$pw" assess --min-priority P9 >/dev/null 2>&1
+[ $? -eq 2 ] && ok "bad --min-priority exits 2" || not_ok "bad --min-priority"
+
+echo "assess_cli: $fails failed"
+[ "$fails" -eq 0 ]

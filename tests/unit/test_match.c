@@ -72,6 +72,9 @@ static int setup(void **state)
 	/* two feeds, two fixes: the greater one is reported */
 	add("CVE-10", "debian", "12", "twofix", PW_AFFECT_FIXED, NULL, "1.0-3");
 	add("CVE-10", "debian", "12", "twofix", PW_AFFECT_FIXED, NULL, "1.0-5");
+	/* an incomplete fix completed by a later advisory: 1.0-4 is still vulnerable */
+	add("CVE-12", "debian", "12", "refixed", PW_AFFECT_FIXED, NULL, "1.0-3");
+	add("CVE-12", "debian", "12", "refixed", PW_AFFECT_FIXED, NULL, "1.0-5");
 	/* Debian 11 only: must never reach a Debian 12 host */
 	add("CVE-11", "debian", "11", "glibc", PW_AFFECT_FIXED, NULL, "99");
 	/* other families in the same index */
@@ -104,6 +107,7 @@ static void debian_rules(void **state)
 	pkg(&inv, PW_FAMILY_DEB, "eol", "1.0-1", NULL, NULL);
 	pkg(&inv, PW_FAMILY_DEB, "merged", "1.0-2", NULL, NULL);
 	pkg(&inv, PW_FAMILY_DEB, "twofix", "1.0-1", NULL, NULL);
+	pkg(&inv, PW_FAMILY_DEB, "refixed", "1.0-4", NULL, NULL);
 	struct pw_package *half = pkg(&inv, PW_FAMILY_DEB, "half", "0.1", "glibc", "0.1");
 	half->state = PW_STATE_HALF_INSTALLED;
 	pw_findings_init(&f);
@@ -128,10 +132,11 @@ static void debian_rules(void **state)
 	assert_int_equal(find(&f, "CVE-8", "eol")->status, PW_AFFECT_EOL);
 	assert_null(find(&f, "CVE-9", "merged"));       /* the installed fix settles it */
 	assert_string_equal(find(&f, "CVE-10", "twofix")->fixed, "1.0-5");
+	assert_string_equal(find(&f, "CVE-12", "refixed")->fixed, "1.0-5");
 	assert_null(find(&f, "CVE-11", "libc6"));       /* another release */
 	assert_null(find(&f, "CVE-1", "half"));         /* not installed */
 	assert_int_equal(f.packages_skipped, 1);
-	assert_int_equal(f.n, 5);
+	assert_int_equal(f.n, 6);
 	pw_findings_free(&f);
 	pw_inventory_free(&inv);
 }
