@@ -68,14 +68,15 @@ static int64_t parse_date(struct pw_blob d)
 	struct pw_blob dd, rest, mm, yy;
 	if (!pw_blob_split(d, ' ', &dd, &rest) || !pw_blob_split(rest, ' ', &mm, &yy))
 		return 0;
-	for (size_t i = 0; i < dd.len; i++)
-		day = day * 10 + (dd.ptr[i] - '0');
+	unsigned long d, y;
+	if (dd.len > 2 || yy.len != 4 || !pw_blob_to_ulong(dd, &d) || !pw_blob_to_ulong(yy, &y))
+		return 0;
+	day = (int)d;
+	year = (int)y;
 	for (int i = 0; i < 12; i++) {
 		if (pw_blob_eq_cstr(mm, months[i]))
 			mon = i;
 	}
-	for (size_t i = 0; i < yy.len; i++)
-		year = year * 10 + (yy.ptr[i] - '0');
 	if (mon < 0 || day < 1 || day > 31 || year < 1990 || year > 9999)
 		return 0;
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, mon + 1, day);
