@@ -68,11 +68,11 @@ static int64_t parse_date(struct pw_blob d)
 	struct pw_blob dd, rest, mm, yy;
 	if (!pw_blob_split(d, ' ', &dd, &rest) || !pw_blob_split(rest, ' ', &mm, &yy))
 		return 0;
-	unsigned long d, y;
-	if (dd.len > 2 || yy.len != 4 || !pw_blob_to_ulong(dd, &d) || !pw_blob_to_ulong(yy, &y))
+	unsigned long dv, yv;
+	if (dd.len > 2 || yy.len != 4 || !pw_blob_to_ulong(dd, &dv) || !pw_blob_to_ulong(yy, &yv))
 		return 0;
-	day = (int)d;
-	year = (int)y;
+	day = (int)dv;
+	year = (int)yv;
 	for (int i = 0; i < 12; i++) {
 		if (pw_blob_eq_cstr(mm, months[i]))
 			mon = i;
