@@ -82,7 +82,7 @@ static void ts_skip(void *ctx, const char *reason)
 	s->skips++;
 }
 
-static struct pw_feed_sink ts_sink(struct test_sink *s)
+static inline struct pw_feed_sink ts_sink(struct test_sink *s)
 {
 	memset(s->by_status, 0, sizeof(s->by_status));
 	struct pw_feed_sink sink = { .ctx = s, .record = ts_record, .kev = ts_kev, .epss = ts_epss,
@@ -90,7 +90,7 @@ static struct pw_feed_sink ts_sink(struct test_sink *s)
 	return sink;
 }
 
-static bool ts_watched(const struct test_sink *s, const char *line)
+static inline bool ts_watched(const struct test_sink *s, const char *line)
 {
 	for (int i = 0; i < s->nwatched; i++) {
 		if (strcmp(s->watched[i], line) == 0)
