@@ -328,7 +328,8 @@ int cmd_assess(int argc, char **argv)
 			goto out;
 		}
 	}
-	qsort(fs.items, fs.n, sizeof(*fs.items), cmp_finding);
+	if (fs.n > 1)
+		qsort(fs.items, fs.n, sizeof(*fs.items), cmp_finding);
 	sel = calloc(fs.n + 1, sizeof(*sel));
 	size_t nsel = 0;
 	for (size_t i = 0; sel && i < fs.n; i++) {

@@ -112,7 +112,13 @@ static void policy_files(void **state)
 	pw_policy_defaults(&shipped);
 	memset(&shipped, 0, sizeof(shipped));
 	assert_int_equal(pw_policy_load(&shipped, PW_DATA_DIR "/../dist/policy.ini", &e), PW_OK);
-	assert_memory_equal(&def, &shipped, sizeof(def));
+	/* field by field: padding bytes are not part of the policy */
+	const double *a = &def.w_cvss, *b = &shipped.w_cvss;
+	for (size_t i = 0; i <= (size_t)(&def.unknown_cvss - &def.w_cvss); i++)
+		assert_true(a[i] == b[i]);
+	assert_int_equal(def.p1, shipped.p1);
+	assert_int_equal(def.p2, shipped.p2);
+	assert_int_equal(def.p3, shipped.p3);
 	assert_int_equal(pw_policy_load(&shipped, PW_TEST_DATA "/assess/bad-policy.ini", &e), PW_ERR_PARSE);
 	assert_non_null(strstr(e.msg, "bad-policy.ini:3: [weights] epss: 'lots' is not a number"));
 	assert_int_equal(pw_policy_load(&shipped, "/nonexistent/policy.ini", &e), PW_ERR_NOTFOUND);
