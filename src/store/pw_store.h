@@ -24,7 +24,10 @@ struct pw_store;
 char *pw_store_default_path(void);
 
 /* Open (creating it and its directory if needed) and migrate to the current
- * schema. path ":memory:" gives a private in-memory store. WAL mode. */
+ * schema. path ":memory:" gives a private in-memory store. WAL mode. A
+ * database whose schema is newer than this code knows is refused
+ * (PW_ERR_UNSUPPORTED), as is a file that is not a database (PW_ERR_IO);
+ * a postgresql:// URI is PW_ERR_UNSUPPORTED until that backend exists. */
 pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
@@ -50,7 +53,19 @@ struct pw_import_stats {
 
 /* Start an import of `source` (a feed kind name) in one transaction and fill
  * *sink with callbacks writing into the store and counting into *stats
- * (zeroed here). Nothing is visible to readers until pw_store_import_commit. */
+ * (zeroed here). Nothing is visible to readers until pw_store_import_commit.
+ *
+ * A record is identified by (source, id). Its content is hashed: a new id is
+ * added, an identical one is left alone (unchanged: nothing is written), a
+ * different one has its affected and CPE rows replaced (updated).
+ * The same id may come twice in one import (real feeds do that: AlmaLinux
+ * lists 37 advisories under two releases). An identical repetition writes
+ * nothing and counts as unchanged. One with other content is kept as a
+ * further part of the same record, never replacing the first, so nothing is
+ * lost and a re-import stays unchanged; it counts as updated (the record
+ * grew), never as a second "added".
+ * Vulnerabilities are merged across feeds: a field a record leaves empty
+ * never erases another feed's value. */
 pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_feed_sink *sink,
 			     struct pw_import_stats *stats, struct pw_error *e);
 pw_err pw_store_import_commit(struct pw_store *s, struct pw_error *e);
@@ -94,7 +109,8 @@ pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char
 			      struct pw_error *e);
 
 /* Vulnerability details (merged across feeds: a CVE's CVSS from NVD, its
- * summary from whichever feed has one). found=false when unknown. */
+ * summary from whichever feed has one), with every alias any feed gave it,
+ * sorted. found=false when unknown. */
 pw_err pw_store_get_vuln(struct pw_store *s, const char *id, struct pw_vuln *out, bool *found,
 			 struct pw_error *e);
 pw_err pw_store_get_kev(struct pw_store *s, const char *cve, struct pw_kev *out, bool *found,
@@ -107,8 +123,15 @@ pw_err pw_store_each_cpe_match(struct pw_store *s,
 			       pw_err (*cb)(void *ctx, const struct pw_cpe_match *m), void *ctx,
 			       struct pw_error *e);
 
-/* Row counts for reports and tests: "vulns", "affected", "kev", "epss",
- * "cpe_matches", "records". -1 for an unknown table. */
+/* Row counts for reports and tests: "vulns", "aliases", "affected", "kev",
+ * "epss", "cpe_matches", "records". -1 for an unknown table. */
 int64_t pw_store_count(struct pw_store *s, const char *what);
+
+/* What the store holds from one source (a feed kind name): distinct record
+ * ids for record feeds, rows for "kev" and "epss". -1 on error. */
+int64_t pw_store_count_source(struct pw_store *s, const char *source);
+
+/* The backend's name: "sqlite". */
+const char *pw_store_backend(struct pw_store *s);
 
 #endif

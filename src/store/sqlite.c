@@ -1,0 +1,969 @@
+/* sqlite.c - the store on SQLite: one file, WAL, versioned migrations.
+ *
+ * Every SQL statement of the SQLite backend is in this file, and the SQL is
+ * kept portable (INSERT ... ON CONFLICT ... DO UPDATE, IS DISTINCT FROM, no
+ * rowid in any key), so the PostgreSQL backend can reuse the same schema
+ * and statements with $n placeholders. Statements are prepared once, at
+ * open, and reused: an import of 360,000 EPSS rows is one transaction of
+ * bind/step/reset with no allocation per row.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pw_buf.h"
+#include "pw_store_backend.h"
+
+/* Each step moves the schema one version up, and all pending steps run in
+ * one transaction. Never edit a step once released: add one. (Step 1 was
+ * reshaped once, before any release, to key records by part too.) */
+static const char *const migrations[] = {
+	/* 1: feeds, advisories, enrichments, sync state */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BIGINT NOT NULL);"
+	"INSERT INTO meta(key, value) VALUES ('generation', 0);"
+	/* one row per record occurrence; part > 0 for an id repeated within
+	 * one import. hash: the record's 64-bit content hash, as a signed
+	 * 64-bit integer */
+	"CREATE TABLE records(source TEXT NOT NULL, record_id TEXT NOT NULL,"
+	" part INTEGER NOT NULL, hash BIGINT NOT NULL, generation BIGINT NOT NULL,"
+	" PRIMARY KEY(source, record_id, part));"
+	"CREATE TABLE vulns(id TEXT PRIMARY KEY, summary TEXT, published BIGINT,"
+	" modified BIGINT, cvss_vector TEXT, cvss_score REAL, cvss_source TEXT, severity TEXT);"
+	"CREATE TABLE aliases(vuln_id TEXT NOT NULL REFERENCES vulns(id) ON DELETE CASCADE,"
+	" alias TEXT NOT NULL, PRIMARY KEY(vuln_id, alias));"
+	"CREATE INDEX aliases_alias ON aliases(alias);"
+	"CREATE TABLE affected(source TEXT NOT NULL, record_id TEXT NOT NULL,"
+	" part INTEGER NOT NULL, vuln_id TEXT NOT NULL, distro TEXT NOT NULL,"
+	" release TEXT NOT NULL, package TEXT NOT NULL, status TEXT NOT NULL,"
+	" introduced TEXT, fixed TEXT, last_affected TEXT, exact TEXT, urgency TEXT,"
+	" advisory TEXT, generation BIGINT NOT NULL,"
+	" FOREIGN KEY(source, record_id, part) REFERENCES records(source, record_id, part)"
+	" ON DELETE CASCADE);"
+	"CREATE INDEX affected_key ON affected(distro, release, package);"
+	"CREATE INDEX affected_record ON affected(source, record_id, part);"
+	"CREATE INDEX affected_generation ON affected(generation);"
+	"CREATE TABLE cpe_matches(source TEXT NOT NULL, record_id TEXT NOT NULL,"
+	" part INTEGER NOT NULL, vuln_id TEXT NOT NULL, criteria TEXT NOT NULL,"
+	" start_incl TEXT, start_excl TEXT, end_incl TEXT, end_excl TEXT,"
+	" vulnerable INTEGER NOT NULL,"
+	" FOREIGN KEY(source, record_id, part) REFERENCES records(source, record_id, part)"
+	" ON DELETE CASCADE);"
+	"CREATE INDEX cpe_record ON cpe_matches(source, record_id, part);"
+	"CREATE TABLE kev(cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT,"
+	" date_added BIGINT, due_date BIGINT, ransomware INTEGER NOT NULL,"
+	" required_action TEXT, short_description TEXT);"
+	"CREATE TABLE epss(cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL,"
+	" score_date BIGINT NOT NULL, model_version TEXT);"
+	"CREATE TABLE feed_state(feed TEXT PRIMARY KEY, url TEXT, etag TEXT,"
+	" last_modified TEXT, last_checked BIGINT, last_changed BIGINT, records BIGINT);",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+enum stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_GEN_GET,
+	ST_GEN_SET,
+	ST_RECORD_HASH,
+	ST_RECORD_PUT,
+	ST_DELETE_AFFECTED,
+	ST_DELETE_CPES,
+	ST_VULN_PUT,
+	ST_ALIAS_PUT,
+	ST_AFFECTED_PUT,
+	ST_CPE_PUT,
+	ST_KEV_INSERT,
+	ST_KEV_UPDATE,
+	ST_EPSS_INSERT,
+	ST_EPSS_UPDATE,
+	ST_VULN_GET,
+	ST_ALIASES_GET,
+	ST_KEV_GET,
+	ST_EPSS_GET,
+	ST_STATE_GET,
+	ST_STATE_PUT,
+	ST_STATE_EACH,
+	ST_CPE_EACH,
+	/* each_affected, by which filters are given: none, distro, release, both */
+	ST_AFFECTED_ALL,
+	ST_AFFECTED_D,
+	ST_AFFECTED_R,
+	ST_AFFECTED_DR,
+	ST_COUNT,
+};
+
+#define STATE_COLUMNS "feed, url, etag, last_modified, last_checked, last_changed, records"
+#define AFFECTED_SELECT                                                                        \
+	"SELECT vuln_id, distro, release, package, status, introduced, fixed, last_affected,"  \
+	" exact, urgency, advisory FROM affected WHERE generation > ?3"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_GEN_GET] = "SELECT value FROM meta WHERE key = 'generation'",
+	[ST_GEN_SET] = "UPDATE meta SET value = ?1 WHERE key = 'generation'",
+	[ST_RECORD_HASH] = "SELECT hash FROM records WHERE source = ?1 AND record_id = ?2"
+			   " AND part = ?3",
+	[ST_RECORD_PUT] = "INSERT INTO records(source, record_id, part, hash, generation)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(source, record_id, part)"
+			  " DO UPDATE SET hash = excluded.hash, generation = excluded.generation",
+	[ST_DELETE_AFFECTED] = "DELETE FROM affected WHERE source = ?1 AND record_id = ?2"
+			       " AND part = ?3",
+	[ST_DELETE_CPES] = "DELETE FROM cpe_matches WHERE source = ?1 AND record_id = ?2"
+			   " AND part = ?3",
+	/* Merged across feeds: a value from this feed fills or updates, a NULL
+	 * never erases another feed's. The CVSS vector, score and scorer move
+	 * together so a score is never shown with another scorer's vector. */
+	[ST_VULN_PUT] = "INSERT INTO vulns(id, summary, published, modified, cvss_vector,"
+			" cvss_score, cvss_source, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			" ON CONFLICT(id) DO UPDATE SET"
+			" summary = COALESCE(excluded.summary, vulns.summary),"
+			" published = COALESCE(excluded.published, vulns.published),"
+			" modified = COALESCE(excluded.modified, vulns.modified),"
+			" cvss_vector = CASE WHEN excluded.cvss_vector IS NULL AND"
+			"  excluded.cvss_score IS NULL THEN vulns.cvss_vector ELSE excluded.cvss_vector END,"
+			" cvss_score = CASE WHEN excluded.cvss_vector IS NULL AND"
+			"  excluded.cvss_score IS NULL THEN vulns.cvss_score ELSE excluded.cvss_score END,"
+			" cvss_source = CASE WHEN excluded.cvss_vector IS NULL AND"
+			"  excluded.cvss_score IS NULL THEN vulns.cvss_source ELSE excluded.cvss_source END,"
+			" severity = COALESCE(excluded.severity, vulns.severity)",
+	[ST_ALIAS_PUT] = "INSERT INTO aliases(vuln_id, alias) VALUES (?1, ?2)"
+			 " ON CONFLICT DO NOTHING",
+	[ST_AFFECTED_PUT] = "INSERT INTO affected(source, record_id, part, vuln_id, distro, release,"
+			    " package, status, introduced, fixed, last_affected, exact, urgency,"
+			    " advisory, generation) VALUES"
+			    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[ST_CPE_PUT] = "INSERT INTO cpe_matches(source, record_id, part, vuln_id, criteria,"
+		       " start_incl, start_excl, end_incl, end_excl, vulnerable)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* KEV and EPSS: insert, or else update only a row that differs, so an
+	 * unchanged row is never rewritten and the change count says which */
+	[ST_KEV_INSERT] = "INSERT INTO kev(cve, vendor, product, name, date_added, due_date,"
+			  " ransomware, required_action, short_description)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(cve) DO NOTHING",
+	[ST_KEV_UPDATE] = "UPDATE kev SET vendor = ?2, product = ?3, name = ?4, date_added = ?5,"
+			  " due_date = ?6, ransomware = ?7, required_action = ?8,"
+			  " short_description = ?9 WHERE cve = ?1 AND (vendor IS DISTINCT FROM ?2"
+			  " OR product IS DISTINCT FROM ?3 OR name IS DISTINCT FROM ?4"
+			  " OR date_added IS DISTINCT FROM ?5 OR due_date IS DISTINCT FROM ?6"
+			  " OR ransomware IS DISTINCT FROM ?7 OR required_action IS DISTINCT FROM ?8"
+			  " OR short_description IS DISTINCT FROM ?9)",
+	[ST_EPSS_INSERT] = "INSERT INTO epss(cve, score, percentile, score_date, model_version)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(cve) DO NOTHING",
+	[ST_EPSS_UPDATE] = "UPDATE epss SET score = ?2, percentile = ?3, score_date = ?4,"
+			   " model_version = ?5 WHERE cve = ?1 AND (score IS DISTINCT FROM ?2"
+			   " OR percentile IS DISTINCT FROM ?3 OR score_date IS DISTINCT FROM ?4"
+			   " OR model_version IS DISTINCT FROM ?5)",
+	[ST_VULN_GET] = "SELECT id, summary, published, modified, cvss_vector, cvss_score,"
+			" cvss_source, severity FROM vulns WHERE id = ?1",
+	[ST_ALIASES_GET] = "SELECT alias FROM aliases WHERE vuln_id = ?1 ORDER BY alias",
+	[ST_KEV_GET] = "SELECT cve, vendor, product, name, date_added, due_date, ransomware,"
+		       " required_action, short_description FROM kev WHERE cve = ?1",
+	[ST_EPSS_GET] = "SELECT cve, score, percentile, score_date, model_version FROM epss"
+			" WHERE cve = ?1",
+	[ST_STATE_GET] = "SELECT " STATE_COLUMNS " FROM feed_state WHERE feed = ?1",
+	[ST_STATE_PUT] = "INSERT INTO feed_state(" STATE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			 " ON CONFLICT(feed) DO UPDATE SET url = excluded.url,"
+			 " etag = excluded.etag, last_modified = excluded.last_modified,"
+			 " last_checked = excluded.last_checked,"
+			 " last_changed = excluded.last_changed, records = excluded.records",
+	[ST_STATE_EACH] = "SELECT " STATE_COLUMNS " FROM feed_state ORDER BY feed",
+	[ST_CPE_EACH] = "SELECT vuln_id, criteria, start_incl, start_excl, end_incl, end_excl,"
+			" vulnerable FROM cpe_matches ORDER BY vuln_id, criteria",
+	/* one statement per filter combination, so each can use affected_key */
+	[ST_AFFECTED_ALL] = AFFECTED_SELECT,
+	[ST_AFFECTED_D] = AFFECTED_SELECT " AND distro = ?1",
+	[ST_AFFECTED_R] = AFFECTED_SELECT " AND release = ?2",
+	[ST_AFFECTED_DR] = AFFECTED_SELECT " AND distro = ?1 AND release = ?2",
+};
+
+/* Strings handed out by the _get functions: appended here as offsets while
+ * the buffer may still move, turned into pointers at the end. */
+struct scratch {
+	struct pw_buf text;
+	struct pw_buf ptrs; /* const char * array (aliases) */
+};
+
+struct sq {
+	sqlite3 *db;
+	char *path;
+	int schema;
+	sqlite3_stmt *st[ST_COUNT];
+	struct scratch scratch;
+};
+
+#define NO_TEXT ((size_t)-1)
+
+static pw_err db_error(struct sq *s, struct pw_error *e, const char *what)
+{
+	return pw_error_set(e, PW_ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static pw_err exec_sql(struct sq *s, const char *sql, struct pw_error *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		pw_err rc = pw_error_set(e, PW_ERR_IO, "%s: %s", s->path,
+					 msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return PW_OK;
+}
+
+/* Run a prepared statement that returns no rows, and make it reusable. */
+static pw_err run(struct sq *s, sqlite3_stmt *q, struct pw_error *e, const char *what)
+{
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return db_error(s, e, what);
+	return PW_OK;
+}
+
+static void done(sqlite3_stmt *q)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* 0 means unknown in the model, NULL in the database */
+static void bind_time(sqlite3_stmt *q, int i, int64_t t)
+{
+	if (t)
+		sqlite3_bind_int64(q, i, t);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+/* mkdir -p of path's directory, 0750 (it will hold the database only). */
+static pw_err make_parent(struct sq *s, struct pw_error *e)
+{
+	struct pw_buf dir = PW_BUF_INIT;
+	pw_err rc = pw_buf_adds(&dir, s->path);
+	if (rc)
+		return pw_error_set(e, rc, "out of memory");
+	char *slash = strrchr(dir.data, '/');
+	if (slash && slash != dir.data) {
+		*slash = '\0';
+		for (char *p = dir.data + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char c = *p;
+			*p = '\0';
+			if (mkdir(dir.data, 0750) != 0 && errno != EEXIST) {
+				rc = pw_error_set(e, PW_ERR_IO, "%s: cannot create %s: %s", s->path,
+						  dir.data, strerror(errno));
+				break;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	pw_buf_free(&dir);
+	return rc;
+}
+
+static pw_err migrate(struct sq *s, struct pw_error *e)
+{
+	pw_err rc;
+	sqlite3_stmt *q = NULL;
+	int version = 0;
+	/* IMMEDIATE: two processes opening a new file at once migrate it once */
+	if ((rc = exec_sql(s, "BEGIN IMMEDIATE", e)))
+		return rc;
+	if ((rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL,"
+			      " applied BIGINT NOT NULL)", e)))
+		goto out;
+	if (sqlite3_prepare_v2(s->db, "SELECT MAX(version) FROM schema_version", -1, &q, NULL) !=
+	    SQLITE_OK) {
+		rc = db_error(s, e, "reading the schema version");
+		goto out;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (version > SCHEMA_VERSION) {
+		rc = pw_error_set(e, PW_ERR_UNSUPPORTED,
+				  "%s: schema version %d is newer than this patchwarden knows (%d): "
+				  "upgrade patchwarden",
+				  s->path, version, SCHEMA_VERSION);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO schema_version(version, applied)"
+			       " VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER))",
+			       -1, &q, NULL) != SQLITE_OK) {
+		rc = db_error(s, e, "recording the schema version");
+		goto out;
+	}
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		if ((rc = exec_sql(s, migrations[v], e)))
+			goto out;
+		sqlite3_bind_int(q, 1, v + 1);
+		if ((rc = run(s, q, e, "recording the schema version")))
+			goto out;
+	}
+	rc = exec_sql(s, "COMMIT", e);
+	s->schema = SCHEMA_VERSION;
+out:
+	sqlite3_finalize(q);
+	if (rc)
+		exec_sql(s, "ROLLBACK", NULL);
+	return rc;
+}
+
+static void sq_close(void *db)
+{
+	struct sq *s = db;
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	pw_buf_free(&s->scratch.text);
+	pw_buf_free(&s->scratch.ptrs);
+	free(s->path);
+	free(s);
+}
+
+static pw_err sq_open(const char *path, void **out, struct pw_error *e)
+{
+	struct sq *s = calloc(1, sizeof(*s));
+	pw_err rc = PW_OK;
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	}
+	bool memory = strcmp(path, ":memory:") == 0;
+	bool created = false;
+	if (!memory) {
+		if ((rc = make_parent(s, e)))
+			goto fail;
+		created = access(path, F_OK) != 0;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = db_error(s, e, "cannot open");
+		goto fail;
+	}
+	/* it will hold users and tokens too: private from its first byte */
+	if (created && chmod(path, 0600) != 0) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* the first read of the file: junk shows here as "file is not a
+	 * database", a damaged page later as "database disk image is malformed" */
+	int r = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if ((r & 0xff) == SQLITE_NOTADB || (r & 0xff) == SQLITE_CORRUPT) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: not a usable patchwarden database (%s)", path,
+				  sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (r != SQLITE_OK) {
+		rc = db_error(s, e, "cannot read");
+		goto fail;
+	}
+	if ((rc = exec_sql(s, "PRAGMA foreign_keys = ON", e)))
+		goto fail;
+	if (!memory && (rc = exec_sql(s, "PRAGMA journal_mode = WAL", e)))
+		goto fail;
+	/* in WAL mode NORMAL loses at most the last transactions on power
+	 * loss, never consistency; feeds can be imported again */
+	if ((rc = exec_sql(s, "PRAGMA synchronous = NORMAL", e)) || (rc = migrate(s, e)))
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				       NULL) != SQLITE_OK) {
+			rc = db_error(s, e, "preparing a statement (is the schema damaged?)");
+			goto fail;
+		}
+	}
+	*out = s;
+	return PW_OK;
+fail:
+	sq_close(s);
+	return rc;
+}
+
+static int sq_schema_version(void *db)
+{
+	return ((struct sq *)db)->schema;
+}
+
+static pw_err sq_generation(void *db, int64_t *out, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_GEN_GET];
+	int r = sqlite3_step(q);
+	*out = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	done(q);
+	if (r != SQLITE_ROW)
+		return db_error(s, e, "reading the generation");
+	return PW_OK;
+}
+
+/* ---- import transactions ---- */
+
+static pw_err sq_begin(void *db, struct pw_error *e)
+{
+	struct sq *s = db;
+	return run(s, s->st[ST_BEGIN], e, "starting the import");
+}
+
+static pw_err sq_commit(void *db, int64_t generation, struct pw_error *e)
+{
+	struct sq *s = db;
+	pw_err rc = PW_OK;
+	if (generation > 0) {
+		sqlite3_bind_int64(s->st[ST_GEN_SET], 1, generation);
+		rc = run(s, s->st[ST_GEN_SET], e, "writing the generation");
+	}
+	if (rc == PW_OK)
+		rc = run(s, s->st[ST_COMMIT], e, "committing the import");
+	if (rc)
+		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+	return rc;
+}
+
+static void sq_rollback(void *db)
+{
+	struct sq *s = db;
+	/* no transaction left open (a failed COMMIT already rolled back) is fine */
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+}
+
+/* ---- records ---- */
+
+static void bind_key(struct sq *s, sqlite3_stmt *q, const char *source, const char *id, int part)
+{
+	(void)s;
+	sqlite3_bind_text(q, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, part);
+}
+
+static pw_err sq_record_hash(void *db, const char *source, const char *id, int part,
+			     uint64_t *hash, bool *found, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_RECORD_HASH];
+	bind_key(s, q, source, id, part);
+	int r = sqlite3_step(q);
+	*found = r == SQLITE_ROW;
+	*hash = *found ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
+	done(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading records");
+	return PW_OK;
+}
+
+static pw_err put_vuln(struct sq *s, const struct pw_vuln *v, struct pw_error *e)
+{
+	sqlite3_stmt *q = s->st[ST_VULN_PUT];
+	bind_text(q, 1, v->id);
+	bind_text(q, 2, v->summary);
+	bind_time(q, 3, v->published);
+	bind_time(q, 4, v->modified);
+	bind_text(q, 5, v->cvss_vector);
+	if (v->cvss_score >= 0)
+		sqlite3_bind_double(q, 6, v->cvss_score);
+	else
+		sqlite3_bind_null(q, 6);
+	/* a scorer without a score or vector says nothing */
+	bind_text(q, 7, v->cvss_vector || v->cvss_score >= 0 ? v->cvss_source : NULL);
+	bind_text(q, 8, v->severity);
+	pw_err rc = run(s, q, e, "writing a vulnerability");
+	for (size_t k = 0; rc == PW_OK && k < v->naliases; k++) {
+		if (!v->aliases[k] || strcmp(v->aliases[k], v->id) == 0)
+			continue;
+		q = s->st[ST_ALIAS_PUT];
+		bind_text(q, 1, v->id);
+		bind_text(q, 2, v->aliases[k]);
+		rc = run(s, q, e, "writing an alias");
+	}
+	return rc;
+}
+
+static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_record *r,
+			    int part, uint64_t hash, int64_t generation, bool existed,
+			    struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q;
+	pw_err rc;
+	if (existed) {
+		bind_key(s, s->st[ST_DELETE_AFFECTED], source, r->id, part);
+		if ((rc = run(s, s->st[ST_DELETE_AFFECTED], e, "replacing affected entries")))
+			return rc;
+		bind_key(s, s->st[ST_DELETE_CPES], source, r->id, part);
+		if ((rc = run(s, s->st[ST_DELETE_CPES], e, "replacing CPE matches")))
+			return rc;
+	}
+	q = s->st[ST_RECORD_PUT];
+	bind_key(s, q, source, r->id, part);
+	sqlite3_bind_int64(q, 4, (int64_t)hash);
+	sqlite3_bind_int64(q, 5, generation);
+	if ((rc = run(s, q, e, "writing a record")))
+		return rc;
+	for (size_t i = 0; i < r->nvulns; i++) {
+		if ((rc = put_vuln(s, &r->vulns[i], e)))
+			return rc;
+	}
+	for (size_t i = 0; i < r->naffected; i++) {
+		const struct pw_affected *a = &r->affected[i];
+		q = s->st[ST_AFFECTED_PUT];
+		bind_key(s, q, source, r->id, part);
+		bind_text(q, 4, a->vuln_id);
+		bind_text(q, 5, a->distro);
+		bind_text(q, 6, a->release);
+		bind_text(q, 7, a->package);
+		bind_text(q, 8, pw_affect_status_name(a->status));
+		bind_text(q, 9, a->introduced);
+		bind_text(q, 10, a->fixed);
+		bind_text(q, 11, a->last_affected);
+		bind_text(q, 12, a->exact);
+		bind_text(q, 13, a->urgency);
+		bind_text(q, 14, a->advisory);
+		sqlite3_bind_int64(q, 15, generation);
+		if ((rc = run(s, q, e, "writing an affected entry")))
+			return rc;
+	}
+	for (size_t i = 0; i < r->ncpes; i++) {
+		const struct pw_cpe_match *c = &r->cpes[i];
+		q = s->st[ST_CPE_PUT];
+		bind_key(s, q, source, r->id, part);
+		bind_text(q, 4, c->vuln_id);
+		bind_text(q, 5, c->criteria);
+		bind_text(q, 6, c->version_start_including);
+		bind_text(q, 7, c->version_start_excluding);
+		bind_text(q, 8, c->version_end_including);
+		bind_text(q, 9, c->version_end_excluding);
+		sqlite3_bind_int(q, 10, c->vulnerable);
+		if ((rc = run(s, q, e, "writing a CPE match")))
+			return rc;
+	}
+	return PW_OK;
+}
+
+/* Insert, else update if different; which one happened is in the change
+ * count of each statement. */
+static pw_err upsert(struct sq *s, enum stmt insert, enum stmt update,
+		     void (*bind)(sqlite3_stmt *q, const void *row), const void *row,
+		     enum pw_store_change *did, struct pw_error *e, const char *what)
+{
+	for (enum stmt st = insert;; st = update) {
+		sqlite3_stmt *q = s->st[st];
+		bind(q, row);
+		pw_err rc = run(s, q, e, what);
+		if (rc)
+			return rc;
+		if (sqlite3_changes(s->db) > 0) {
+			*did = st == insert ? PW_STORE_ADDED : PW_STORE_UPDATED;
+			return PW_OK;
+		}
+		if (st == update)
+			break;
+	}
+	*did = PW_STORE_UNCHANGED;
+	return PW_OK;
+}
+
+static void bind_kev(sqlite3_stmt *q, const void *row)
+{
+	const struct pw_kev *k = row;
+	bind_text(q, 1, k->cve);
+	bind_text(q, 2, k->vendor);
+	bind_text(q, 3, k->product);
+	bind_text(q, 4, k->name);
+	bind_time(q, 5, k->date_added);
+	bind_time(q, 6, k->due_date);
+	sqlite3_bind_int(q, 7, k->ransomware);
+	bind_text(q, 8, k->required_action);
+	bind_text(q, 9, k->short_description);
+}
+
+static pw_err sq_kev_put(void *db, const struct pw_kev *k, enum pw_store_change *did,
+			 struct pw_error *e)
+{
+	return upsert(db, ST_KEV_INSERT, ST_KEV_UPDATE, bind_kev, k, did, e, "writing KEV");
+}
+
+static void bind_epss(sqlite3_stmt *q, const void *row)
+{
+	const struct pw_epss *x = row;
+	bind_text(q, 1, x->cve);
+	sqlite3_bind_double(q, 2, x->score);
+	sqlite3_bind_double(q, 3, x->percentile);
+	sqlite3_bind_int64(q, 4, x->score_date);
+	bind_text(q, 5, x->model_version);
+}
+
+static pw_err sq_epss_put(void *db, const struct pw_epss *x, enum pw_store_change *did,
+			  struct pw_error *e)
+{
+	return upsert(db, ST_EPSS_INSERT, ST_EPSS_UPDATE, bind_epss, x, did, e, "writing EPSS");
+}
+
+/* ---- handing strings out ---- */
+
+static void scratch_reset(struct scratch *sc)
+{
+	pw_buf_reset(&sc->text);
+	pw_buf_reset(&sc->ptrs);
+}
+
+/* Offset of a copy of v (NO_TEXT for NULL or on ENOMEM). */
+static size_t scratch_add(struct scratch *sc, const unsigned char *v)
+{
+	if (!v)
+		return NO_TEXT;
+	size_t off = sc->text.len;
+	if (pw_buf_add(&sc->text, v, strlen((const char *)v) + 1))
+		return NO_TEXT;
+	return off;
+}
+
+static const char *scratch_ptr(const struct scratch *sc, size_t off)
+{
+	return off == NO_TEXT ? NULL : sc->text.data + off;
+}
+
+/* ---- feed state ---- */
+
+static void fill_state(struct sq *s, sqlite3_stmt *q, struct pw_feed_state *st)
+{
+	size_t off[4];
+	scratch_reset(&s->scratch);
+	for (int i = 0; i < 4; i++)
+		off[i] = scratch_add(&s->scratch, sqlite3_column_text(q, i));
+	st->feed = scratch_ptr(&s->scratch, off[0]);
+	st->url = scratch_ptr(&s->scratch, off[1]);
+	st->etag = scratch_ptr(&s->scratch, off[2]);
+	st->last_modified = scratch_ptr(&s->scratch, off[3]);
+	st->last_checked = sqlite3_column_int64(q, 4);
+	st->last_changed = sqlite3_column_int64(q, 5);
+	st->records = (uint64_t)sqlite3_column_int64(q, 6);
+}
+
+static pw_err sq_feed_state_get(void *db, const char *feed, struct pw_feed_state *out,
+				bool *found, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_STATE_GET];
+	bind_text(q, 1, feed);
+	int r = sqlite3_step(q);
+	*found = r == SQLITE_ROW;
+	if (*found)
+		fill_state(s, q, out);
+	done(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading feed state");
+	return PW_OK;
+}
+
+static pw_err sq_feed_state_put(void *db, const struct pw_feed_state *st, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_STATE_PUT];
+	bind_text(q, 1, st->feed);
+	bind_text(q, 2, st->url);
+	bind_text(q, 3, st->etag);
+	bind_text(q, 4, st->last_modified);
+	sqlite3_bind_int64(q, 5, st->last_checked);
+	sqlite3_bind_int64(q, 6, st->last_changed);
+	sqlite3_bind_int64(q, 7, (int64_t)st->records);
+	return run(s, q, e, "writing feed state");
+}
+
+static pw_err sq_each_feed_state(void *db, pw_err (*cb)(void *ctx, const struct pw_feed_state *st),
+				 void *ctx, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_STATE_EACH];
+	pw_err rc = PW_OK;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct pw_feed_state st;
+		fill_state(s, q, &st);
+		if ((rc = cb(ctx, &st)))
+			break;
+	}
+	done(q);
+	if (rc == PW_OK && r != SQLITE_DONE)
+		rc = db_error(s, e, "reading feed state");
+	return rc;
+}
+
+/* ---- reading for assessment ---- */
+
+static pw_err sq_each_affected(void *db, const char *distro, const char *release, int64_t since,
+			       pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			       struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
+				       : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL)];
+	if (distro)
+		bind_text(q, 1, distro);
+	if (release)
+		bind_text(q, 2, release);
+	sqlite3_bind_int64(q, 3, since > 0 ? since : 0);
+	pw_err rc = PW_OK;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct pw_affected a = {
+			.vuln_id = col(q, 0), .distro = col(q, 1), .release = col(q, 2),
+			.package = col(q, 3), .introduced = col(q, 5), .fixed = col(q, 6),
+			.last_affected = col(q, 7), .exact = col(q, 8), .urgency = col(q, 9),
+			.advisory = col(q, 10),
+		};
+		if (!pw_affect_status_parse(col(q, 4), &a.status)) {
+			/* only this code writes the column: a stranger is damage */
+			rc = pw_error_set(e, PW_ERR_PARSE, "%s: affected entry for %s has unknown "
+					  "status '%s'", s->path, a.vuln_id ? a.vuln_id : "?",
+					  col(q, 4) ? col(q, 4) : "");
+			break;
+		}
+		if ((rc = cb(ctx, &a)))
+			break;
+	}
+	done(q);
+	if (rc == PW_OK && r != SQLITE_DONE)
+		rc = db_error(s, e, "reading affected entries");
+	return rc;
+}
+
+static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *found,
+			  struct pw_error *e)
+{
+	struct sq *s = db;
+	struct scratch *sc = &s->scratch;
+	sqlite3_stmt *q = s->st[ST_VULN_GET];
+	size_t off[5] = { NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT };
+	scratch_reset(sc);
+	memset(out, 0, sizeof(*out));
+	bind_text(q, 1, id);
+	int r = sqlite3_step(q);
+	*found = r == SQLITE_ROW;
+	if (*found) {
+		off[0] = scratch_add(sc, sqlite3_column_text(q, 0));
+		off[1] = scratch_add(sc, sqlite3_column_text(q, 1));
+		off[2] = scratch_add(sc, sqlite3_column_text(q, 4));
+		off[3] = scratch_add(sc, sqlite3_column_text(q, 6));
+		off[4] = scratch_add(sc, sqlite3_column_text(q, 7));
+		out->published = sqlite3_column_int64(q, 2);
+		out->modified = sqlite3_column_int64(q, 3);
+		out->cvss_score = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1
+									  : sqlite3_column_double(q, 5);
+	}
+	done(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading vulnerabilities");
+	if (!*found)
+		return PW_OK;
+
+	/* aliases: offsets first (the text buffer may move), pointers after */
+	q = s->st[ST_ALIASES_GET];
+	bind_text(q, 1, id);
+	size_t n = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		size_t o = scratch_add(sc, sqlite3_column_text(q, 0));
+		if (o == NO_TEXT || pw_buf_add(&sc->ptrs, &o, sizeof(o))) {
+			done(q);
+			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+		}
+		n++;
+	}
+	done(q);
+	if (r != SQLITE_DONE)
+		return db_error(s, e, "reading aliases");
+	size_t *offs = (size_t *)(void *)sc->ptrs.data;
+	const char **ptrs = (const char **)(void *)sc->ptrs.data;
+	/* in place: a size_t and a pointer are the same size on every target */
+	_Static_assert(sizeof(size_t) == sizeof(const char *), "offsets become pointers in place");
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = scratch_ptr(sc, offs[i]);
+	out->id = scratch_ptr(sc, off[0]);
+	out->summary = scratch_ptr(sc, off[1]);
+	out->cvss_vector = scratch_ptr(sc, off[2]);
+	out->cvss_source = scratch_ptr(sc, off[3]);
+	out->severity = scratch_ptr(sc, off[4]);
+	out->aliases = n ? ptrs : NULL;
+	out->naliases = n;
+	return PW_OK;
+}
+
+static pw_err sq_get_kev(void *db, const char *cve, struct pw_kev *out, bool *found,
+			 struct pw_error *e)
+{
+	struct sq *s = db;
+	struct scratch *sc = &s->scratch;
+	sqlite3_stmt *q = s->st[ST_KEV_GET];
+	scratch_reset(sc);
+	memset(out, 0, sizeof(*out));
+	bind_text(q, 1, cve);
+	int r = sqlite3_step(q);
+	*found = r == SQLITE_ROW;
+	if (*found) {
+		size_t off[6];
+		static const int cols[6] = { 0, 1, 2, 3, 7, 8 };
+		for (int i = 0; i < 6; i++)
+			off[i] = scratch_add(sc, sqlite3_column_text(q, cols[i]));
+		out->cve = scratch_ptr(sc, off[0]);
+		out->vendor = scratch_ptr(sc, off[1]);
+		out->product = scratch_ptr(sc, off[2]);
+		out->name = scratch_ptr(sc, off[3]);
+		out->required_action = scratch_ptr(sc, off[4]);
+		out->short_description = scratch_ptr(sc, off[5]);
+		out->date_added = sqlite3_column_int64(q, 4);
+		out->due_date = sqlite3_column_int64(q, 5);
+		out->ransomware = sqlite3_column_int(q, 6) != 0;
+	}
+	done(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading KEV");
+	return PW_OK;
+}
+
+static pw_err sq_get_epss(void *db, const char *cve, struct pw_epss *out, bool *found,
+			  struct pw_error *e)
+{
+	struct sq *s = db;
+	struct scratch *sc = &s->scratch;
+	sqlite3_stmt *q = s->st[ST_EPSS_GET];
+	scratch_reset(sc);
+	memset(out, 0, sizeof(*out));
+	bind_text(q, 1, cve);
+	int r = sqlite3_step(q);
+	*found = r == SQLITE_ROW;
+	if (*found) {
+		size_t c = scratch_add(sc, sqlite3_column_text(q, 0));
+		size_t m = scratch_add(sc, sqlite3_column_text(q, 4));
+		out->cve = scratch_ptr(sc, c);
+		out->model_version = scratch_ptr(sc, m);
+		out->score = sqlite3_column_double(q, 1);
+		out->percentile = sqlite3_column_double(q, 2);
+		out->score_date = sqlite3_column_int64(q, 3);
+	}
+	done(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading EPSS");
+	return PW_OK;
+}
+
+static pw_err sq_each_cpe_match(void *db, pw_err (*cb)(void *ctx, const struct pw_cpe_match *m),
+				void *ctx, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_CPE_EACH];
+	pw_err rc = PW_OK;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct pw_cpe_match m = {
+			.vuln_id = col(q, 0), .criteria = col(q, 1),
+			.version_start_including = col(q, 2), .version_start_excluding = col(q, 3),
+			.version_end_including = col(q, 4), .version_end_excluding = col(q, 5),
+			.vulnerable = sqlite3_column_int(q, 6) != 0,
+		};
+		if ((rc = cb(ctx, &m)))
+			break;
+	}
+	done(q);
+	if (rc == PW_OK && r != SQLITE_DONE)
+		rc = db_error(s, e, "reading CPE matches");
+	return rc;
+}
+
+static int64_t count_sql(struct sq *s, const char *sql, const char *arg)
+{
+	sqlite3_stmt *q;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (arg)
+		bind_text(q, 1, arg);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+static int64_t sq_count(void *db, const char *what)
+{
+	/* table names cannot be bound: only these fixed statements run */
+	static const struct {
+		const char *what, *sql;
+	} counts[] = {
+		{ "vulns", "SELECT COUNT(*) FROM vulns" },
+		{ "aliases", "SELECT COUNT(*) FROM aliases" },
+		{ "affected", "SELECT COUNT(*) FROM affected" },
+		{ "kev", "SELECT COUNT(*) FROM kev" },
+		{ "epss", "SELECT COUNT(*) FROM epss" },
+		{ "cpe_matches", "SELECT COUNT(*) FROM cpe_matches" },
+		{ "records", "SELECT COUNT(*) FROM records" },
+	};
+	for (size_t i = 0; what && i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (strcmp(what, counts[i].what) == 0)
+			return count_sql(db, counts[i].sql, NULL);
+	}
+	return -1;
+}
+
+static int64_t sq_count_source(void *db, const char *source)
+{
+	if (strcmp(source, "kev") == 0)
+		return count_sql(db, "SELECT COUNT(*) FROM kev", NULL);
+	if (strcmp(source, "epss") == 0)
+		return count_sql(db, "SELECT COUNT(*) FROM epss", NULL);
+	return count_sql(db, "SELECT COUNT(*) FROM records WHERE source = ?1 AND part = 0", source);
+}
+
+const struct pw_store_ops pw_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.generation = sq_generation,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.record_hash = sq_record_hash,
+	.record_put = sq_record_put,
+	.kev_put = sq_kev_put,
+	.epss_put = sq_epss_put,
+	.feed_state_get = sq_feed_state_get,
+	.feed_state_put = sq_feed_state_put,
+	.each_feed_state = sq_each_feed_state,
+	.each_affected = sq_each_affected,
+	.get_vuln = sq_get_vuln,
+	.get_kev = sq_get_kev,
+	.get_epss = sq_get_epss,
+	.each_cpe_match = sq_each_cpe_match,
+	.count = sq_count,
+	.count_source = sq_count_source,
+};
