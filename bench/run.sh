@@ -11,7 +11,8 @@ ninja -C build-bench >/dev/null
 export PATCHWARDEN="$top/build-bench/src/patchwarden"
 export RUNTIME="$top/build-bench/bench/runtime"
 export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
-for b in bench/inventory.sh bench/vercmp.sh; do
+export FLEET="$top/build-bench/bench/fleet"
+for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/fleet.sh; do
 	sh "$b"
 	echo
 done
