@@ -3,9 +3,9 @@
  *
  *   fleet STORE HOSTS DEBIAN_PACKAGES_TSV ALMA_PACKAGES_TSV
  *
- * The TSV files list "source-package <TAB> version <TAB> older-version"
- * lines (bench/fleet.sh makes them from the Debian 11 DSA/DLA fixes and the
- * AlmaLinux 9 OSV fixes). Each host takes 600 packages of its
+ * The TSV files list "package <TAB> fixed-version" lines (bench/fleet.sh
+ * takes them from the Debian 11 DSA/DLA fixes and the AlmaLinux 9 OSV
+ * fixes). Each host takes 600 packages of its
  * distribution's universe, each at the current or the older version (mixed
  * patch levels), so hosts share most (package, version) pairs as real
  * fleets do. Prints the time of the full assessment, of the re-assessment
@@ -31,29 +31,58 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static void load(const char *path, struct universe *u)
+/* Read "package <TAB> fixed" lines (sorted by package); keep per package
+ * the greatest fix and the one before it, by the scheme's own order. */
+static void load(const char *path, struct universe *u, enum pw_scheme scheme)
 {
 	FILE *f = fopen(path, "r");
-	char line[1024];
+	char line[1024], name[512] = "";
+	char *best = NULL, *second = NULL;
 	size_t cap = 0;
 	if (!f) {
 		perror(path);
 		exit(2);
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *a = strtok(line, "\t\n"), *b = strtok(NULL, "\t\n"), *c = strtok(NULL, "\t\n");
-		if (!a || !b || !c)
-			continue;
-		if (u->n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			u->name = realloc(u->name, cap * sizeof(char *));
-			u->cur = realloc(u->cur, cap * sizeof(char *));
-			u->old = realloc(u->old, cap * sizeof(char *));
+	for (bool more = true; more;) {
+		char *a = NULL, *b = NULL;
+		more = fgets(line, sizeof(line), f) != NULL;
+		if (more) {
+			a = strtok(line, "\t\n");
+			b = strtok(NULL, "\t\n");
+			if (!a || !b)
+				continue;
 		}
-		u->name[u->n] = strdup(a);
-		u->cur[u->n] = strdup(b);
-		u->old[u->n] = strdup(c);
-		u->n++;
+		if (!more || strcmp(a, name) != 0) {
+			if (best) {
+				if (u->n == cap) {
+					cap = cap ? cap * 2 : 1024;
+					u->name = realloc(u->name, cap * sizeof(char *));
+					u->cur = realloc(u->cur, cap * sizeof(char *));
+					u->old = realloc(u->old, cap * sizeof(char *));
+				}
+				u->name[u->n] = strdup(name);
+				u->cur[u->n] = best;
+				if (!second) {
+					second = malloc(strlen(best) + 2);
+					sprintf(second, "%s~", best); /* below the only fix */
+				}
+				u->old[u->n] = second;
+				u->n++;
+			}
+			best = second = NULL;
+			if (!more)
+				break;
+			snprintf(name, sizeof(name), "%s", a);
+		}
+		if (!best || pw_version_cmp(scheme, b, best) > 0) {
+			free(second);
+			second = best;
+			best = strdup(b);
+		} else if (pw_version_cmp(scheme, b, best) < 0 &&
+			   (!second || pw_version_cmp(scheme, b, second) > 0)) {
+			free(second);
+			second = strdup(b);
+		}
 	}
 	fclose(f);
 }
@@ -86,8 +115,9 @@ int main(int argc, char **argv)
 	}
 	int hosts = atoi(argv[2]);
 	struct universe deb = { 0 }, alma = { 0 };
-	load(argv[3], &deb);
-	load(argv[4], &alma);
+	load(argv[3], &deb, PW_SCHEME_DEB);
+	load(argv[4], &alma, PW_SCHEME_RPM);
+	printf("universes: %zu Debian 11 and %zu AlmaLinux 9 packages\n", deb.n, alma.n);
 	struct pw_store *s;
 	struct pw_error e;
 	if (pw_store_open(argv[1], &s, &e)) {

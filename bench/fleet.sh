@@ -12,17 +12,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$pw" feed import --db "$tmp/pw.db" "$top/data/feeds/debian/security-tracker/DSA-list" \
 	"$top/data/feeds/debian/security-tracker/DLA-list" "$top/data/feeds/osv/AlmaLinux/all.zip" >/dev/null
-# the universes: every package with a fix, its greatest fixed version, and
-# for lagging hosts the fix before it (one advisory behind)
+# the universes: every (package, fixed version) of each release; fleet.c
+# puts hosts at a package's greatest fix or, lagging, at the fix before it
 universe() { # universe <distro> <release>
-	sqlite3 -separator '	' "$tmp/pw.db" "WITH f AS (SELECT DISTINCT package, fixed FROM affected
-		WHERE distro = '$1' AND release = '$2' AND fixed IS NOT NULL),
-		top AS (SELECT package, MAX(fixed) AS cur FROM f GROUP BY package)
-		SELECT top.package, top.cur, COALESCE((SELECT MAX(fixed) FROM f
-			WHERE f.package = top.package AND f.fixed < top.cur), top.cur || '~')
-		FROM top"
+	sqlite3 -separator '	' "$tmp/pw.db" "SELECT DISTINCT package, fixed FROM affected
+		WHERE distro = '$1' AND release = '$2' AND fixed IS NOT NULL ORDER BY package"
 }
 universe debian 11 >"$tmp/deb.tsv"
 universe almalinux 9 >"$tmp/alma.tsv"
-echo "== fleet of $hosts hosts ($(wc -l <"$tmp/deb.tsv") Debian 11 and $(wc -l <"$tmp/alma.tsv") AlmaLinux 9 packages in the universes)"
+echo "== fleet of $hosts hosts (Debian 11 and AlmaLinux 9 package universes from the DSA/DLA and OSV fixes)"
 "$fleet" "$tmp/pw.db" "$hosts" "$tmp/deb.tsv" "$tmp/alma.tsv"
