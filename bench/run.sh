@@ -12,7 +12,7 @@ export PATCHWARDEN="$top/build-bench/src/patchwarden"
 export RUNTIME="$top/build-bench/bench/runtime"
 export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
 export FLEET="$top/build-bench/bench/fleet"
-for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/fleet.sh; do
+for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh; do
 	sh "$b"
 	echo
 done
