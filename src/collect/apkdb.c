@@ -155,10 +155,14 @@ pw_err pw_apkdb_parse_installed(struct pw_inventory *inv, struct pw_blob data, c
 {
 	struct parser ps = { inv, path ? path : "installed", 0, 0, 0 };
 	struct record r;
-	const char *p = data.ptr, *end = data.ptr + data.len;
+	const char *p, *end;
 	size_t lineno = 0;
 	pw_err rc;
 
+	if (!data.ptr) /* an empty view may have no pointer: no arithmetic on NULL */
+		data = pw_blob("", 0);
+	p = data.ptr;
+	end = data.ptr + data.len;
 	memset(&r, 0, sizeof(r));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -215,19 +215,17 @@ static pw_err finish(struct parser *ps, const struct stanza *st, struct pw_error
 	/* a stanza of only malformed lines was reported line by line */
 	if (!st->any_field)
 		return PW_OK;
-	if (!st->package.len) {
-		if ((rc = warn(ps, st->line, e, "stanza without a Package field skipped")))
-			return rc;
-		return PW_OK;
-	}
+	if (!st->package.len)
+		return warn(ps, st->line, e, "stanza without a Package field skipped");
 	enum pw_pkg_state state = ps->default_installed ? PW_STATE_INSTALLED
 							: PW_STATE_NOT_INSTALLED;
 	if (!pw_blob_is_null(st->status)) {
 		const char *why = parse_status(st->status, &state);
 		if (why) {
-			if ((rc = warn(ps, st->status_line, e,
-			      "package '%s' has a malformed Status '%s' (%s); state unknown",
-			      show(a, st->package), show(b, st->status), why)))
+			rc = warn(ps, st->status_line, e,
+				  "package '%s' has a malformed Status '%s' (%s); state unknown",
+				  show(a, st->package), show(b, st->status), why);
+			if (rc)
 				return rc;
 			state = PW_STATE_OTHER;
 		}
@@ -236,11 +234,9 @@ static pw_err finish(struct parser *ps, const struct stanza *st, struct pw_error
 	 * ones, config-files included: so does the inventory */
 	if (state == PW_STATE_NOT_INSTALLED)
 		return PW_OK;
-	if (!st->version.len) {
-		if ((rc = warn(ps, st->line, e, "package '%s' has no Version; skipped", show(a, st->package))))
-			return rc;
-		return PW_OK;
-	}
+	if (!st->version.len)
+		return warn(ps, st->line, e, "package '%s' has no Version; skipped",
+			    show(a, st->package));
 	struct pw_package *p = pw_inventory_add_package(ps->inv, PW_FAMILY_DEB);
 	if (!p)
 		return nomem(e);
@@ -265,9 +261,8 @@ static pw_err finish(struct parser *ps, const struct stanza *st, struct pw_error
 	 * so does the inventory, as the assessment cannot trust its order */
 	struct pw_error verr;
 	if (pw_debver_validate(p->version, &verr) != PW_OK)
-		if ((rc = warn(ps, st->line, e, "package '%s' has an invalid Version: %s", show(a, st->package),
-		      show(b, pw_blob_cstr(verr.msg)))))
-			return rc;
+		return warn(ps, st->line, e, "package '%s' has an invalid Version: %s",
+			    show(a, st->package), show(b, pw_blob_cstr(verr.msg)));
 	return PW_OK;
 }
 
@@ -339,10 +334,14 @@ pw_err pw_dpkg_parse_status(struct pw_inventory *inv, struct pw_blob data, const
 {
 	struct parser ps = { inv, path ? path : "status", default_installed, 0, 0, 0 };
 	struct stanza st;
-	const char *p = data.ptr, *end = data.ptr + data.len;
+	const char *p, *end;
 	size_t lineno = 0;
 	pw_err rc;
 
+	if (!data.ptr) /* an empty view may have no pointer: no arithmetic on NULL */
+		data = pw_blob("", 0);
+	p = data.ptr;
+	end = data.ptr + data.len;
 	memset(&st, 0, sizeof(st));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -364,8 +363,9 @@ pw_err pw_dpkg_parse_status(struct pw_inventory *inv, struct pw_blob data, const
 					st.orphan_seen = true;
 					if (!ps.first_bad)
 						ps.first_bad = lineno;
-					if ((rc = warn(&ps, lineno, e,
-					      "continuation line with no field before it; ignored")))
+					rc = warn(&ps, lineno, e, "continuation line with no "
+						  "field before it; ignored");
+					if (rc)
 						return rc;
 				}
 				continue;

@@ -406,12 +406,19 @@ static void warning_cap(void **state)
 	pw_buf_free(&b);
 }
 
-/* No database: PW_ERR_NOTFOUND; one that cannot be read: PW_ERR_IO. */
+/* No data: nothing; no database: PW_ERR_NOTFOUND; one that cannot be read:
+ * PW_ERR_IO. */
 static void collect_errors(void **state)
 {
 	(void)state;
 	struct pw_inventory inv;
 	struct pw_error e;
+	/* no data at all, not even a pointer: nothing, and no complaint */
+	pw_inventory_init(&inv, NULL);
+	assert_int_equal(pw_dpkg_parse_status(&inv, PW_BLOB_NULL, "none", false, &e), PW_OK);
+	assert_int_equal(inv.npkgs + inv.nwarnings, 0);
+	pw_inventory_free(&inv);
+
 	pw_inventory_init(&inv, "/nonexistent-root");
 	assert_int_equal(pw_dpkg_collect(&inv, &e), PW_ERR_NOTFOUND);
 	assert_false(inv.has_dpkg);
