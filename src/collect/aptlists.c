@@ -229,7 +229,8 @@ bool pw_aptlists_parse_list_name(const char *name, struct pw_apt_index *out)
 
 /* A /regex/ (extended, caseless) or a caseless glob, as apt matches pin
  * names, suites and origins. NULL (a field the Release file lacks) never
- * matches. */
+ * matches. Unlike apt, a regex with an interval expression never matches
+ * (see below). */
 static bool expr_match(const char *pattern, const char *s)
 {
 	if (!pattern || !s)
@@ -237,7 +238,10 @@ static bool expr_match(const char *pattern, const char *s)
 	size_t n = strlen(pattern);
 	if (n >= 2 && pattern[0] == '/' && pattern[n - 1] == '/') {
 		char re[MAX_PATTERN + 1];
-		if (n - 2 > MAX_PATTERN)
+		/* interval expressions ("a{1,200}") can make regcomp build an
+		 * automaton exponential in the pattern: a preferences file in a
+		 * scanned image is not trusted that far, so they never match */
+		if (n - 2 > MAX_PATTERN || memchr(pattern, '{', n))
 			return false;
 		memcpy(re, pattern + 1, n - 2);
 		re[n - 2] = '\0';

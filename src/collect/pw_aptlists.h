@@ -15,7 +15,9 @@
  * (APT::Default-Release, Dir::* relocations) are not applied; phased updates
  * and hardware conditions are ignored (apt list --upgradable ignores phasing
  * too); architecture specifications in pins other than an exact name, "any"
- * and "native" are compared literally.
+ * and "native" are compared literally; a /regex/ pin with an interval
+ * expression ("{m,n}") matches nothing (its compiled form can grow
+ * exponentially, and a scanned image's files are not trusted that far).
  */
 #ifndef PW_APTLISTS_H
 #define PW_APTLISTS_H

@@ -227,6 +227,7 @@ static void pins(void **state)
 		{ "Package: *\nPin: release b=amd64, l=Debian\nPin-Priority: 99\n", "1.0", "3.0" },
 		{ "Package: *\nPin: release v=12*\nPin-Priority: 600\n", "1.0", "3.0" },
 		{ "Package: /^P$/\nPin: release a=bookworm-backports\nPin-Priority: 600\n", "1.0", "3.0" },
+		{ "Package: /^p{1}$/\nPin: release a=bookworm-backports\nPin-Priority: 600\n", "1.0", "2.0" }, /* intervals: refused */
 		{ "Package: q* p\nPin: release a=bookworm-backports\nPin-Priority: 600\n", "1.0", "3.0" },
 		{ "Package: p:amd64\nPin: release a=bookworm-backports\nPin-Priority: 600\n", "1.0", "3.0" },
 		{ "Package: p:i386\nPin: release a=bookworm-backports\nPin-Priority: 600\n", "1.0", "2.0" },
