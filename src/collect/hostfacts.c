@@ -1,13 +1,17 @@
 /* hostfacts.c - host identity: os-release, machine-id, hostname, uname.
  *
- * Under a --root every path is resolved inside the root: an absolute
- * symlink such as etc/os-release -> /usr/lib/os-release is read from the
- * root's usr/lib, never from the live host, and ".." cannot climb above it.
+ * Under a --root every path is resolved inside the root: Debian's
+ * etc/os-release -> ../usr/lib/os-release and var/run -> /run, or an image
+ * whose etc/os-release -> /usr/lib/os-release, are followed to the root's own
+ * files, never to the live host's (which the kernel would do if we simply
+ * opened root + path). The kernel's openat2(RESOLVE_IN_ROOT) would do the
+ * same, but seccomp profiles of container runtimes often refuse it, and the
+ * rpm collector needs a path string to hand to rpm anyway.
  */
 #include "pw_hostfacts.h"
 
-#include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,11 @@
 
 #include "pw_buf.h"
 #include "pw_file.h"
+
+/* Linux's own limit on symlinks followed in one lookup. */
+#define MAX_LINK_HOPS 40
+/* os-release values are short; a longer one is a broken or hostile file. */
+#define MAX_VALUE 4096
 
 static pw_err nomem(struct pw_error *e)
 {
@@ -28,80 +37,87 @@ static bool is_live(const struct pw_inventory *inv)
 	return !inv->root || strcmp(inv->root, "/") == 0;
 }
 
-/* Normalize an absolute path lexically ("/a/./b/../c" -> "/a/c"), never
- * above "/". Writes into out (size PATH_MAX). */
-static void normalize(const char *path, char *out)
+char *pw_hostfacts_resolve(const char *root, const char *path)
 {
-	size_t n = 0;
-	out[n++] = '/';
-	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		size_t len = strcspn(p, "/");
-		if (len == 0)
+	if (!root || !*root || strcmp(root, "/") == 0)
+		return strdup(path);
+	size_t rootlen = strlen(root);
+	while (rootlen > 1 && root[rootlen - 1] == '/')
+		rootlen--;
+	/* host[0..cur) is the root followed by the part resolved so far (no
+	 * symlinks left in it); todo[pos..] is what is still to walk */
+	char host[PATH_MAX], todo[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+	if (rootlen >= sizeof(host))
+		return NULL;
+	memcpy(host, root, rootlen);
+	size_t cur = rootlen, pos = 0;
+	int n = snprintf(todo, sizeof(todo), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(todo))
+		return NULL;
+	int hops = 0;
+	for (;;) {
+		while (todo[pos] == '/')
+			pos++;
+		if (!todo[pos])
 			break;
-		if (len == 1 && p[0] == '.') {
-			/* nothing */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (n > 1 && out[n - 1] != '/')
-				n--;
-			if (n > 1)
-				n--;
-			while (n > 1 && out[n - 1] != '/')
-				n--;
-		} else if (n + len + 1 < PATH_MAX) {
-			if (out[n - 1] != '/')
-				out[n++] = '/';
-			memcpy(out + n, p, len);
-			n += len;
+		const char *comp = todo + pos;
+		size_t len = strcspn(comp, "/");
+		pos += len;
+		if (len == 1 && comp[0] == '.')
+			continue;
+		if (len == 2 && comp[0] == '.' && comp[1] == '.') {
+			while (cur > rootlen && host[cur - 1] != '/')
+				cur--;
+			if (cur > rootlen)
+				cur--;
+			continue;
 		}
-		p += len;
-	}
-	out[n] = '\0';
-}
-
-/* Resolve `path` (absolute, as seen inside the root) following symlinks in
- * its last component inside the root; returns a new host path or NULL. */
-static char *resolve_in_root(const char *root, const char *path)
-{
-	char cur[PATH_MAX], target[PATH_MAX], joined[PATH_MAX * 2];
-	normalize(path, cur);
-	for (int hops = 0; hops < 8; hops++) {
-		char *host = pw_path_join(root, cur);
-		if (!host)
+		if (cur + 1 + len >= sizeof(host))
 			return NULL;
-		ssize_t n = readlink(host, target, sizeof(target) - 1);
-		if (n < 0)
-			return host; /* not a symlink (or absent): read it as is */
-		free(host);
-		target[n] = '\0';
-		if (target[0] == '/') {
-			normalize(target, cur);
-		} else {
-			char *slash = strrchr(cur, '/');
-			size_t dirlen = slash ? (size_t)(slash - cur) : 0;
-			snprintf(joined, sizeof(joined), "%.*s/%s", (int)dirlen, cur, target);
-			normalize(joined, cur);
-		}
+		size_t parent = cur;
+		host[cur++] = '/';
+		memcpy(host + cur, comp, len);
+		cur += len;
+		host[cur] = '\0';
+		struct stat st;
+		if (lstat(host, &st) != 0 || !S_ISLNK(st.st_mode))
+			continue; /* a file, a directory, or absent: keep walking lexically */
+		if (++hops > MAX_LINK_HOPS)
+			return NULL;
+		ssize_t tn = readlink(host, target, sizeof(target) - 1);
+		if (tn <= 0)
+			return NULL;
+		target[tn] = '\0';
+		/* walk the link's target, then what was left after the link */
+		n = snprintf(next, sizeof(next), "%s/%s", target, todo + pos);
+		if (n < 0 || (size_t)n >= sizeof(next))
+			return NULL;
+		memcpy(todo, next, (size_t)n + 1);
+		pos = 0;
+		cur = target[0] == '/' ? rootlen : parent;
 	}
-	return NULL; /* a loop */
+	host[cur] = '\0';
+	return strdup(host);
 }
 
-/* Read the first line of a file under the root into the arena; NULL if absent. */
-static const char *read_first_line(struct pw_inventory *inv, const char *path)
+/* Read the first line of a file inside the root that is neither blank nor
+ * (when skip_comments) a '#' comment, into the arena; NULL if none. */
+static const char *read_first_line(struct pw_inventory *inv, const char *path, bool skip_comments)
 {
-	char *host = resolve_in_root(inv->root, path);
+	char *host = pw_hostfacts_resolve(inv->root, path);
 	if (!host)
 		return NULL;
 	struct pw_file f;
 	const char *s = NULL;
 	if (pw_file_read(&f, host, NULL) == PW_OK) {
 		struct pw_blob rest = f.data, line;
-		if (pw_blob_next_line(&rest, &line)) {
+		while (pw_blob_next_line(&rest, &line)) {
 			line = pw_blob_trim(line);
-			if (line.len && !memchr(line.ptr, '\0', line.len))
+			if (line.len == 0 || (skip_comments && line.ptr[0] == '#'))
+				continue;
+			if (!memchr(line.ptr, '\0', line.len))
 				s = pw_inventory_blobdup(inv, line);
+			break;
 		}
 		pw_file_close(&f);
 	}
@@ -109,22 +125,55 @@ static const char *read_first_line(struct pw_inventory *inv, const char *path)
 	return s;
 }
 
-/* os-release(5) values: optionally quoted; in double quotes \" \\ \$ \` are
- * escapes. Returns false for an unterminated quote. */
-static bool unquote(struct pw_blob v, struct pw_buf *out)
+enum unquote_result { UNQUOTE_OK, UNQUOTE_TRAILING, UNQUOTE_UNTERMINATED, UNQUOTE_TOO_LONG };
+
+/* An os-release value as systemd's parser reads it: in double quotes a
+ * backslash escapes only " \ $ ` (shell rules; any other backslash is kept);
+ * single quotes take everything literally; unquoted, a backslash escapes the
+ * next character. Concatenated quoted strings are not supported by the
+ * specification: text after the closing quote is reported, not appended. */
+static enum unquote_result unquote(struct pw_blob v, struct pw_buf *out)
 {
 	if (v.len && (v.ptr[0] == '"' || v.ptr[0] == '\'')) {
 		char q = v.ptr[0];
 		size_t i = 1;
 		for (; i < v.len && v.ptr[i] != q; i++) {
-			if (q == '"' && v.ptr[i] == '\\' && i + 1 < v.len)
-				i++;
-			if (pw_buf_addc(out, v.ptr[i]))
-				return false;
+			char c = v.ptr[i];
+			if (q == '"' && c == '\\' && i + 1 < v.len && strchr("\"\\$`", v.ptr[i + 1]) &&
+			    v.ptr[i + 1] != '\0')
+				c = v.ptr[++i];
+			if (pw_buf_addc(out, c))
+				return UNQUOTE_TOO_LONG;
 		}
-		return i < v.len;
+		if (i >= v.len)
+			return UNQUOTE_UNTERMINATED;
+		return i + 1 == v.len ? UNQUOTE_OK : UNQUOTE_TRAILING;
 	}
-	return pw_buf_add(out, v.ptr, v.len) == PW_OK;
+	for (size_t i = 0; i < v.len; i++) {
+		char c = v.ptr[i];
+		if (c == '\\' && i + 1 < v.len)
+			c = v.ptr[++i];
+		if (pw_buf_addc(out, c))
+			return UNQUOTE_TOO_LONG;
+	}
+	return UNQUOTE_OK;
+}
+
+/* Debian's VERSION="9 (stretch)": the codename is one lowercase word in
+ * parentheses. Other distributions put names there that are not codenames
+ * ("9.4 (Seafoam Ocelot)", Fedora's "39 (Container Image)"), so anything
+ * else is not taken. */
+static const char *codename_of_version(struct pw_inventory *inv, const char *version)
+{
+	const char *open = strchr(version, '(');
+	const char *close = open ? strchr(open, ')') : NULL;
+	if (!open || !close || close == open + 1)
+		return NULL;
+	for (const char *p = open + 1; p < close; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return NULL;
+	}
+	return pw_inventory_blobdup(inv, pw_blob(open + 1, (size_t)(close - open - 1)));
 }
 
 pw_err pw_hostfacts_parse_os_release(struct pw_inventory *inv, struct pw_blob data,
@@ -140,32 +189,44 @@ pw_err pw_hostfacts_parse_os_release(struct pw_inventory *inv, struct pw_blob da
 		{ "ID_LIKE", offsetof(struct pw_host_facts, os_id_like) },
 		{ "PRETTY_NAME", offsetof(struct pw_host_facts, os_pretty_name) },
 	};
+	static const char *const problems[] = {
+		[UNQUOTE_TRAILING] = "text after the closing quote ignored",
+		[UNQUOTE_UNTERMINATED] = "unterminated quote",
+		[UNQUOTE_TOO_LONG] = "value longer than 4096 bytes",
+	};
 	struct pw_blob rest = data, line;
 	const char *version = NULL, *ubuntu_codename = NULL;
 	size_t lineno = 0;
-	struct pw_buf val = PW_BUF_INIT;
-	pw_buf_init(&val, 4096);
+	struct pw_buf val;
+	pw_err rc = PW_OK;
+	pw_buf_init(&val, MAX_VALUE);
 	while (pw_blob_next_line(&rest, &line)) {
 		lineno++;
 		line = pw_blob_trim(line);
 		if (line.len == 0 || line.ptr[0] == '#')
 			continue;
 		struct pw_blob key, value;
-		if (!pw_blob_split(line, '=', &key, &value) || key.len == 0) {
+		bool split = pw_blob_split(line, '=', &key, &value);
+		key = pw_blob_trim(key);
+		value = pw_blob_trim(value);
+		if (!split || key.len == 0) {
 			if (pw_inventory_warn(inv, "%s:%zu: not KEY=value", path, lineno))
-				goto fail;
+				goto nomem;
 			continue;
 		}
 		pw_buf_reset(&val);
-		if (!unquote(pw_blob_trim(value), &val)) {
-			if (pw_inventory_warn(inv, "%s:%zu: unterminated quote or value too long", path,
-					      lineno))
-				goto fail;
-			continue;
+		enum unquote_result u = unquote(value, &val);
+		if (u != UNQUOTE_OK) {
+			if (pw_inventory_warn(inv, "%s:%zu: %.*s: %s", path, lineno,
+					      (int)(key.len > 64 ? 64 : key.len), key.ptr, problems[u]))
+				goto nomem;
+			if (u != UNQUOTE_TRAILING)
+				continue;
 		}
 		const char *s = pw_inventory_strdup(inv, val.data ? val.data : "");
 		if (!s)
-			goto fail;
+			goto nomem;
+		/* a later assignment wins, as when the file is sourced by a shell */
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			if (pw_blob_eq_cstr(key, keys[i].key))
 				*(const char **)((char *)&inv->host + keys[i].off) = s;
@@ -175,22 +236,22 @@ pw_err pw_hostfacts_parse_os_release(struct pw_inventory *inv, struct pw_blob da
 		else if (pw_blob_eq_cstr(key, "UBUNTU_CODENAME"))
 			ubuntu_codename = s;
 	}
-	pw_buf_free(&val);
+	if (inv->host.os_codename && !*inv->host.os_codename)
+		inv->host.os_codename = NULL;
+	/* Ubuntu before 17.10 (and some derivatives) only have UBUNTU_CODENAME */
 	if (!inv->host.os_codename && ubuntu_codename && *ubuntu_codename)
 		inv->host.os_codename = ubuntu_codename;
-	/* older files: VERSION="9 (stretch)" */
-	if (!inv->host.os_codename && version) {
-		const char *open = strchr(version, '('), *close = open ? strchr(open, ')') : NULL;
-		if (open && close && close > open + 1)
-			inv->host.os_codename = pw_inventory_blobdup(
-				inv, pw_blob(open + 1, (size_t)(close - open - 1)));
-	}
-	return PW_OK;
-fail:
+	if (!inv->host.os_codename && version)
+		inv->host.os_codename = codename_of_version(inv, version);
+	goto out;
+nomem:
+	rc = nomem(e);
+out:
 	pw_buf_free(&val);
-	return nomem(e);
+	return rc;
 }
 
+/* machine-id(5): 32 lowercase hexadecimal digits. */
 static bool is_machine_id(const char *s)
 {
 	if (strlen(s) != 32)
@@ -202,30 +263,39 @@ static bool is_machine_id(const char *s)
 	return true;
 }
 
-pw_err pw_hostfacts_collect(struct pw_inventory *inv, struct pw_error *e)
+static pw_err read_os_release(struct pw_inventory *inv, struct pw_error *e)
 {
-	static const char *const os_release[] = { "/etc/os-release", "/usr/lib/os-release" };
-	for (size_t i = 0; i < 2; i++) {
-		char *host = resolve_in_root(inv->root, os_release[i]);
+	/* os-release(5): etc/os-release, else usr/lib/os-release */
+	static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char *host = pw_hostfacts_resolve(inv->root, paths[i]);
 		if (!host)
 			continue;
 		struct pw_file f;
-		pw_err rc = pw_file_read(&f, host, NULL);
-		if (rc == PW_OK) {
-			rc = pw_hostfacts_parse_os_release(inv, f.data, host, e);
-			pw_file_close(&f);
+		if (pw_file_read(&f, host, NULL) != PW_OK) {
 			free(host);
-			if (rc)
-				return rc;
-			break;
+			continue;
 		}
+		pw_err rc = pw_hostfacts_parse_os_release(inv, f.data, host, e);
+		pw_file_close(&f);
 		free(host);
+		return rc;
 	}
+	return PW_OK;
+}
 
-	const char *mid = read_first_line(inv, "/etc/machine-id");
+pw_err pw_hostfacts_collect(struct pw_inventory *inv, struct pw_error *e)
+{
+	pw_err rc = read_os_release(inv, e);
+	if (rc)
+		return rc;
+
+	/* An empty machine-id is normal in images (generated at first boot)
+	 * and yields nothing; anything else that is not an id is reported. */
+	const char *mid = read_first_line(inv, "/etc/machine-id", false);
 	if (mid && !is_machine_id(mid)) {
-		if (pw_inventory_warn(inv, "%s/etc/machine-id: not 32 hexadecimal digits: '%s'",
-				      is_live(inv) ? "" : inv->root, mid))
+		if (pw_inventory_warn(inv, "%s%s: not 32 hexadecimal digits: '%.64s'",
+				      is_live(inv) ? "" : inv->root, "/etc/machine-id", mid))
 			return nomem(e);
 		mid = NULL;
 	}
@@ -235,16 +305,20 @@ pw_err pw_hostfacts_collect(struct pw_inventory *inv, struct pw_error *e)
 		char name[256];
 		if (gethostname(name, sizeof(name)) == 0) {
 			name[sizeof(name) - 1] = '\0';
-			inv->host.hostname = pw_inventory_strdup(inv, name);
+			if (!(inv->host.hostname = pw_inventory_strdup(inv, name)))
+				return nomem(e);
 		}
 		struct utsname u;
 		if (uname(&u) == 0) {
 			inv->host.arch = pw_inventory_strdup(inv, u.machine);
 			inv->host.kernel_release = pw_inventory_strdup(inv, u.release);
 			inv->host.kernel_version = pw_inventory_strdup(inv, u.version);
+			if (!inv->host.arch || !inv->host.kernel_release || !inv->host.kernel_version)
+				return nomem(e);
 		}
 	} else {
-		inv->host.hostname = read_first_line(inv, "/etc/hostname");
+		/* hostname(5): one name; '#' lines are comments */
+		inv->host.hostname = read_first_line(inv, "/etc/hostname", true);
 	}
 	return PW_OK;
 }
