@@ -68,6 +68,10 @@ struct pw_import_stats {
  * never erases another feed's value. */
 pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_feed_sink *sink,
 			     struct pw_import_stats *stats, struct pw_error *e);
+/* Name the source of the records that follow when the importer leaves
+ * pw_feed_record.source empty (an import of a directory holding several
+ * feeds, such as a tracker checkout with its DSA and DLA lists). */
+pw_err pw_store_import_set_source(struct pw_store *s, const char *source, struct pw_error *e);
 pw_err pw_store_import_commit(struct pw_store *s, struct pw_error *e);
 /* Roll back everything since pw_store_import_begin. */
 void pw_store_import_abort(struct pw_store *s);

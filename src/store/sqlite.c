@@ -77,10 +77,8 @@ enum stmt {
 	ST_ALIAS_PUT,
 	ST_AFFECTED_PUT,
 	ST_CPE_PUT,
-	ST_KEV_INSERT,
-	ST_KEV_UPDATE,
-	ST_EPSS_INSERT,
-	ST_EPSS_UPDATE,
+	ST_KEV_PUT,
+	ST_EPSS_PUT,
 	ST_VULN_GET,
 	ST_ALIASES_GET,
 	ST_KEV_GET,
@@ -142,24 +140,31 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CPE_PUT] = "INSERT INTO cpe_matches(source, record_id, part, vuln_id, criteria,"
 		       " start_incl, start_excl, end_incl, end_excl, vulnerable)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	/* KEV and EPSS: insert, or else update only a row that differs, so an
-	 * unchanged row is never rewritten and the change count says which */
-	[ST_KEV_INSERT] = "INSERT INTO kev(cve, vendor, product, name, date_added, due_date,"
-			  " ransomware, required_action, short_description)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(cve) DO NOTHING",
-	[ST_KEV_UPDATE] = "UPDATE kev SET vendor = ?2, product = ?3, name = ?4, date_added = ?5,"
-			  " due_date = ?6, ransomware = ?7, required_action = ?8,"
-			  " short_description = ?9 WHERE cve = ?1 AND (vendor IS DISTINCT FROM ?2"
-			  " OR product IS DISTINCT FROM ?3 OR name IS DISTINCT FROM ?4"
-			  " OR date_added IS DISTINCT FROM ?5 OR due_date IS DISTINCT FROM ?6"
-			  " OR ransomware IS DISTINCT FROM ?7 OR required_action IS DISTINCT FROM ?8"
-			  " OR short_description IS DISTINCT FROM ?9)",
-	[ST_EPSS_INSERT] = "INSERT INTO epss(cve, score, percentile, score_date, model_version)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(cve) DO NOTHING",
-	[ST_EPSS_UPDATE] = "UPDATE epss SET score = ?2, percentile = ?3, score_date = ?4,"
-			   " model_version = ?5 WHERE cve = ?1 AND (score IS DISTINCT FROM ?2"
-			   " OR percentile IS DISTINCT FROM ?3 OR score_date IS DISTINCT FROM ?4"
-			   " OR model_version IS DISTINCT FROM ?5)",
+	/* KEV and EPSS: one upsert that rewrites only a row that differs, so
+	 * an unchanged row is never written (see upsert() for the counting) */
+	[ST_KEV_PUT] = "INSERT INTO kev(cve, vendor, product, name, date_added, due_date,"
+		       " ransomware, required_action, short_description)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(cve) DO UPDATE SET"
+		       " vendor = excluded.vendor, product = excluded.product, name = excluded.name,"
+		       " date_added = excluded.date_added, due_date = excluded.due_date,"
+		       " ransomware = excluded.ransomware, required_action = excluded.required_action,"
+		       " short_description = excluded.short_description"
+		       " WHERE kev.vendor IS DISTINCT FROM excluded.vendor"
+		       " OR kev.product IS DISTINCT FROM excluded.product"
+		       " OR kev.name IS DISTINCT FROM excluded.name"
+		       " OR kev.date_added IS DISTINCT FROM excluded.date_added"
+		       " OR kev.due_date IS DISTINCT FROM excluded.due_date"
+		       " OR kev.ransomware IS DISTINCT FROM excluded.ransomware"
+		       " OR kev.required_action IS DISTINCT FROM excluded.required_action"
+		       " OR kev.short_description IS DISTINCT FROM excluded.short_description",
+	[ST_EPSS_PUT] = "INSERT INTO epss(cve, score, percentile, score_date, model_version)"
+			" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(cve) DO UPDATE SET"
+			" score = excluded.score, percentile = excluded.percentile,"
+			" score_date = excluded.score_date, model_version = excluded.model_version"
+			" WHERE epss.score IS DISTINCT FROM excluded.score"
+			" OR epss.percentile IS DISTINCT FROM excluded.percentile"
+			" OR epss.score_date IS DISTINCT FROM excluded.score_date"
+			" OR epss.model_version IS DISTINCT FROM excluded.model_version",
 	[ST_VULN_GET] = "SELECT id, summary, published, modified, cvss_vector, cvss_score,"
 			" cvss_source, severity FROM vulns WHERE id = ?1",
 	[ST_ALIASES_GET] = "SELECT alias FROM aliases WHERE vuln_id = ?1 ORDER BY alias",
@@ -570,26 +575,27 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	return PW_OK;
 }
 
-/* Insert, else update if different; which one happened is in the change
- * count of each statement. */
-static pw_err upsert(struct sq *s, enum stmt insert, enum stmt update,
-		     void (*bind)(sqlite3_stmt *q, const void *row), const void *row,
-		     enum pw_store_change *did, struct pw_error *e, const char *what)
+/* One upsert per row. Which way it went: no change counted means the row
+ * was identical; otherwise a fresh rowid means it was inserted (the update
+ * path leaves the last insert rowid alone). epss and kev are rowid tables,
+ * so every insert sets one. The PostgreSQL backend tells the same apart
+ * with RETURNING (xmax = 0). */
+static pw_err upsert(struct sq *s, enum stmt st, void (*bind)(sqlite3_stmt *q, const void *row),
+		     const void *row, enum pw_store_change *did, struct pw_error *e,
+		     const char *what)
 {
-	for (enum stmt st = insert;; st = update) {
-		sqlite3_stmt *q = s->st[st];
-		bind(q, row);
-		pw_err rc = run(s, q, e, what);
-		if (rc)
-			return rc;
-		if (sqlite3_changes(s->db) > 0) {
-			*did = st == insert ? PW_STORE_ADDED : PW_STORE_UPDATED;
-			return PW_OK;
-		}
-		if (st == update)
-			break;
-	}
-	*did = PW_STORE_UNCHANGED;
+	sqlite3_stmt *q = s->st[st];
+	bind(q, row);
+	sqlite3_set_last_insert_rowid(s->db, 0);
+	pw_err rc = run(s, q, e, what);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		*did = PW_STORE_UNCHANGED;
+	else if (sqlite3_last_insert_rowid(s->db) != 0)
+		*did = PW_STORE_ADDED;
+	else
+		*did = PW_STORE_UPDATED;
 	return PW_OK;
 }
 
@@ -610,7 +616,7 @@ static void bind_kev(sqlite3_stmt *q, const void *row)
 static pw_err sq_kev_put(void *db, const struct pw_kev *k, enum pw_store_change *did,
 			 struct pw_error *e)
 {
-	return upsert(db, ST_KEV_INSERT, ST_KEV_UPDATE, bind_kev, k, did, e, "writing KEV");
+	return upsert(db, ST_KEV_PUT, bind_kev, k, did, e, "writing KEV");
 }
 
 static void bind_epss(sqlite3_stmt *q, const void *row)
@@ -626,7 +632,7 @@ static void bind_epss(sqlite3_stmt *q, const void *row)
 static pw_err sq_epss_put(void *db, const struct pw_epss *x, enum pw_store_change *did,
 			  struct pw_error *e)
 {
-	return upsert(db, ST_EPSS_INSERT, ST_EPSS_UPDATE, bind_epss, x, did, e, "writing EPSS");
+	return upsert(db, ST_EPSS_PUT, bind_epss, x, did, e, "writing EPSS");
 }
 
 /* ---- handing strings out ---- */

@@ -30,9 +30,10 @@ struct seen_part {
 };
 
 struct seen_slot {
-	uint64_t hash;    /* of the id */
-	const char *id;   /* NULL: empty */
-	int parts;        /* distinct contents seen for this id */
+	uint64_t hash;      /* of source and id */
+	const char *source; /* interned: shared by the slots of one source */
+	const char *id;     /* NULL: empty */
+	int parts;          /* distinct contents seen for this id */
 	struct seen_part *contents;
 };
 
@@ -46,6 +47,7 @@ struct pw_store {
 	struct pw_import_stats *stats;
 	struct seen_slot *seen;
 	size_t seen_cap, seen_len;
+	const char *seen_source; /* the last source interned in seen_ids */
 	struct pw_arena seen_ids;
 };
 
@@ -225,6 +227,7 @@ static void seen_reset(struct pw_store *s)
 	free(s->seen);
 	s->seen = NULL;
 	s->seen_cap = s->seen_len = 0;
+	s->seen_source = NULL;
 	pw_arena_free(&s->seen_ids);
 	pw_arena_init(&s->seen_ids);
 }
@@ -253,16 +256,17 @@ static pw_err seen_grow(struct pw_store *s)
  * is part 0; a repetition with content already seen in this import is that
  * part again (*repeat: nothing to write); one with new content is the next
  * part. */
-static pw_err seen_part(struct pw_store *s, const char *id, uint64_t content, int *part,
-			bool *repeat)
+static pw_err seen_part(struct pw_store *s, const char *source, const char *id, uint64_t content,
+			int *part, bool *repeat)
 {
 	if (s->seen_len * 2 >= s->seen_cap && seen_grow(s))
 		return PW_ERR_NOMEM;
-	uint64_t h = fnv_str(FNV_OFFSET, id);
+	uint64_t h = fnv_str(fnv_str(FNV_OFFSET, source), id);
 	size_t j = h & (s->seen_cap - 1);
 	struct seen_slot *slot = NULL;
 	while (s->seen[j].id) {
-		if (s->seen[j].hash == h && strcmp(s->seen[j].id, id) == 0) {
+		if (s->seen[j].hash == h && strcmp(s->seen[j].id, id) == 0 &&
+		    strcmp(s->seen[j].source, source) == 0) {
 			slot = &s->seen[j];
 			break;
 		}
@@ -280,11 +284,15 @@ static pw_err seen_part(struct pw_store *s, const char *id, uint64_t content, in
 			}
 		}
 	} else {
+		if (!s->seen_source || strcmp(s->seen_source, source) != 0) {
+			if (!(s->seen_source = pw_arena_strdup(&s->seen_ids, source)))
+				return PW_ERR_NOMEM;
+		}
 		char *copy = pw_arena_strdup(&s->seen_ids, id);
 		if (!copy)
 			return PW_ERR_NOMEM;
 		slot = &s->seen[j];
-		*slot = (struct seen_slot){ h, copy, 0, NULL };
+		*slot = (struct seen_slot){ h, s->seen_source, copy, 0, NULL };
 		s->seen_len++;
 	}
 	struct seen_part *p = pw_arena_alloc(&s->seen_ids, sizeof(*p));
@@ -323,24 +331,27 @@ static pw_err sink_record(void *ctx, const struct pw_feed_record *r, struct pw_e
 			return pw_error_set(e, PW_ERR_INVALID, "%s record %s: CPE match %zu lacks its "
 					    "vulnerability or criteria", s->source, r->id, i + 1);
 	}
+	/* an importer that names its feed keys its records by it; one that
+	 * does not gets the import's */
+	const char *source = r->source && *r->source ? r->source : s->source;
 	uint64_t hash = pw_store_record_hash(r), stored = 0;
 	int part;
 	bool found = false, repeat;
-	if (seen_part(s, r->id, hash, &part, &repeat))
+	if (seen_part(s, source, r->id, hash, &part, &repeat))
 		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	if (repeat) {
 		/* the same content again under the same id: already written */
 		s->stats->unchanged++;
 		return PW_OK;
 	}
-	pw_err rc = s->ops->record_hash(s->db, s->source, r->id, part, &stored, &found, e);
+	pw_err rc = s->ops->record_hash(s->db, source, r->id, part, &stored, &found, e);
 	if (rc)
 		return rc;
 	if (found && stored == hash) {
 		s->stats->unchanged++;
 		return PW_OK;
 	}
-	rc = s->ops->record_put(s->db, s->source, r, part, hash, s->generation, found, e);
+	rc = s->ops->record_put(s->db, source, r, part, hash, s->generation, found, e);
 	if (rc)
 		return rc;
 	/* an id repeated with other content makes the record grow: an update,
@@ -448,6 +459,18 @@ pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_f
 	sink->kev = sink_kev;
 	sink->epss = sink_epss;
 	sink->skip = sink_skip;
+	return PW_OK;
+}
+
+pw_err pw_store_import_set_source(struct pw_store *s, const char *source, struct pw_error *e)
+{
+	if (!s->importing)
+		return pw_error_set(e, PW_ERR_USAGE, "no import under way");
+	if (!source || !*source || strlen(source) >= sizeof(s->source))
+		return pw_error_set(e, PW_ERR_USAGE, "a source name must be 1 to %zu bytes",
+				    sizeof(s->source) - 1);
+	/* ids seen so far keep their own source in the repeat table */
+	memcpy(s->source, source, strlen(source) + 1);
 	return PW_OK;
 }
 
