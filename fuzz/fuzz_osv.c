@@ -1,5 +1,8 @@
-/* fuzz_osv.c - the osv feed parser on arbitrary bytes, into a sink that
- * checks what it is given. */
+/* fuzz_osv.c - the OSV importer on arbitrary bytes (and kind detection on
+ * the same bytes). The sink aborts on anything the store or the matcher
+ * would trust and the importer must never emit: an entry without its keys,
+ * a FIXED entry without its fix, an entry of a vulnerability the record
+ * does not carry, "0" as an introduced version, a score outside 0..10. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,31 +16,34 @@ static pw_err on_record(void *ctx, const struct pw_feed_record *r, struct pw_err
 {
 	(void)ctx;
 	(void)e;
-	if (!r->id)
+	if (!r->id || r->nvulns == 0 || r->naffected == 0)
 		abort();
+	for (size_t i = 0; i < r->nvulns; i++) {
+		const struct pw_vuln *v = &r->vulns[i];
+		if (!v->id || (v->naliases && !v->aliases) || v->cvss_score > 10 ||
+		    (v->cvss_score >= 0 && !v->cvss_vector))
+			abort();
+		for (size_t k = 0; k < v->naliases; k++) {
+			if (!v->aliases[k] || strcmp(v->aliases[k], v->id) == 0)
+				abort();
+		}
+	}
 	for (size_t i = 0; i < r->naffected; i++) {
 		const struct pw_affected *a = &r->affected[i];
 		if (!a->vuln_id || !a->distro || !a->release || !a->package)
 			abort();
-		if (a->status == PW_AFFECT_FIXED && !a->fixed)
+		if ((a->status == PW_AFFECT_FIXED) != (a->fixed != NULL))
+			abort();
+		if (a->status != PW_AFFECT_FIXED && a->status != PW_AFFECT_VULNERABLE)
+			abort();
+		if (a->introduced && strcmp(a->introduced, "0") == 0)
+			abort();
+		bool known = false;
+		for (size_t k = 0; k < r->nvulns && !known; k++)
+			known = strcmp(r->vulns[k].id, a->vuln_id) == 0;
+		if (!known)
 			abort();
 	}
-	return PW_OK;
-}
-
-static pw_err on_kev(void *ctx, const struct pw_kev *k, struct pw_error *e)
-{
-	(void)ctx;
-	(void)e;
-	return k->cve ? PW_OK : PW_ERR_INVALID;
-}
-
-static pw_err on_epss(void *ctx, const struct pw_epss *x, struct pw_error *e)
-{
-	(void)ctx;
-	(void)e;
-	if (!x->cve || x->score < 0 || x->score > 1)
-		abort();
 	return PW_OK;
 }
 
@@ -50,9 +56,14 @@ static void on_skip(void *ctx, const char *reason)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pw_feed_sink sink = { .record = on_record, .kev = on_kev, .epss = on_epss,
-				     .skip = on_skip };
+	struct pw_feed_sink sink = { .record = on_record, .skip = on_skip };
 	struct pw_error e;
-	pw_feed_parse(PW_FEED_OSV, pw_blob((const char *)data, size), "fuzz", &sink, &e);
+	enum pw_feed_kind k;
+	pw_feed_detect("fuzz.json", pw_blob((const char *)data, size), &k);
+	pw_error_clear(&e);
+	pw_err rc = pw_feed_parse_osv(pw_blob((const char *)data, size), "fuzz", &sink, &e);
+	/* an error always says where */
+	if (rc != PW_OK && strncmp(e.msg, "fuzz", 4) != 0 && rc != PW_ERR_NOMEM)
+		abort();
 	return 0;
 }
