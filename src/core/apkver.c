@@ -1,4 +1,7 @@
-/* apkver.c - Alpine version comparison, as apk-tools does it. */
+/* apkver.c - Alpine version comparison, as apk-tools does it: the tokenizer
+ * and token order of apk-tools' src/version.c (the one with the ~hash
+ * token), with one rule kept from older apk-tools 2.x releases (see
+ * pw_apkver.h and tests/data/versions/decisions.md). */
 #include "pw_apkver.h"
 
 #include <string.h>
@@ -34,9 +37,10 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* apk-tools' APK_CTYPE_HEXDIGIT: lowercase only */
 static int is_hex(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return is_digit(c) || (c >= 'a' && c <= 'f');
 }
 
 static int suffix_value(const char *s, size_t n)
@@ -83,8 +87,9 @@ static void token_next(struct tok *t, struct cursor *c)
 		t->token = TOKEN_LETTER;
 	} else if (is_digit(ch)) {
 		/* digits after a suffix are its number; after a letter they
-		 * start a new digit group ("5.7.1p1", which apk-tools 2.x
-		 * accepts and real secdb versions use) */
+		 * start a new digit group ("5.7.1p1", which older apk-tools
+		 * 2.x accepts and real secdb versions use; today's apk-tools
+		 * refuses it) */
 		if (t->token == TOKEN_SUFFIX) {
 			take_digits(t, c);
 			t->token = TOKEN_SUFFIX_NO;
@@ -130,11 +135,10 @@ static void token_next(struct tok *t, struct cursor *c)
 		if (c->end - c->p < 2 || c->p[1] != 'r')
 			goto invalid;
 		c->p += 2;
-		t->val = c->p;
-		while (c->p < c->end && is_digit(*c->p))
-			c->p++;
-		t->len = (size_t)(c->p - t->val);
-		t->token = TOKEN_REVISION_NO;
+		/* "-r" needs a number: an empty one is invalid */
+		take_digits(t, c);
+		if (t->token != TOKEN_INVALID)
+			t->token = TOKEN_REVISION_NO;
 	} else {
 		goto invalid;
 	}
@@ -217,6 +221,10 @@ int pw_apkver_cmp(const char *a, const char *b)
 	return 0;
 }
 
+/* Messages quote the version, cut to keep them readable. */
+#define VFMT "'%.100s%s'"
+#define VARG(v) (v), (strlen(v) > 100 ? "..." : "")
+
 pw_err pw_apkver_validate(const char *v, struct pw_error *e)
 {
 	if (!*v)
@@ -226,9 +234,15 @@ pw_err pw_apkver_validate(const char *v, struct pw_error *e)
 	for (token_first(&t, &c); t.token < TOKEN_END; token_next(&t, &c))
 		;
 	if (t.token != TOKEN_END) {
+		/* c.p is where the tokenizer stopped: at or just after the fault */
 		size_t at = (size_t)(c.p - v);
-		return pw_error_set(e, PW_ERR_INVALID, "invalid version '%s' at offset %zu ('%c')", v,
-				    at, at < strlen(v) ? v[at] : '?');
+		unsigned char ch = at < strlen(v) ? (unsigned char)v[at] : 0;
+		if (ch >= 0x20 && ch < 0x7f)
+			return pw_error_set(e, PW_ERR_INVALID,
+					    "invalid version " VFMT " at offset %zu ('%c')", VARG(v),
+					    at, ch);
+		return pw_error_set(e, PW_ERR_INVALID, "invalid version " VFMT " at offset %zu",
+				    VARG(v), at);
 	}
 	return PW_OK;
 }

@@ -15,10 +15,12 @@
  * compare by the same rules on whatever parts they have. */
 int pw_debver_cmp(const char *a, const char *b);
 
-/* What dpkg refuses (empty, embedded spaces, bad or empty epoch, nothing
- * after the colon, empty upstream or revision) and what it flags as invalid
- * characters. A version that does not start with a digit is accepted, as
- * dpkg only warns about it and real archives carry such versions. */
+/* What dpkg's parseversion() refuses (empty, embedded spaces, an empty,
+ * non-numeric, negative or too big epoch, nothing after the colon, an empty
+ * upstream version or revision), plus characters outside dpkg's alphabet,
+ * which dpkg only warns about. A version that does not start with a digit is
+ * accepted, as `dpkg --compare-versions` accepts it (with a warning). See
+ * tests/data/versions/decisions.md. */
 pw_err pw_debver_validate(const char *v, struct pw_error *e);
 
 #endif

@@ -1,4 +1,6 @@
-/* rpmver.c - RPM version comparison, as librpm does it. */
+/* rpmver.c - RPM version comparison, as librpm 4.18 does it: rpmvercmp()
+ * (lib/rpmvercmp.c) on each field, and rpmverCmp() (rpmio/rpmver.c) with
+ * parseEVR() for whole "[E:]V[-R]" strings. */
 #include "pw_rpmver.h"
 
 #include <string.h>
@@ -148,14 +150,20 @@ int pw_rpmver_cmp(const char *a, const char *b)
 	r = vercmp_range(x.v, x.ve, y.v, y.ve);
 	if (r)
 		return r;
-	/* librpm 4.18 (checked against rpm's own rpm.ver() comparison): a
-	 * missing release sorts before any release, even an empty one */
+	/* librpm 4.18's rpmverCmp() (rpm.ver() in lua) and python's
+	 * labelCompare(): a missing release sorts before any release, even
+	 * an empty one ("1 < 1-"); rpmdsCompare's "no release matches any"
+	 * is a dependency rule, not an order */
 	if (x.r && y.r)
 		return vercmp_range(x.r, x.re, y.r, y.re);
 	if (x.r || y.r)
 		return x.r ? 1 : -1;
 	return 0;
 }
+
+/* Messages quote the version, cut to keep them readable. */
+#define VFMT "'%.100s%s'"
+#define VARG(v) (v), (strlen(v) > 100 ? "..." : "")
 
 pw_err pw_rpmver_validate(const char *v, struct pw_error *e)
 {
@@ -164,11 +172,12 @@ pw_err pw_rpmver_validate(const char *v, struct pw_error *e)
 	for (const char *p = v; *p; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return pw_error_set(e, PW_ERR_INVALID,
-					    "version '%s' has a space or control character", v);
+					    "version " VFMT " has a space or control character",
+					    VARG(v));
 	}
 	struct evr x;
 	parse_evr(v, &x);
 	if (x.v == x.ve)
-		return pw_error_set(e, PW_ERR_INVALID, "version part of '%s' is empty", v);
+		return pw_error_set(e, PW_ERR_INVALID, "version part of " VFMT " is empty", VARG(v));
 	return PW_OK;
 }
