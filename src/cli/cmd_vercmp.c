@@ -10,21 +10,24 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: patchwarden vercmp [--scheme deb|rpm|apk] A B\n"
+		"usage: patchwarden vercmp [--scheme deb|rpm|apk] [--] A B\n"
 		"       patchwarden vercmp [--scheme deb|rpm|apk] --batch < pairs\n"
 		"\n"
 		"Compare two package versions by the rules of a package family and print\n"
 		"one of '<', '=' or '>'.\n"
 		"\n"
-		"  -s, --scheme S  deb (dpkg, the default), rpm (librpm's EVR rules) or\n"
-		"                  apk (apk-tools)\n"
-		"  -b, --batch     read lines 'A B' on standard input and print one result\n"
-		"                  per line; an invalid pair prints '!' and a message with\n"
-		"                  its line number on standard error, and reading goes on\n"
+		"  -s, --scheme S  deb (dpkg's rules, the default), rpm (librpm's EVR\n"
+		"                  rules) or apk (apk-tools' rules)\n"
+		"  -b, --batch     read lines 'A B' (whitespace-separated; blank lines are\n"
+		"                  skipped) on standard input and print one result per line;\n"
+		"                  an invalid pair prints '!' and a message with its line\n"
+		"                  number on standard error, and reading goes on\n"
 		"  -h, --help      show this help\n"
 		"\n"
-		"Exit status: 0 when every version was valid, 2 when a version was invalid\n"
-		"(the message names which and why) or on a usage error.\n");
+		"Exit status: 0 when every version was valid; 2 when a version was invalid\n"
+		"(the message names which one and why; with --batch, when any pair was\n"
+		"invalid, after all pairs were compared), on a usage error or when\n"
+		"standard input or output failed.\n");
 }
 
 static char result_char(int r)
@@ -97,8 +100,14 @@ static int run_batch(enum pw_scheme scheme)
 		putchar('\n');
 	}
 	free(line);
-	if (fflush(stdout) != 0)
+	if (ferror(stdin)) {
+		pw_cli_error("vercmp", "reading standard input failed after line %lu", lineno);
+		status = PW_EXIT_ERROR;
+	}
+	if (fflush(stdout) != 0) {
+		pw_cli_error("vercmp", "writing standard output failed");
 		return PW_EXIT_ERROR;
+	}
 	return status;
 }
 
