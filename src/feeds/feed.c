@@ -10,8 +10,8 @@
  * that large is an attack or a mistake, not data.
  *
  * Directories are walked recursively in sorted order (so an import is
- * reproducible); dot files and licence/readme files are not data and are
- * passed over, and for OSV so is every file that is not JSON. Progress is
+ * reproducible); dot files, licence/readme files and JSON Schemas are not
+ * data and are passed over, and for OSV so is every file that is not JSON. Progress is
  * reported as bytes read of the file (a single file or zip) or as files
  * done of the files found (a directory).
  */
@@ -204,7 +204,9 @@ pw_err pw_feed_parse(enum pw_feed_kind kind, struct pw_blob data, const char *na
 
 /* ---- the import driver ---- */
 
-/* Not feed data, wherever it lies: dot files, licences, readmes. */
+/* Not feed data, wherever it lies: dot files, licences, readmes, and the
+ * JSON Schemas published beside feeds (CISA's
+ * known_exploited_vulnerabilities_schema.json). */
 static bool is_not_data(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -217,7 +219,8 @@ static bool is_not_data(const char *path)
 			return true;
 	}
 	size_t n = strlen(base);
-	return n > 3 && strcmp(base + n - 3, ".md") == 0;
+	return (n > 3 && strcmp(base + n - 3, ".md") == 0) ||
+	       (n >= 11 && strcmp(base + n - 11, "schema.json") == 0);
 }
 
 /* OSV files are JSON, possibly compressed (".json", ".json.gz"). */

@@ -174,6 +174,15 @@ static void kev_catalog(void **state)
 		 "Vulnerability|%lld|%lld|1|", (long long)day("2021-12-10"), (long long)day("2021-12-24"));
 	assert_true(has_line(&s, want));
 	pw_buf_free(&s.out);
+
+	/* the directory as CISA publishes it: the catalog and its JSON Schema,
+	 * which is not data */
+	s = (struct kept){ 0 };
+	sink = k_sink(&s);
+	assert_int_equal(pw_feed_import_path(PW_DATA_DIR "/feeds/kev", PW_FEED_KIND_COUNT, &sink, &e), PW_OK);
+	assert_int_equal(s.kev, 1404);
+	assert_int_equal(s.last_total, 1); /* one file */
+	pw_buf_free(&s.out);
 }
 
 static void kev_malformed(void **state)
