@@ -90,7 +90,7 @@ static double cvss3_base_score(const char *vector)
 {
 	if (!vector || (strncmp(vector, "CVSS:3.0/", 9) != 0 && strncmp(vector, "CVSS:3.1/", 9) != 0))
 		return -1;
-	/* base metrics in order: AV AC PR UI S C I A; value letters */
+	/* the base metrics, in any order, and the letters each may take */
 	static const char *const names[8] = { "AV", "AC", "PR", "UI", "S", "C", "I", "A" };
 	static const char *const allowed[8] = { "NALP", "LH", "NLH", "NR", "UC", "HLN", "HLN", "HLN" };
 	/* temporal and environmental metrics: accepted, ignored */
@@ -114,7 +114,7 @@ static double cvss3_base_score(const char *vector)
 			size_t k = 0;
 			while (k < sizeof(others) / sizeof(others[0]) && !pw_blob_eq_cstr(key, others[k]))
 				k++;
-			if (k == sizeof(others) / sizeof(others[0]))
+			if (k == sizeof(others) / sizeof(others[0]) || value.len != 1)
 				return -1;
 		}
 		p += len;
