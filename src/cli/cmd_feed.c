@@ -168,9 +168,12 @@ static void draw_import(void *ctx, uint64_t done, uint64_t total)
 		return;
 	int pct = total ? (int)(done >= total ? 100 : done * 100 / total) : 0;
 	int bar = pct / 5;
-	fprintf(stderr, "\r%-28s [%.*s%*s] %3d%%  %llu records  %.1f MiB", short_label(p->label), bar,
-		"####################", 20 - bar, "", pct, (unsigned long long)p->stats->read,
-		(double)p->input_bytes / 1048576.0);
+	/* importers report progress in their own unit (bytes, entries); the
+	 * bytes shown are that fraction of the input file */
+	double mib = (double)p->input_bytes / 1048576.0;
+	fprintf(stderr, "\r%-28s [%.*s%*s] %3d%%  %llu records  %.1f/%.1f MiB", short_label(p->label),
+		bar, "####################", 20 - bar, "", pct, (unsigned long long)p->stats->read,
+		mib * pct / 100.0, mib);
 	fflush(stderr);
 	p->drawn = true;
 }

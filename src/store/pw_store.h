@@ -59,7 +59,7 @@ struct pw_import_stats {
  * added, an identical one is left alone (unchanged: nothing is written), a
  * different one has its affected and CPE rows replaced (updated).
  * The same id may come twice in one import (real feeds do that: AlmaLinux
- * lists 37 advisories under two releases). An identical repetition writes
+ * lists 43 advisories under two releases). An identical repetition writes
  * nothing and counts as unchanged. One with other content is kept as a
  * further part of the same record, never replacing the first, so nothing is
  * lost and a re-import stays unchanged; it counts as updated (the record

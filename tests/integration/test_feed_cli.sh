@@ -113,6 +113,13 @@ for input in "$kev" "$epss" "$alma"; do
 		"$(summary "$tmp/i2.json" "$input" read)"
 done
 
+# a progress bar when stderr is a terminal (script(1) provides one)
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$pw' feed import --db '$tmp/tty.db' '$kev'" "$tmp/tty.out" >/dev/null 2>&1
+	check "progress drawn on a terminal" grep -q "records  [0-9.]*/[0-9.]* MiB" "$tmp/tty.out"
+	check "progress ends at $kev_n records" grep -q "100%  $kev_n records" "$tmp/tty.out"
+fi
+
 # the table form carries the same figures
 "$pw" feed import --db "$db" "$kev" >"$tmp/i3.txt" 2>&1
 check "table summary: KEV unchanged" grep -Eq "kev +imported +$kev_n +0 +0 +$kev_n +0" "$tmp/i3.txt"

@@ -332,10 +332,16 @@ static void import_is_idempotent(void **state)
 	sqlite3_close(db);
 	assert_true(digest() == before);
 
-	/* the same ids from another source are other records */
+	/* a record names its source; the same ids from another source are
+	 * other records */
+	import_records(s, "osv", r, 1, &st);
+	assert_int_equal(st.unchanged, 1);
+	r[0].source = NULL; /* an importer that leaves it to the import */
 	import_records(s, "osv", r, 1, &st);
 	assert_int_equal(st.added, 1);
 	assert_int_equal(pw_store_count(s, "records"), 3);
+	assert_int_equal(pw_store_count_source(s, "osv"), 1);
+	assert_int_equal(pw_store_count_source(s, "dsa"), 2);
 	pw_store_close(s);
 }
 
@@ -551,6 +557,40 @@ static void repeated_ids_in_one_import(void **state)
 	assert_int_equal(st.added + st.updated, 0);
 	assert_int_equal(pw_store_generation(s), gen);
 	assert_true(digest() == before);
+	pw_store_close(s);
+}
+
+static void sources_within_one_import(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_error e;
+	/* a tracker checkout: DSA and DLA lists in one import, records keyed by
+	 * the list they came from */
+	struct pw_vuln v = cve("CVE-2023-1");
+	struct pw_affected a = fixed_in("CVE-2023-1", "debian", "11", "curl", "7.74.0-1.3+deb11u7");
+	struct pw_feed_record r[] = {
+		{ NULL, "DSA-5000-1", &v, 1, &a, 1, NULL, 0 },
+		{ NULL, "DLA-3000-1", &v, 1, &a, 1, NULL, 0 },
+		{ NULL, "X-1", &v, 1, &a, 1, NULL, 0 },
+	};
+	struct import im;
+	begin(s, "dsa", &im);
+	put(&im, &r[0]);
+	put(&im, &r[2]);
+	assert_int_equal(pw_store_import_set_source(s, "dla", &e), PW_OK);
+	put(&im, &r[1]);
+	put(&im, &r[2]); /* X-1 again, under another source: another record */
+	assert_int_equal(pw_store_import_set_source(s, "dsa", &e), PW_OK);
+	put(&im, &r[2]); /* and under the first again: a repeat */
+	assert_int_equal(pw_store_import_set_source(s, "", &e), PW_ERR_USAGE);
+	commit(s);
+	assert_int_equal(im.st.read, 5);
+	assert_int_equal(im.st.added, 4);
+	assert_int_equal(im.st.unchanged, 1);
+	assert_int_equal(pw_store_count_source(s, "dsa"), 2);
+	assert_int_equal(pw_store_count_source(s, "dla"), 2);
+	assert_int_equal(pw_store_import_set_source(s, "dsa", &e), PW_ERR_USAGE); /* none under way */
 	pw_store_close(s);
 }
 
@@ -1031,6 +1071,7 @@ int main(void)
 		cmocka_unit_test_setup(vulns_merge_across_feeds, fresh),
 		cmocka_unit_test_setup(failed_import_leaves_store_as_before, fresh),
 		cmocka_unit_test_setup(repeated_ids_in_one_import, fresh),
+		cmocka_unit_test_setup(sources_within_one_import, fresh),
 		cmocka_unit_test_setup(kev_and_epss_upserts, fresh),
 		cmocka_unit_test_setup(skips_grouped_by_reason, fresh),
 		cmocka_unit_test_setup(affected_filters_and_generations, fresh),
