@@ -7,7 +7,7 @@
  * fetch (conditional GET), imported only when it changed, and its sync
  * state recorded. NVD's API has no validators and pages its answers: it is
  * fetched page by page, incrementally from the last sync (lastModStartDate),
- * all pages in one transaction.
+ * each page imported in its own transaction (see sync_nvd).
  * status: each feed's source, records, last check, last change and age.
  */
 #include "pw_cli.h"
@@ -1093,13 +1093,40 @@ static int64_t nvd_total(const char *path)
 	return p > start ? v : -1;
 }
 
+/* Add one import's counts to a running total (NVD's pages). */
+static void add_stats(struct pw_import_stats *sum, const struct pw_import_stats *page)
+{
+	sum->read += page->read;
+	sum->added += page->added;
+	sum->updated += page->updated;
+	sum->unchanged += page->unchanged;
+	sum->skipped += page->skipped;
+	for (size_t i = 0; i < page->nskips; i++) {
+		size_t k = 0;
+		while (k < sum->nskips && strcmp(sum->skips[k].reason, page->skips[i].reason) != 0)
+			k++;
+		if (k == sum->nskips) {
+			if (k == PW_IMPORT_SKIP_REASONS)
+				k--; /* the last slot takes the overflow */
+			else
+				memcpy(sum->skips[sum->nskips++].reason, page->skips[i].reason,
+				       sizeof(page->skips[i].reason));
+		}
+		sum->skips[k].count += page->skips[i].count;
+	}
+}
+
 /* NVD: page by page, from the last successful sync (an hour of overlap) when
- * that is within the API's 120-day window, in one transaction. */
+ * that is within the API's 120-day window. Each page is its own transaction
+ * so the store is never locked across a download or NVD's pause between
+ * requests (a first full sync is over a hundred pages); every CVE is a whole
+ * record, so a sync cut short leaves a consistent store, and as the feed's
+ * state is only written at the end, the next sync asks for the same window
+ * again (what was imported comes back unchanged). */
 static pw_err sync_nvd(struct sync_run *run, const struct sync_feed *f, const struct pw_feed_state *old,
 		       bool found, struct summary *sum, struct pw_error *e)
 {
 	struct pw_buf url = PW_BUF_INIT, path = PW_BUF_INIT;
-	struct pw_feed_sink sink;
 	int64_t now = pw_clock_now();
 	char window[160] = "";
 	if (found && old->url && strcmp(old->url, f->url) == 0 && old->last_checked > 0 &&
@@ -1116,9 +1143,7 @@ static pw_err sync_nvd(struct sync_run *run, const struct sync_feed *f, const st
 	}
 	double delay = run->cfg->nvd_delay >= 0 ? run->cfg->nvd_delay
 						: run->cfg->nvd_api_key[0] ? 0.6 : 6.0;
-	pw_err rc = pw_store_import_begin(run->store, "nvd", &sink, &sum->stats, e);
-	if (rc)
-		return rc;
+	pw_err rc = PW_OK;
 	int64_t start = 0, total = -1;
 	for (unsigned page = 0; rc == PW_OK && (total < 0 || start < total); page++) {
 		if (page > 0)
@@ -1137,12 +1162,21 @@ static pw_err sync_nvd(struct sync_run *run, const struct sync_feed *f, const st
 			break;
 		sum->bytes += res.bytes;
 		int64_t t = nvd_total(path.data);
-		uint64_t before = sum->stats.read + sum->stats.skipped;
-		rc = feed_path(&sink, path.data, PW_FEED_NVD, f->name, &sum->stats, e);
+		struct pw_import_stats st;
+		struct pw_feed_sink sink;
+		rc = pw_store_import_begin(run->store, "nvd", &sink, &st, e);
+		if (rc == PW_OK) {
+			rc = feed_path(&sink, path.data, PW_FEED_NVD, f->name, &st, e);
+			if (rc)
+				pw_store_import_abort(run->store);
+			else
+				rc = pw_store_import_commit(run->store, e);
+		}
 		unlink(path.data);
 		if (rc)
 			break;
-		uint64_t got = sum->stats.read + sum->stats.skipped - before;
+		add_stats(&sum->stats, &st);
+		uint64_t got = st.read + st.skipped;
 		if (t < 0 || got == 0)
 			break; /* a single answer, or an empty page: nothing further */
 		total = t;
@@ -1150,11 +1184,7 @@ static pw_err sync_nvd(struct sync_run *run, const struct sync_feed *f, const st
 	}
 	pw_buf_free(&url);
 	pw_buf_free(&path);
-	if (rc) {
-		pw_store_import_abort(run->store);
-		return rc;
-	}
-	return pw_store_import_commit(run->store, e);
+	return rc;
 }
 
 static bool kind_is_unique(const struct sync_config *cfg, enum pw_feed_kind kind)

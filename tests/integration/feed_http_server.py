@@ -15,11 +15,15 @@ the file. It can be told to misbehave, by path:
                           page an NVD API 2.0 file like the real API:
                           vulnerabilities[I:I+N], totalResults, and only those
                           modified since lastModStartDate when given
+  /nvdflaky/path?...      the same, but 500 from startIndex 20 on
+
+With a fourth and fifth argument (a PEM certificate and key) it speaks
+HTTPS instead, to check that clients verify certificates.
 
 Every request is appended to the log file as one JSON line: method, path,
 the conditional headers, User-Agent, and the status answered.
 
-usage: feed_http_server.py ROOT PORT_FILE LOG_FILE
+usage: feed_http_server.py ROOT PORT_FILE LOG_FILE [CERT KEY]
 The port is chosen by the system and written to PORT_FILE once listening.
 """
 import email.utils
@@ -102,8 +106,11 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) > 2 and parts[1] == "nolength":
             length = False
             path = "/" + "/".join(parts[2:])
-        if len(parts) > 2 and parts[1] == "nvd":
-            return self.nvd("/" + "/".join(parts[2:]), urllib.parse.parse_qs(url.query))
+        if len(parts) > 2 and parts[1] in ("nvd", "nvdflaky"):
+            query = urllib.parse.parse_qs(url.query)
+            if parts[1] == "nvdflaky" and int(query.get("startIndex", ["0"])[0]) >= 20:
+                return self.answer(500, b"flaky\n")
+            return self.nvd("/" + "/".join(parts[2:]), query)
         full = self.local(path)
         if full is None:
             return self.answer(404, b"not found\n", {"Content-Type": "text/plain"})
@@ -158,11 +165,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 6):
         sys.stderr.write(__doc__)
         return 2
-    root, port_file, log_file = sys.argv[1:]
+    root, port_file, log_file = sys.argv[1:4]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) == 6:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.root = os.path.realpath(root)
     server.log_file = log_file
     tmp = port_file + ".tmp"

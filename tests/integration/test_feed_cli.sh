@@ -299,6 +299,39 @@ check "failed feeds leave no state behind" eq \
 	"$(jget "$tmp/ys3.json" "sorted(x['feed'] for x in d)")" "['dsa', 'epss', 'kev', 'nvd']"
 check "no download is left behind" eq "$(ls -A "$TMPDIR" | wc -l)" 0
 
+# NVD cut short: the pages already imported stay (each CVE is whole), the
+# feed's state is not written, so the next sync asks for the same again
+cat >"$tmp/flaky.conf" <<EOF
+[sync]
+defaults = no
+nvd_delay = 0
+nvd_page_size = 10
+[feeds]
+nvd = $base/nvdflaky/nvd.json
+EOF
+"$pw" feed sync --db "$tmp/flaky.db" --config "$tmp/flaky.conf" >/dev/null 2>"$tmp/fl.err"
+check "NVD failing on its third page: exit 2" eq $? 2
+check "...naming the page" grep -q "startIndex=20.*HTTP status 500" "$tmp/fl.err"
+"$pw" feed status --db "$tmp/flaky.db" --format json >"$tmp/fl.json" 2>&1
+check "...and no sync state recorded" eq "$(jget "$tmp/fl.json" "len(d)")" 0
+"$pw" feed import --db "$tmp/flaky.db" --format json "$www/nvd.json" >"$tmp/fl2.json" 2>&1
+check "...the first two pages were kept whole" eq \
+	"$(jget "$tmp/fl2.json" "(d[0]['unchanged'], d[0]['added'])")" "(20, $((nvd_total - 20)))"
+
+# HTTPS: the peer's certificate is verified (a self-signed one is refused)
+if command -v openssl >/dev/null 2>&1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 \
+		-keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+	python3 "$here/feed_http_server.py" "$www" "$tmp/tlsport" "$tmp/tls.log" "$tmp/cert.pem" "$tmp/key.pem" &
+	tls_pid=$!
+	i=0
+	while [ ! -s "$tmp/tlsport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	"$pw" feed import --db "$tmp/tls.db" "https://127.0.0.1:$(cat "$tmp/tlsport")/kev.json" >/dev/null 2>"$tmp/tls.err"
+	check "HTTPS with a self-signed certificate is refused" eq $? 2
+	check "...saying why" grep -qi "certificate" "$tmp/tls.err"
+	kill "$tls_pid" 2>/dev/null
+fi
+
 # import from a URL, and file://
 "$pw" feed import --db "$tmp/url.db" --format json "$base/kev.json" "file://$kev" >"$tmp/u1.json" 2>&1
 check "import from http:// and file:// URLs" eq $? 0
