@@ -1,201 +1,95 @@
-/* match.c - the index of affected entries and inventory evaluation. */
+/* match.c - evaluation of (key, version) against the index, memoized, and
+ * the findings of one inventory. The rules are in pw_match.h. */
 #include "pw_match.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pw_buf.h"
 
-/* One affected entry as the index keeps it. */
-struct entry {
-	const char *vuln_id, *introduced, *fixed, *last_affected, *exact, *urgency, *advisory;
-	enum pw_affect_status status;
-};
-
-/* One memoized evaluation: the vulnerabilities of a package version. */
-struct hit {
-	const char *vuln_id;
-	enum pw_affect_status status;
-	const char *fixed, *advisories, *urgency;
-};
-
+/* One memoized evaluation. */
 struct memo {
-	struct memo *next;
-	const char *version;
-	struct hit *hits;
-	size_t nhits;
-};
-
-struct key {
-	struct key *next;
+	const struct pw_index_key *key;
+	const char *version; /* interned in the index */
 	uint64_t hash;
-	const char *distro, *release, *package;
-	enum pw_scheme scheme;
-	struct entry *entries;
-	size_t n, cap;
-	struct memo *memo;
+	uint32_t generation; /* the key's, when evaluated */
+	const struct pw_hits *hits;
 };
 
 struct pw_vulndb {
-	struct pw_arena arena;
-	struct key **table;
-	size_t mask, nkeys;
+	struct pw_index *idx;
+	struct pw_arena arena; /* memo entries and results */
+	struct memo **memo;
+	size_t memo_mask, nmemo;
+	/* scratch space reused by every evaluation: no allocation per comparison */
+	struct pw_hit *hits;
+	size_t cap_hits;
+	const char **advs;
+	size_t cap_advs;
+	struct pw_buf buf;
 	uint64_t evaluated, memo_hits;
 };
-
-static uint64_t hash3(const char *a, const char *b, const char *c)
-{
-	uint64_t h = 1469598103934665603ull;
-	const char *parts[3] = { a, b, c };
-	for (int i = 0; i < 3; i++) {
-		for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) {
-			h ^= *p;
-			h *= 1099511628211ull;
-		}
-		h ^= 0xff;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 pw_err pw_vulndb_new(struct pw_vulndb **out, struct pw_error *e)
 {
 	struct pw_vulndb *db = calloc(1, sizeof(*db));
-	if (!db || !(db->table = calloc(1024, sizeof(*db->table)))) {
-		free(db);
+	if (!db)
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	pw_arena_init(&db->arena);
+	pw_buf_init(&db->buf, 1 << 20);
+	db->memo_mask = 1023;
+	db->memo = calloc(db->memo_mask + 1, sizeof(*db->memo));
+	if (!db->memo || pw_index_new(&db->idx, e) != PW_OK) {
+		pw_vulndb_free(db);
 		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	}
-	db->mask = 1023;
-	pw_arena_init(&db->arena);
 	*out = db;
 	return PW_OK;
-}
-
-static void free_key(struct key *k)
-{
-	free(k->entries);
-	for (struct memo *m = k->memo; m;) {
-		struct memo *next = m->next;
-		free(m->hits);
-		free(m);
-		m = next;
-	}
 }
 
 void pw_vulndb_free(struct pw_vulndb *db)
 {
 	if (!db)
 		return;
-	for (size_t i = 0; i <= db->mask; i++) {
-		for (struct key *k = db->table[i]; k; k = k->next)
-			free_key(k);
-	}
-	free(db->table);
+	pw_index_free(db->idx);
+	free(db->memo);
+	free(db->hits);
+	free(db->advs);
+	pw_buf_free(&db->buf);
 	pw_arena_free(&db->arena);
 	free(db);
 }
 
-static struct key *find_key(const struct pw_vulndb *db, const char *distro, const char *release,
-			    const char *package, uint64_t h)
+struct pw_index *pw_vulndb_index(struct pw_vulndb *db)
 {
-	for (struct key *k = db->table[h & db->mask]; k; k = k->next) {
-		if (k->hash == h && strcmp(k->package, package) == 0 && strcmp(k->release, release) == 0 &&
-		    strcmp(k->distro, distro) == 0)
-			return k;
-	}
-	return NULL;
-}
-
-static void grow_table(struct pw_vulndb *db)
-{
-	size_t size = (db->mask + 1) * 2;
-	struct key **t = calloc(size, sizeof(*t));
-	if (!t)
-		return; /* stays correct, only slower */
-	for (size_t i = 0; i <= db->mask; i++) {
-		for (struct key *k = db->table[i]; k;) {
-			struct key *next = k->next;
-			k->next = t[k->hash & (size - 1)];
-			t[k->hash & (size - 1)] = k;
-			k = next;
-		}
-	}
-	free(db->table);
-	db->table = t;
-	db->mask = size - 1;
-}
-
-static const char *dup(struct pw_vulndb *db, const char *s)
-{
-	return s ? pw_arena_strdup(&db->arena, s) : NULL;
+	return db->idx;
 }
 
 pw_err pw_vulndb_add(struct pw_vulndb *db, const struct pw_affected *a, struct pw_error *e)
 {
-	enum pw_scheme scheme;
-	if (!pw_distro_scheme(a->distro, &scheme))
-		return PW_OK; /* a distribution this build does not assess */
-	uint64_t h = hash3(a->distro, a->release, a->package);
-	struct key *k = find_key(db, a->distro, a->release, a->package, h);
-	if (!k) {
-		k = pw_arena_alloc(&db->arena, sizeof(*k));
-		if (!k)
-			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-		memset(k, 0, sizeof(*k));
-		k->hash = h;
-		k->distro = dup(db, a->distro);
-		k->release = dup(db, a->release);
-		k->package = dup(db, a->package);
-		k->scheme = scheme;
-		k->next = db->table[h & db->mask];
-		db->table[h & db->mask] = k;
-		if (++db->nkeys > db->mask)
-			grow_table(db);
-	}
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4;
-		struct entry *p = realloc(k->entries, cap * sizeof(*p));
-		if (!p)
-			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-		k->entries = p;
-		k->cap = cap;
-	}
-	k->entries[k->n++] = (struct entry){
-		.vuln_id = dup(db, a->vuln_id), .introduced = dup(db, a->introduced),
-		.fixed = dup(db, a->fixed), .last_affected = dup(db, a->last_affected),
-		.exact = dup(db, a->exact), .urgency = dup(db, a->urgency),
-		.advisory = dup(db, a->advisory), .status = a->status,
-	};
-	/* new data for this key: what was memoized is stale */
-	pw_vulndb_invalidate(db, a->distro, a->release, a->package);
-	return PW_OK;
-}
-
-static pw_err load_cb(void *ctx, const struct pw_affected *a)
-{
-	return pw_vulndb_add(ctx, a, NULL);
+	return pw_index_add(db->idx, a, NULL, e);
 }
 
 pw_err pw_vulndb_load(struct pw_vulndb *db, struct pw_store *s, const char *distro,
 		      const char *release, struct pw_error *e)
 {
-	return pw_store_each_affected(s, distro, release, 0, load_cb, db, e);
+	return pw_index_load(db->idx, s, distro, release, e);
+}
+
+pw_err pw_vulndb_refresh(struct pw_vulndb *db, struct pw_store *s, int64_t since,
+			 struct pw_keyset *touched, struct pw_error *e)
+{
+	return pw_index_refresh(db->idx, s, since, touched, e);
 }
 
 void pw_vulndb_invalidate(struct pw_vulndb *db, const char *distro, const char *release,
 			  const char *package)
 {
-	struct key *k = find_key(db, distro, release, package, hash3(distro, release, package));
-	if (!k)
-		return;
-	for (struct memo *m = k->memo; m;) {
-		struct memo *next = m->next;
-		free(m->hits);
-		free(m);
-		m = next;
-	}
-	k->memo = NULL;
+	struct pw_index_key *k = pw_index_find(db->idx, distro, release, package);
+	if (k)
+		k->generation++;
 }
 
 void pw_vulndb_stats(const struct pw_vulndb *db, uint64_t *evaluated, uint64_t *memo_hits)
@@ -204,113 +98,366 @@ void pw_vulndb_stats(const struct pw_vulndb *db, uint64_t *evaluated, uint64_t *
 	*memo_hits = db->memo_hits;
 }
 
-/* Does entry x apply to version v? *fixed_here: a fix that v already has. */
-static bool applies(const struct key *k, const struct entry *x, const char *v, bool *fixed_here)
+/* ---- comparing versions ---- */
+
+/* "12:..." -> the text after the colon; NULL when there is no epoch. */
+static const char *after_epoch(const char *v)
 {
-	*fixed_here = false;
-	if (x->exact)
-		return pw_version_cmp(k->scheme, v, x->exact) == 0;
-	if (x->introduced && pw_version_cmp(k->scheme, v, x->introduced) < 0)
-		return false;
-	switch (x->status) {
-	case PW_AFFECT_NOT_AFFECTED:
-		return false;
-	case PW_AFFECT_FIXED:
-		if (pw_version_cmp(k->scheme, v, x->fixed) < 0)
-			return true;
-		*fixed_here = true;
-		return false;
-	default:
-		return !x->last_affected || pw_version_cmp(k->scheme, v, x->last_affected) <= 0;
-	}
+	const char *p = v;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p != v && *p == ':' ? p + 1 : NULL;
 }
 
-/* Evaluate one (key, version), memoized. */
-static const struct memo *evaluate(struct pw_vulndb *db, struct key *k, const char *version,
-				   struct pw_error *e)
+/* installed vs an advisory's bound. For rpm, a bound written without an
+ * epoch is read with the installed package's epoch (see pw_match.h). */
+static int vcmp(enum pw_scheme s, const char *installed, const char *bound)
 {
-	for (struct memo *m = k->memo; m; m = m->next) {
-		if (strcmp(m->version, version) == 0) {
-			db->memo_hits++;
-			return m;
+	if (s == PW_SCHEME_RPM && !after_epoch(bound)) {
+		const char *rest = after_epoch(installed);
+		if (rest)
+			installed = rest;
+	}
+	return pw_version_cmp(s, installed, bound);
+}
+
+/* ---- evaluation ---- */
+
+static bool push_adv(struct pw_vulndb *db, size_t *n, const char *adv)
+{
+	if (!adv)
+		return true;
+	for (size_t i = 0; i < *n; i++) {
+		if (db->advs[i] == adv)
+			return true;
+	}
+	if (*n == db->cap_advs) {
+		size_t cap = db->cap_advs ? db->cap_advs * 2 : 16;
+		const char **p = realloc(db->advs, cap * sizeof(*p));
+		if (!p)
+			return false;
+		db->advs = p;
+		db->cap_advs = cap;
+	}
+	db->advs[(*n)++] = adv;
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The advisories collected, sorted and comma-joined, interned; NULL when
+ * none. */
+static pw_err join_advs(struct pw_vulndb *db, size_t n, const char **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return PW_OK;
+	if (n == 1) {
+		*out = db->advs[0];
+		return PW_OK;
+	}
+	qsort(db->advs, n, sizeof(*db->advs), cmp_str);
+	pw_buf_reset(&db->buf);
+	for (size_t i = 0; i < n; i++) {
+		if ((i && pw_buf_addc(&db->buf, ',')) || pw_buf_adds(&db->buf, db->advs[i]))
+			return PW_ERR_NOMEM;
+	}
+	*out = pw_index_intern(db->idx, db->buf.data);
+	return *out ? PW_OK : PW_ERR_NOMEM;
+}
+
+/* A deterministic pick among words from several feeds. */
+static const char *pick_word(const char *cur, const char *cand)
+{
+	if (!cand)
+		return cur;
+	return !cur || strcmp(cand, cur) < 0 ? cand : cur;
+}
+
+/* One vulnerability: entries x[0..n) of key k, version v. */
+static pw_err eval_vuln(struct pw_vulndb *db, const struct pw_index_key *k,
+			const struct pw_index_entry *x, size_t n, const char *v, struct pw_hit *out,
+			bool *found)
+{
+	enum pw_scheme s = k->scheme;
+	const char *best_fix = NULL, *best_urgency = NULL, *open_urgency = NULL;
+	bool not_affected = false, has_fix = false, open = false, open_mixed = false;
+	enum pw_affect_status open_status = PW_AFFECT_VULNERABLE;
+	size_t nfix_advs = 0;
+	*found = false;
+	/* advisories of fixing entries first, then of open ones: two lists in
+	 * one array would need a second pass; collect fixes, and open ones
+	 * only matter when there is no fix */
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_index_entry *a = &x[i];
+		if (a->exact && vcmp(s, v, a->exact) != 0)
+			continue;
+		if (a->introduced && vcmp(s, v, a->introduced) < 0)
+			continue;
+		if (a->status == PW_AFFECT_NOT_AFFECTED) {
+			not_affected = true;
+			break;
 		}
+		if (a->status == PW_AFFECT_FIXED) {
+			if (vcmp(s, v, a->fixed) >= 0) {
+				has_fix = true;
+				continue;
+			}
+			if (!best_fix || pw_version_cmp(s, a->fixed, best_fix) > 0) {
+				best_fix = a->fixed;
+				best_urgency = a->urgency;
+			} else if (pw_version_cmp(s, a->fixed, best_fix) == 0) {
+				best_urgency = pick_word(best_urgency, a->urgency);
+			}
+			if (!push_adv(db, &nfix_advs, a->advisory))
+				return PW_ERR_NOMEM;
+			continue;
+		}
+		if (a->last_affected && vcmp(s, v, a->last_affected) > 0)
+			continue;
+		if (open && a->status != open_status)
+			open_mixed = true;
+		open_status = a->status;
+		open = true;
+		open_urgency = pick_word(open_urgency, a->urgency);
+	}
+	if (not_affected)
+		return PW_OK;
+	if (best_fix) {
+		*out = (struct pw_hit){ .vuln_id = x[0].vuln_id, .status = PW_AFFECT_FIXED,
+					.fixed = best_fix, .urgency = best_urgency };
+		*found = true;
+		return join_advs(db, nfix_advs, &out->advisories);
+	}
+	if (!open || has_fix)
+		return PW_OK;
+	/* the open entries' advisories (rare: "no fix" rarely has one) */
+	size_t nadv = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_index_entry *a = &x[i];
+		if (a->status != PW_AFFECT_FIXED && a->status != PW_AFFECT_NOT_AFFECTED &&
+		    (!a->exact || vcmp(s, v, a->exact) == 0) &&
+		    (!a->introduced || vcmp(s, v, a->introduced) >= 0) &&
+		    (!a->last_affected || vcmp(s, v, a->last_affected) <= 0) &&
+		    !push_adv(db, &nadv, a->advisory))
+			return PW_ERR_NOMEM;
+	}
+	*out = (struct pw_hit){ .vuln_id = x[0].vuln_id,
+				.status = open_mixed ? PW_AFFECT_VULNERABLE : open_status,
+				.urgency = open_urgency };
+	*found = true;
+	return join_advs(db, nadv, &out->advisories);
+}
+
+static int cmp_hit(const void *pa, const void *pb)
+{
+	const struct pw_hit *a = pa, *b = pb;
+	return strcmp(a->vuln_id, b->vuln_id);
+}
+
+/* Evaluate without the memo: the hits, copied into the arena. */
+static pw_err eval_key(struct pw_vulndb *db, struct pw_index_key *k, const char *v,
+		       const struct pw_hits **out)
+{
+	size_t n, nh = 0;
+	const struct pw_index_entry *x = pw_index_entries(db->idx, k, &n);
+	*out = NULL;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && x[j].vuln_id == x[i].vuln_id)
+			j++;
+		if (nh == db->cap_hits) {
+			size_t cap = db->cap_hits ? db->cap_hits * 2 : 64;
+			struct pw_hit *p = realloc(db->hits, cap * sizeof(*p));
+			if (!p)
+				return PW_ERR_NOMEM;
+			db->hits = p;
+			db->cap_hits = cap;
+		}
+		bool found;
+		pw_err rc = eval_vuln(db, k, x + i, j - i, v, &db->hits[nh], &found);
+		if (rc)
+			return rc;
+		nh += found;
+		i = j;
+	}
+	if (nh == 0)
+		return PW_OK;
+	qsort(db->hits, nh, sizeof(*db->hits), cmp_hit);
+	struct pw_hits *h = pw_arena_alloc(&db->arena, sizeof(*h) + nh * sizeof(h->v[0]));
+	if (!h)
+		return PW_ERR_NOMEM;
+	h->n = nh;
+	memcpy(h->v, db->hits, nh * sizeof(h->v[0]));
+	*out = h;
+	return PW_OK;
+}
+
+static uint64_t memo_hash(const struct pw_index_key *k, const char *v)
+{
+	uint64_t h = 1469598103934665603ull ^ ((uint64_t)k->id * 0x9e3779b97f4a7c15ull);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		h ^= *p;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static bool grow_memo(struct pw_vulndb *db)
+{
+	size_t size = (db->memo_mask + 1) * 2;
+	struct memo **t = calloc(size, sizeof(*t));
+	if (!t)
+		return false;
+	for (size_t i = 0; i <= db->memo_mask; i++) {
+		struct memo *m = db->memo[i];
+		if (!m)
+			continue;
+		size_t j = m->hash & (size - 1);
+		while (t[j])
+			j = (j + 1) & (size - 1);
+		t[j] = m;
+	}
+	free(db->memo);
+	db->memo = t;
+	db->memo_mask = size - 1;
+	return true;
+}
+
+pw_err pw_vulndb_evaluate(struct pw_vulndb *db, struct pw_index_key *k, const char *version,
+			  const struct pw_hits **out, struct pw_error *e)
+{
+	uint64_t h = memo_hash(k, version);
+	size_t j = h & db->memo_mask;
+	struct memo *m = NULL;
+	for (; db->memo[j]; j = (j + 1) & db->memo_mask) {
+		struct memo *c = db->memo[j];
+		if (c->hash == h && c->key == k && strcmp(c->version, version) == 0) {
+			m = c;
+			break;
+		}
+	}
+	if (m && m->generation == k->generation) {
+		db->memo_hits++;
+		*out = m->hits;
+		return PW_OK;
 	}
 	db->evaluated++;
-	struct memo *m = calloc(1, sizeof(*m));
+	const struct pw_hits *hits;
+	if (eval_key(db, k, version, &hits) != PW_OK)
+		goto nomem;
 	if (!m) {
-		pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	m->version = pw_arena_strdup(&db->arena, version);
-	/* entries of one vulnerability are merged: a fix the host already has,
-	 * or a "not affected" statement, settles it whatever other feeds say */
-	for (size_t i = 0; i < k->n; i++) {
-		const char *vid = k->entries[i].vuln_id;
-		bool seen = false;
-		for (size_t j = 0; j < m->nhits && !seen; j++)
-			seen = strcmp(m->hits[j].vuln_id, vid) == 0;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(k->entries[j].vuln_id, vid) == 0;
-		if (seen)
-			continue;
-		/* a "not affected" statement settles it; a fix above the installed
-		 * version makes it fixable (the greatest such fix: a later advisory
-		 * may complete an earlier one); otherwise a fix the host already has
-		 * outweighs another feed's older "no fix yet" */
-		bool not_affected = false, has_fix = false, open_entry = false;
-		struct hit h = { .vuln_id = vid, .status = PW_AFFECT_VULNERABLE };
-		struct pw_buf adv = PW_BUF_INIT;
-		for (size_t j = i; j < k->n; j++) {
-			const struct entry *x = &k->entries[j];
-			if (strcmp(x->vuln_id, vid) != 0)
-				continue;
-			bool fixed_here;
-			if (x->status == PW_AFFECT_NOT_AFFECTED && !x->exact) {
-				not_affected = true;
-				continue;
-			}
-			if (!applies(k, x, version, &fixed_here)) {
-				has_fix |= fixed_here;
-				continue;
-			}
-			if (x->status == PW_AFFECT_FIXED) {
-				if (!h.fixed || pw_version_cmp(k->scheme, x->fixed, h.fixed) > 0)
-					h.fixed = x->fixed;
-				h.status = PW_AFFECT_FIXED;
-			} else {
-				open_entry = true;
-				if (h.status != PW_AFFECT_FIXED)
-					h.status = x->status;
-			}
-			if (x->urgency && !h.urgency)
-				h.urgency = x->urgency;
-			if (x->advisory && (!adv.data || !strstr(adv.data, x->advisory))) {
-				if (adv.len)
-					pw_buf_addc(&adv, ',');
-				pw_buf_adds(&adv, x->advisory);
-			}
+		if ((db->nmemo + 1) * 2 > db->memo_mask + 1) {
+			if (!grow_memo(db))
+				goto nomem;
+			j = h & db->memo_mask;
+			while (db->memo[j])
+				j = (j + 1) & db->memo_mask;
 		}
-		bool vulnerable = h.fixed || (open_entry && !has_fix);
-		bool settled = not_affected;
-		if (vulnerable && !settled) {
-			if (adv.data)
-				h.advisories = pw_arena_strdup(&db->arena, adv.data);
-			struct hit *p = realloc(m->hits, (m->nhits + 1) * sizeof(*p));
-			if (!p) {
-				pw_buf_free(&adv);
-				pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-				free(m->hits);
-				free(m);
-				return NULL;
-			}
-			m->hits = p;
-			m->hits[m->nhits++] = h;
-		}
-		pw_buf_free(&adv);
+		m = pw_arena_alloc(&db->arena, sizeof(*m));
+		if (!m || !(m->version = pw_index_intern(db->idx, version)))
+			goto nomem;
+		m->key = k;
+		m->hash = h;
+		db->memo[j] = m;
+		db->nmemo++;
 	}
-	m->next = k->memo;
-	k->memo = m;
-	return m;
+	m->generation = k->generation;
+	m->hits = hits;
+	*out = hits;
+	return PW_OK;
+nomem:
+	return pw_error_set(e, PW_ERR_NOMEM, "out of memory evaluating %s %s", k->package, version);
+}
+
+/* ---- hosts and packages ---- */
+
+pw_err pw_match_host(const struct pw_inventory *inv, struct pw_distro_release *out,
+		     struct pw_error *e)
+{
+	const struct pw_host_facts *h = &inv->host;
+	if (h->os_id && pw_distro_from_os_release(h->os_id, h->os_id_like, h->os_version_id,
+						  h->os_codename, out))
+		return PW_OK;
+	return pw_error_set(e, PW_ERR_UNSUPPORTED,
+			    "cannot assess %s: its OS (ID=%s VERSION_ID=%s%s%s) is not a distribution "
+			    "patchwarden has advisories for",
+			    h->hostname ? h->hostname : "this host", h->os_id ? h->os_id : "unknown",
+			    h->os_version_id ? h->os_version_id : "unknown",
+			    h->os_codename ? " VERSION_CODENAME=" : "", h->os_codename ? h->os_codename : "");
+}
+
+bool pw_match_package_key(const struct pw_package *p, enum pw_scheme scheme, const char **name,
+			  const char **version)
+{
+	if (pw_family_scheme(p->family) != scheme || !p->name || !p->version)
+		return false;
+	if (p->family == PW_FAMILY_RPM) {
+		*name = p->name;
+		*version = p->version;
+	} else {
+		*name = p->source_name && *p->source_name ? p->source_name : p->name;
+		*version = p->source_version && *p->source_version ? p->source_version : p->version;
+	}
+	return true;
+}
+
+const char *pw_patch_name(enum pw_patch p)
+{
+	switch (p) {
+	case PW_PATCH_NO: return "no";
+	case PW_PATCH_YES: return "yes";
+	case PW_PATCH_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+/* Length of v without a binNMU suffix "+bN". */
+static size_t without_binnmu(const char *v)
+{
+	size_t n = strlen(v), i = n;
+	while (i > 0 && v[i - 1] >= '0' && v[i - 1] <= '9')
+		i--;
+	if (i < n && i >= 2 && v[i - 1] == 'b' && v[i - 2] == '+')
+		return i - 2;
+	return n;
+}
+
+/* Does the pending update reach the fix? For deb the fix is a source
+ * version and the candidate a binary one: they are comparable when the
+ * binary's version is its source's (maybe plus a binNMU suffix). */
+static void patch_of(const struct pw_inventory *inv, const struct pw_package *p,
+		     enum pw_scheme scheme, const char *fixed, struct pw_finding *f)
+{
+	f->patch = PW_PATCH_UNKNOWN;
+	f->patch_origin = p->candidate_origin;
+	f->patch_version = p->candidate_version;
+	if (!fixed)
+		return;
+	const char *cand = p->candidate_version;
+	char buf[256];
+	if (cand && p->family == PW_FAMILY_DEB) {
+		const char *src = p->source_version ? p->source_version : p->version;
+		size_t nb = without_binnmu(p->version);
+		if (!(strlen(src) == nb && strncmp(src, p->version, nb) == 0))
+			return; /* the binary is versioned apart from its source */
+		size_t nc = without_binnmu(cand);
+		if (nc >= sizeof(buf))
+			return;
+		memcpy(buf, cand, nc);
+		buf[nc] = '\0';
+		cand = buf;
+	}
+	if (cand) {
+		f->patch = vcmp(scheme, cand, fixed) >= 0 ? PW_PATCH_YES : PW_PATCH_NO;
+		return;
+	}
+	/* apt's lists were read and offer nothing newer than what is installed */
+	if (p->family == PW_FAMILY_DEB && inv->has_apt_lists)
+		f->patch = PW_PATCH_NO;
 }
 
 void pw_findings_init(struct pw_findings *f)
@@ -322,69 +469,121 @@ void pw_findings_init(struct pw_findings *f)
 void pw_findings_free(struct pw_findings *f)
 {
 	free(f->items);
+	free(f->warnings);
 	pw_arena_free(&f->arena);
 	memset(f, 0, sizeof(*f));
+}
+
+size_t pw_findings_fixable(const struct pw_findings *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n; i++)
+		n += f->items[i].fixable;
+	return n;
+}
+
+static pw_err warn(struct pw_findings *out, struct pw_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static pw_err warn(struct pw_findings *out, struct pw_error *e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return pw_error_set(e, PW_ERR_INVALID, "cannot format a warning");
+	if ((size_t)n >= sizeof(msg)) /* said, not silently cut */
+		memcpy(msg + sizeof(msg) - 4, "...", 4);
+	if (out->nwarnings == out->cap_warnings) {
+		size_t cap = out->cap_warnings ? out->cap_warnings * 2 : 16;
+		const char **p = realloc(out->warnings, cap * sizeof(*p));
+		if (!p)
+			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+		out->warnings = p;
+		out->cap_warnings = cap;
+	}
+	if (!(out->warnings[out->nwarnings] = pw_arena_strdup(&out->arena, msg)))
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	out->nwarnings++;
+	return PW_OK;
+}
+
+pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *inv,
+			    const struct pw_package *p, enum pw_scheme scheme,
+			    const struct pw_hits *hits, struct pw_error *e)
+{
+	const char *name, *version;
+	if (!hits || !pw_match_package_key(p, scheme, &name, &version))
+		return PW_OK;
+	if (out->n + hits->n > out->cap) {
+		size_t cap = out->cap ? out->cap : 64;
+		while (cap < out->n + hits->n)
+			cap *= 2;
+		struct pw_finding *q = realloc(out->items, cap * sizeof(*q));
+		if (!q)
+			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+		out->items = q;
+		out->cap = cap;
+	}
+	const char *host = inv->host.hostname ? inv->host.hostname : inv->host.machine_id;
+	for (size_t i = 0; i < hits->n; i++) {
+		const struct pw_hit *x = &hits->v[i];
+		struct pw_finding *f = &out->items[out->n++];
+		*f = (struct pw_finding){
+			.host = host, .pkg = p, .match_name = name, .match_version = version,
+			.vuln_id = x->vuln_id, .status = x->status, .fixable = x->fixed != NULL,
+			.fixed = x->fixed, .advisories = x->advisories, .urgency = x->urgency,
+			.cvss = -1, .epss = -1, .epss_percentile = -1,
+		};
+		if (f->fixable)
+			patch_of(inv, p, scheme, x->fixed, f);
+		else
+			f->patch = PW_PATCH_NO;
+	}
+	return PW_OK;
 }
 
 pw_err pw_match_inventory(struct pw_vulndb *db, const struct pw_inventory *inv,
 			  struct pw_findings *out, struct pw_error *e)
 {
-	const struct pw_host_facts *h = &inv->host;
 	struct pw_distro_release dr;
-	if (!pw_distro_from_os_release(h->os_id, h->os_id_like, h->os_version_id, h->os_codename, &dr))
-		return pw_error_set(e, PW_ERR_UNSUPPORTED,
-				    "cannot assess this host: its OS (ID=%s VERSION_ID=%s) is not a "
-				    "distribution patchwarden has advisories for",
-				    h->os_id ? h->os_id : "unknown",
-				    h->os_version_id ? h->os_version_id : "unknown");
-	snprintf(out->distro, sizeof(out->distro), "%s", dr.distro);
-	snprintf(out->release, sizeof(out->release), "%s", dr.release);
+	pw_err rc = pw_match_host(inv, &dr, e);
+	if (rc)
+		return rc;
+	memcpy(out->distro, dr.distro, sizeof(out->distro));
+	memcpy(out->release, dr.release, sizeof(out->release));
+	out->host = inv->host.hostname ? inv->host.hostname : inv->host.machine_id;
+	out->advisory_entries = pw_index_release_entries(db->idx, dr.distro, dr.release);
 	for (size_t i = 0; i < inv->npkgs; i++) {
 		const struct pw_package *p = &inv->pkgs[i];
-		if (pw_family_scheme(p->family) != dr.scheme)
+		const char *name, *version;
+		if (!pw_match_package_key(p, dr.scheme, &name, &version)) {
+			out->packages_other_family++;
 			continue;
+		}
 		if (p->state != PW_STATE_INSTALLED) {
 			out->packages_skipped++;
+			/* removed packages are not software on the host; a half-done
+			 * install or upgrade is, and its version is uncertain */
+			if (p->state != PW_STATE_CONFIG_FILES && p->state != PW_STATE_NOT_INSTALLED &&
+			    (rc = warn(out, e, "%s %s: %s, not assessed (only installed packages are)",
+				       p->name, p->version, pw_state_name(p->state))))
+				return rc;
 			continue;
 		}
 		out->packages_checked++;
-		const char *name = p->family == PW_FAMILY_RPM ? p->name : p->source_name;
-		const char *version = p->family == PW_FAMILY_RPM ? p->version : p->source_version;
-		if (!name || !version)
-			continue;
-		struct key *k = find_key(db, dr.distro, dr.release, name, hash3(dr.distro, dr.release, name));
+		struct pw_index_key *k = pw_index_find(db->idx, dr.distro, dr.release, name);
 		if (!k)
 			continue;
-		const struct memo *m = evaluate(db, k, version, e);
-		if (!m)
-			return e ? e->code : PW_ERR_NOMEM;
-		for (size_t j = 0; j < m->nhits; j++) {
-			if (out->n == out->cap) {
-				size_t cap = out->cap ? out->cap * 2 : 64;
-				struct pw_finding *q = realloc(out->items, cap * sizeof(*q));
-				if (!q)
-					return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-				out->items = q;
-				out->cap = cap;
-			}
-			const struct hit *x = &m->hits[j];
-			struct pw_finding *f = &out->items[out->n++];
-			memset(f, 0, sizeof(*f));
-			f->pkg = p;
-			f->vuln_id = x->vuln_id;
-			f->status = x->status;
-			f->fixable = x->fixed != NULL;
-			f->fixed = x->fixed;
-			f->advisories = x->advisories;
-			f->urgency = x->urgency;
-			f->cvss = f->epss = f->epss_percentile = -1;
-			/* the repositories offer the fix when apt's candidate reaches it;
-			 * for binary-named matches (rpm) compare the binary version */
-			if (f->fixable && p->candidate_version &&
-			    (p->family != PW_FAMILY_DEB ||
-			     pw_version_cmp(PW_SCHEME_DEB, p->candidate_version, x->fixed) >= 0))
-				f->patch_available = true;
-		}
+		const struct pw_hits *hits;
+		if ((rc = pw_vulndb_evaluate(db, k, version, &hits, e)) ||
+		    (rc = pw_findings_add_hits(out, inv, p, dr.scheme, hits, e)))
+			return rc;
 	}
+	if (out->packages_other_family &&
+	    (rc = warn(out, e, "%zu packages of another family than %s's were not assessed",
+		       out->packages_other_family, dr.distro)))
+		return rc;
 	return PW_OK;
 }

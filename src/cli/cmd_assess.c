@@ -1,22 +1,29 @@
 /* cmd_assess.c - `patchwarden assess`: one host's vulnerabilities, ranked
  * by risk, offline. Exit 0: nothing at or above the threshold; 1: something
- * is; 2: error. */
+ * is; 2: error. The JSON output is documented in docs/assess-output.md. */
 #include "pw_cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pw_buf.h"
+#include "pw_clock.h"
 #include "pw_config.h"
 #include "pw_feeds.h"
 #include "pw_file.h"
 #include "pw_inventory_json.h"
-#include "pw_jsonw.h"
 #include "pw_match.h"
+#include "pw_policy.h"
 #include "pw_risk.h"
 #include "pw_scan.h"
 #include "pw_store.h"
+
+#define VERB "assess"
+#define MAX_FEEDS 64
+#define MAX_WARNINGS 20 /* printed; the JSON carries all */
 
 static void usage(FILE *out)
 {
@@ -28,122 +35,46 @@ static void usage(FILE *out)
 		"                          [--min-priority P1..P4] [--only-fixable]\n"
 		"\n"
 		"Match a host's packages against the vulnerability feeds by its distribution's\n"
-		"own rules (source packages and versions for Debian and Ubuntu, EVR for the\n"
-		"RHEL family, origins for Alpine) and rank each finding by risk, with its\n"
-		"reasons. Fixed and not-affected entries never produce a finding.\n"
+		"own rules (source packages and versions for Debian and Ubuntu, [E:]V-R of the\n"
+		"binary rpm for the RHEL family, origins for Alpine; the host's own release\n"
+		"only) and rank each finding by risk, with its reasons. A fixed or not-affected\n"
+		"entry never makes a finding; vulnerabilities with no fix yet are listed apart.\n"
 		"\n"
 		"  --root DIR          assess an image or chroot (default: this host)\n"
 		"  --inventory FILE    a document from 'patchwarden scan --format json'\n"
-		"  --db PATH           the store with imported feeds (default $PATCHWARDEN_DB)\n"
-		"  --feed FILE         import this feed into a private in-memory store\n"
-		"                      instead (repeatable; no database needed)\n"
-		"  --policy FILE       risk weights (default /etc/patchwarden/policy.ini if\n"
-		"                      present, else the built-in defaults: docs/risk.md)\n"
-		"  --exposure E, --criticality N, --environment NAME   the asset's context\n"
+		"  --db PATH           the store with imported feeds (default: $PATCHWARDEN_DB,\n"
+		"                      else the system or user database)\n"
+		"  --feed FILE         import this feed (file, directory or zip) into a private\n"
+		"                      in-memory store instead; repeatable, no database needed\n"
+		"  --policy FILE       risk weights and priority thresholds (default\n"
+		"                      " PW_POLICY_DEFAULT_PATH " if present, else the built-in\n"
+		"                      defaults; see docs/risk.md)\n"
+		"  --exposure E        the asset is internet-facing, internal or isolated\n"
+		"  --criticality N     the asset's criticality, 1 (low) to 5 (critical)\n"
+		"  --environment NAME  production, staging, dev, ...\n"
 		"  --min-priority P    report only findings at P or more urgent (default P4)\n"
-		"  --only-fixable      leave out vulnerabilities with no fix yet\n"
-		"  --format F          table (default), json or csv\n"
+		"  --only-fixable      leave out vulnerabilities with no fix available\n"
+		"  --format F          table (default), json (docs/assess-output.md) or csv\n"
+		"  -h, --help          show this help\n"
 		"\n"
-		"Exit status: 0 nothing at or above the threshold, 1 something is, 2 error.\n");
+		"Exit status: 0 nothing reported at or above the threshold, 1 something is,\n"
+		"2 usage error, unknown OS, no advisories for the host's release, or a failure.\n");
 }
 
-static int cmp_finding(const void *pa, const void *pb)
-{
-	const struct pw_finding *a = pa, *b = pb;
-	if (a->fixable != b->fixable)
-		return a->fixable ? -1 : 1;
-	if (a->score != b->score)
-		return b->score - a->score;
-	int c = strcmp(a->pkg->name, b->pkg->name);
-	return c ? c : strcmp(a->vuln_id, b->vuln_id);
-}
+struct opts {
+	const char *root, *inventory, *db, *policy;
+	const char *feeds[MAX_FEEDS];
+	size_t nfeeds;
+	struct pw_asset_context ctx;
+	enum pw_format format;
+	int min_priority;
+	bool only_fixable;
+};
 
-static void csv_field(const char *s)
+/* 0 ok, 1 --help, -1 error (said) */
+static int parse_args(int argc, char **argv, struct opts *o)
 {
-	putchar('"');
-	for (const char *p = s ? s : ""; *p; p++) {
-		if (*p == '"')
-			putchar('"');
-		putchar(*p);
-	}
-	putchar('"');
-}
-
-static void print_json(const struct pw_findings *fs, const struct pw_finding *const *sel, size_t n)
-{
-	struct pw_buf b = PW_BUF_INIT;
-	struct pw_jsonw w;
-	pw_jsonw_init(&w, &b, true);
-	pw_jsonw_begin_object(&w);
-	pw_jsonw_kstr(&w, "distro", fs->distro);
-	pw_jsonw_kstr(&w, "release", fs->release);
-	pw_jsonw_key(&w, "packages_checked");
-	pw_jsonw_int(&w, (int64_t)fs->packages_checked);
-	pw_jsonw_key(&w, "findings");
-	pw_jsonw_begin_array(&w);
-	for (size_t i = 0; i < n; i++) {
-		const struct pw_finding *f = sel[i];
-		char pr[4];
-		snprintf(pr, sizeof(pr), "P%d", f->priority);
-		pw_jsonw_begin_object(&w);
-		pw_jsonw_kstr(&w, "vulnerability", f->vuln_id);
-		pw_jsonw_kstr(&w, "package", f->pkg->name);
-		pw_jsonw_kstr(&w, "source_package", f->pkg->source_name);
-		pw_jsonw_kstr(&w, "installed_version", f->pkg->version);
-		pw_jsonw_kstr(&w, "status", pw_affect_status_name(f->status));
-		pw_jsonw_key(&w, "fixable");
-		pw_jsonw_bool(&w, f->fixable);
-		pw_jsonw_kstr(&w, "fixed_version", f->fixed);
-		pw_jsonw_kstr(&w, "advisories", f->advisories);
-		pw_jsonw_key(&w, "patch_available");
-		pw_jsonw_bool(&w, f->patch_available);
-		pw_jsonw_key(&w, "score");
-		pw_jsonw_int(&w, f->score);
-		pw_jsonw_kstr(&w, "priority", pr);
-		pw_jsonw_key(&w, "kev");
-		pw_jsonw_bool(&w, f->kev);
-		pw_jsonw_kstr(&w, "reasons", f->reasons);
-		pw_jsonw_end_object(&w);
-	}
-	pw_jsonw_end_array(&w);
-	pw_jsonw_end_object(&w);
-	if (pw_jsonw_finish(&w) == PW_OK)
-		printf("%s\n", b.data);
-	pw_buf_free(&b);
-}
-
-static void print_table(const struct pw_findings *fs, const struct pw_finding *const *sel, size_t n)
-{
-	size_t counts[5] = { 0 }, fixable = 0;
-	for (size_t i = 0; i < n; i++) {
-		counts[sel[i]->priority]++;
-		fixable += sel[i]->fixable;
-	}
-	printf("Host: %s %s, %zu packages checked; %zu findings (%zu fixable, %zu with no fix yet)\n",
-	       fs->distro, fs->release, fs->packages_checked, n, fixable, n - fixable);
-	printf("By priority: P1 %zu, P2 %zu, P3 %zu, P4 %zu\n", counts[1], counts[2], counts[3], counts[4]);
-	bool header_fix = false, header_nofix = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct pw_finding *f = sel[i];
-		if (f->fixable && !header_fix) {
-			printf("\nFixable:\n%-3s %5s  %-18s %-28s %-24s %-24s %s\n", "PRI", "SCORE", "VULNERABILITY",
-			       "PACKAGE", "INSTALLED", "FIXED IN", "WHY");
-			header_fix = true;
-		}
-		if (!f->fixable && !header_nofix) {
-			printf("\nNo fix available:\n%-3s %5s  %-18s %-28s %-24s %-24s %s\n", "PRI", "SCORE",
-			       "VULNERABILITY", "PACKAGE", "INSTALLED", "STATUS", "WHY");
-			header_nofix = true;
-		}
-		printf("P%d  %5d  %-18s %-28s %-24s %-24s %s\n", f->priority, f->score, f->vuln_id,
-		       f->pkg->name, f->pkg->version, f->fixable ? f->fixed : pw_affect_status_name(f->status),
-		       f->reasons);
-	}
-}
-
-int cmd_assess(int argc, char **argv)
-{
-	static const struct option opts[] = {
+	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "db", required_argument, NULL, 'd' },
@@ -158,211 +89,458 @@ int cmd_assess(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = NULL, *inventory = NULL, *db = NULL, *policy_path = NULL;
-	const char *feeds[64];
-	size_t nfeeds = 0;
-	struct pw_asset_context ctx = { 0 };
-	enum pw_format format = PW_FORMAT_TABLE;
-	int min_priority = 4;
-	bool only_fixable = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': root = optarg; break;
-		case 'i': inventory = optarg; break;
-		case 'd': db = optarg; break;
+		case 'r': o->root = optarg; break;
+		case 'i': o->inventory = optarg; break;
+		case 'd': o->db = optarg; break;
 		case 'F':
-			if (nfeeds == 64) {
-				pw_cli_error("assess", "at most 64 --feed");
-				return PW_EXIT_ERROR;
+			if (o->nfeeds == MAX_FEEDS) {
+				pw_cli_error(VERB, "at most %d --feed", MAX_FEEDS);
+				return -1;
 			}
-			feeds[nfeeds++] = optarg;
+			o->feeds[o->nfeeds++] = optarg;
 			break;
-		case 'p': policy_path = optarg; break;
+		case 'p': o->policy = optarg; break;
 		case 'x':
-			if (!pw_exposure_parse(optarg, &ctx.exposure)) {
-				pw_cli_error("assess", "--exposure must be internet, internal or isolated");
-				return PW_EXIT_ERROR;
+			if (!pw_exposure_parse(optarg, &o->ctx.exposure)) {
+				pw_cli_error(VERB, "--exposure must be internet, internal or isolated, not '%s'", optarg);
+				return -1;
 			}
 			break;
 		case 'c':
-			ctx.criticality = atoi(optarg);
-			if (ctx.criticality < 1 || ctx.criticality > 5) {
-				pw_cli_error("assess", "--criticality must be 1 to 5");
-				return PW_EXIT_ERROR;
+			if (optarg[0] < '1' || optarg[0] > '5' || optarg[1]) {
+				pw_cli_error(VERB, "--criticality must be 1 to 5, not '%s'", optarg);
+				return -1;
 			}
+			o->ctx.criticality = optarg[0] - '0';
 			break;
-		case 'E': ctx.environment = optarg; break;
+		case 'E':
+			if (!optarg[0]) {
+				pw_cli_error(VERB, "--environment needs a name");
+				return -1;
+			}
+			o->ctx.environment = optarg;
+			break;
 		case 'f':
-			if (!pw_cli_parse_format(optarg, 7, &format)) {
-				pw_cli_error("assess", "--format must be table, json or csv");
-				return PW_EXIT_ERROR;
+			if (!pw_cli_parse_format(optarg, 7, &o->format)) {
+				pw_cli_error(VERB, "--format must be table, json or csv, not '%s'", optarg);
+				return -1;
 			}
 			break;
 		case 'm':
-			if ((optarg[0] != 'P' && optarg[0] != 'p') || optarg[1] < '1' || optarg[1] > '4' || optarg[2]) {
-				pw_cli_error("assess", "--min-priority must be P1, P2, P3 or P4");
-				return PW_EXIT_ERROR;
+			if ((optarg[0] != 'P' && optarg[0] != 'p') || optarg[1] < '1' || optarg[1] > '4' ||
+			    optarg[2]) {
+				pw_cli_error(VERB, "--min-priority must be P1, P2, P3 or P4, not '%s'", optarg);
+				return -1;
 			}
-			min_priority = optarg[1] - '0';
+			o->min_priority = optarg[1] - '0';
 			break;
-		case 'o': only_fixable = true; break;
-		case 'h': usage(stdout); return PW_EXIT_OK;
-		default: usage(stderr); return PW_EXIT_ERROR;
+		case 'o': o->only_fixable = true; break;
+		case 'h': return 1;
+		default: usage(stderr); return -1;
 		}
 	}
-	if (optind != argc || (root && inventory) || (db && nfeeds)) {
-		pw_cli_error("assess", "%s", optind != argc ? "unexpected argument" :
-			     root && inventory ? "--root and --inventory exclude each other" :
-						 "--db and --feed exclude each other");
-		return PW_EXIT_ERROR;
+	if (optind != argc) {
+		pw_cli_error(VERB, "unexpected argument '%s'", argv[optind]);
+		return -1;
 	}
+	if (o->root && o->inventory) {
+		pw_cli_error(VERB, "--root and --inventory exclude each other");
+		return -1;
+	}
+	if (o->db && o->nfeeds) {
+		pw_cli_error(VERB, "--db and --feed exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
+static pw_err load_policy(const struct opts *o, struct pw_policy *policy, const char **used,
+			  struct pw_error *e)
+{
+	pw_policy_defaults(policy);
+	*used = "built-in";
+	if (o->policy) {
+		*used = o->policy;
+		return pw_policy_load(policy, o->policy, e);
+	}
+	pw_err rc = pw_policy_load(policy, PW_POLICY_DEFAULT_PATH, e);
+	if (rc == PW_ERR_NOTFOUND)
+		return PW_OK; /* no system policy: the defaults */
+	if (rc == PW_OK)
+		*used = PW_POLICY_DEFAULT_PATH;
+	return rc;
+}
+
+static pw_err load_inventory(const struct opts *o, struct pw_inventory *inv, struct pw_error *e)
+{
+	if (!o->inventory) {
+		struct pw_scan_options so = { .root = o->root };
+		return pw_scan(inv, &so, e);
+	}
+	struct pw_file f;
+	json_error_t je;
+	pw_err rc = pw_file_read(&f, o->inventory, e);
+	if (rc)
+		return rc;
+	json_t *doc = json_loadb(f.data.ptr, f.data.len, 0, &je);
+	pw_file_close(&f);
+	if (!doc)
+		return pw_error_set(e, PW_ERR_PARSE, "%s:%d: %s", o->inventory, je.line, je.text);
+	struct pw_error inner;
+	rc = pw_inventory_from_json(inv, doc, &inner);
+	json_decref(doc);
+	if (rc)
+		return pw_error_set(e, rc, "%s: %s", o->inventory, inner.msg);
+	return PW_OK;
+}
+
+/* --feed: a private in-memory store holding just these feeds. */
+static pw_err import_feeds(const struct opts *o, struct pw_store *s, struct pw_error *e)
+{
+	for (size_t i = 0; i < o->nfeeds; i++) {
+		enum pw_feed_kind kind;
+		struct pw_feed_sink sink;
+		struct pw_import_stats st;
+		if (!pw_feed_detect_path(o->feeds[i], &kind))
+			return pw_error_set(e, PW_ERR_UNSUPPORTED, "%s: cannot tell which feed this is",
+					    o->feeds[i]);
+		pw_err rc = pw_store_import_begin(s, pw_feed_kind_name(kind), &sink, &st, e);
+		if (rc)
+			return rc;
+		if ((rc = pw_feed_import_path(o->feeds[i], kind, &sink, e))) {
+			pw_store_import_abort(s);
+			return rc;
+		}
+		if ((rc = pw_store_import_commit(s, e)))
+			return rc;
+	}
+	return PW_OK;
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const struct pw_finding *a = *(const struct pw_finding *const *)pa;
+	const struct pw_finding *b = *(const struct pw_finding *const *)pb;
+	if (a->fixable != b->fixable)
+		return a->fixable ? -1 : 1;
+	if (a->score != b->score)
+		return b->score - a->score;
+	int c = strcmp(a->pkg->name, b->pkg->name);
+	return c ? c : strcmp(a->vuln_id, b->vuln_id);
+}
+
+/* ---- output ---- */
+
+static const char *host_name(const struct pw_findings *fs)
+{
+	return fs->host ? fs->host : "this host";
+}
+
+static void print_table(const struct pw_findings *fs, const struct pw_finding *const *sel,
+			size_t n, size_t total)
+{
+	size_t all[5] = { 0 }, fix[5] = { 0 }, nfix = 0;
+	for (size_t i = 0; i < n; i++) {
+		all[sel[i]->priority]++;
+		fix[sel[i]->priority] += sel[i]->fixable;
+		nfix += sel[i]->fixable;
+	}
+	printf("Host %s (%s %s): %zu packages checked, %zu findings: %zu fixable, %zu with no fix "
+	       "available", host_name(fs), fs->distro, fs->release, fs->packages_checked, n, nfix,
+	       n - nfix);
+	if (total > n)
+		printf(" (%zu more below the threshold)", total - n);
+	printf("\n");
+	for (int p = 1; p <= 4; p++)
+		printf("P%d  %5zu  (%zu fixable, %zu no fix)\n", p, all[p], fix[p], all[p] - fix[p]);
+	int wv = 13, wp = 7, wi = 9, wf = 8;
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_finding *f = sel[i];
+		int l;
+		if ((l = (int)strlen(f->vuln_id)) > wv)
+			wv = l;
+		l = (int)strlen(f->pkg->name);
+		if (strcmp(f->pkg->name, f->match_name) != 0)
+			l += (int)strlen(f->match_name) + 3;
+		if (l > wp)
+			wp = l;
+		if ((l = (int)strlen(f->pkg->version)) > wi)
+			wi = l;
+		if ((l = (int)strlen(f->fixable ? f->fixed : pw_affect_status_name(f->status))) > wf)
+			wf = l;
+	}
+	wv = wv > 24 ? 24 : wv;
+	wp = wp > 36 ? 36 : wp;
+	wi = wi > 28 ? 28 : wi;
+	wf = wf > 28 ? 28 : wf;
+	for (int section = 0; section < 2; section++) {
+		bool fixable = section == 0, header = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct pw_finding *f = sel[i];
+			if (f->fixable != fixable)
+				continue;
+			if (!header) {
+				printf("\n%s\n", fixable ? "Fixable:" : "No fix available:");
+				printf("PRI  SCORE  %-*s  %-*s  %-*s  %-*s  %s\n", wv, "VULNERABILITY", wp,
+				       "PACKAGE", wi, "INSTALLED", wf, fixable ? "FIXED IN" : "STATUS",
+				       "WHY");
+				header = true;
+			}
+			char pkg[256];
+			if (strcmp(f->pkg->name, f->match_name) != 0)
+				snprintf(pkg, sizeof(pkg), "%s (%s)", f->pkg->name, f->match_name);
+			else
+				snprintf(pkg, sizeof(pkg), "%s", f->pkg->name);
+			printf("P%d   %5d  %-*s  %-*s  %-*s  %-*s  %s\n", f->priority, f->score, wv,
+			       f->vuln_id, wp, pkg, wi, f->pkg->version, wf,
+			       fixable ? f->fixed : pw_affect_status_name(f->status), f->reasons);
+		}
+	}
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *num_or_null(double v)
+{
+	return v >= 0 ? json_real(v) : json_null();
+}
+
+static json_t *date_or_null(int64_t t)
+{
+	char buf[32];
+	if (!t)
+		return json_null();
+	pw_clock_format(t, buf, sizeof(buf));
+	buf[10] = '\0';
+	return json_string(buf);
+}
+
+static json_t *advisories(const char *list)
+{
+	json_t *a = json_array();
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+		json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+static int print_json(const struct pw_findings *fs, const struct pw_finding *const *sel, size_t n,
+		      size_t total, const struct opts *o, const char *policy)
+{
+	size_t by[5] = { 0 }, nfix = 0;
+	for (size_t i = 0; i < n; i++) {
+		by[sel[i]->priority]++;
+		nfix += sel[i]->fixable;
+	}
+	json_t *warnings = json_array();
+	for (size_t i = 0; i < fs->nwarnings; i++)
+		json_array_append_new(warnings, json_string(fs->warnings[i]));
+	json_t *items = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_finding *f = sel[i];
+		char pr[4];
+		snprintf(pr, sizeof(pr), "P%d", f->priority);
+		json_array_append_new(items, json_pack(
+			"{s:s, s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
+			" s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:b, s:s}",
+			"vulnerability", f->vuln_id,
+			"package", f->pkg->name,
+			"version", f->pkg->version,
+			"source_package", str_or_null(f->pkg->source_name),
+			"source_version", str_or_null(f->pkg->source_version),
+			"status", pw_affect_status_name(f->status),
+			"fixable", f->fixable,
+			"fixed_version", str_or_null(f->fixed),
+			"advisories", advisories(f->advisories),
+			"urgency", str_or_null(f->urgency),
+			"patch_available", pw_patch_name(f->patch),
+			"patch_origin", str_or_null(f->patch_origin),
+			"patch_version", str_or_null(f->patch_version),
+			"score", f->score,
+			"priority", pr,
+			"cvss", num_or_null(f->cvss),
+			"epss", num_or_null(f->epss),
+			"epss_percentile", num_or_null(f->epss_percentile),
+			"kev", f->kev,
+			"kev_date_added", date_or_null(f->kev_added),
+			"kev_due_date", date_or_null(f->kev_due),
+			"ransomware", f->ransomware,
+			"reasons", f->reasons ? f->reasons : ""));
+	}
+	json_t *doc = json_pack(
+		"{s:i, s:{s:o, s:s, s:s}, s:{s:s, s:o, s:o, s:s, s:b},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:o, s:o}",
+		"schema_version", 1,
+		"host", "name", str_or_null(fs->host), "distro", fs->distro, "release", fs->release,
+		"settings", "policy", policy,
+		"exposure", o->ctx.exposure ? json_string(pw_exposure_name(o->ctx.exposure)) : json_null(),
+		"criticality", o->ctx.criticality ? json_integer(o->ctx.criticality) : json_null(),
+		"min_priority", (char[]){ 'P', (char)('0' + o->min_priority), '\0' },
+		"only_fixable", o->only_fixable,
+		"summary", "packages_checked", (json_int_t)fs->packages_checked,
+		"findings", (json_int_t)n, "fixable", (json_int_t)nfix, "no_fix", (json_int_t)(n - nfix),
+		"below_threshold", (json_int_t)(total - n),
+		"by_priority", "P1", (json_int_t)by[1], "P2", (json_int_t)by[2], "P3", (json_int_t)by[3],
+		"P4", (json_int_t)by[4],
+		"warnings", warnings,
+		"findings", items);
+	if (!doc)
+		return -1;
+	json_object_set_new(json_object_get(doc, "settings"), "environment",
+			    str_or_null(o->ctx.environment));
+	int rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(5));
+	json_decref(doc);
+	if (rc == 0)
+		putchar('\n');
+	return rc;
+}
+
+static void csv_field(const char *s, char sep)
+{
+	putchar('"');
+	for (const char *p = s ? s : ""; *p; p++) {
+		if (*p == '"')
+			putchar('"');
+		putchar(*p);
+	}
+	putchar('"');
+	putchar(sep);
+}
+
+static void csv_number(double v, char sep)
+{
+	if (v >= 0)
+		printf("%g", v);
+	putchar(sep);
+}
+
+static void print_csv(const struct pw_finding *const *sel, size_t n)
+{
+	printf("priority,score,vulnerability,package,version,source_package,source_version,status,"
+	       "fixable,fixed_version,advisories,patch_available,cvss,epss,epss_percentile,kev,"
+	       "ransomware,reasons\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_finding *f = sel[i];
+		printf("P%d,%d,", f->priority, f->score);
+		csv_field(f->vuln_id, ',');
+		csv_field(f->pkg->name, ',');
+		csv_field(f->pkg->version, ',');
+		csv_field(f->pkg->source_name, ',');
+		csv_field(f->pkg->source_version, ',');
+		printf("%s,%s,", pw_affect_status_name(f->status), f->fixable ? "yes" : "no");
+		csv_field(f->fixed, ',');
+		csv_field(f->advisories, ',');
+		printf("%s,", pw_patch_name(f->patch));
+		csv_number(f->cvss, ',');
+		csv_number(f->epss, ',');
+		csv_number(f->epss_percentile, ',');
+		printf("%s,%s,", f->kev ? "yes" : "no", f->ransomware ? "yes" : "no");
+		csv_field(f->reasons, '\n');
+	}
+}
+
+int cmd_assess(int argc, char **argv)
+{
+	struct opts o = { .format = PW_FORMAT_TABLE, .min_priority = 4 };
+	int a = parse_args(argc, argv, &o);
+	if (a > 0) {
+		usage(stdout);
+		return PW_EXIT_OK;
+	}
+	if (a < 0)
+		return PW_EXIT_ERROR;
 
 	int status = PW_EXIT_ERROR;
 	struct pw_error e;
 	struct pw_policy policy;
+	const char *policy_used;
 	struct pw_inventory inv;
 	struct pw_store *store = NULL;
 	struct pw_vulndb *vdb = NULL;
 	struct pw_findings fs;
-	const struct pw_finding **sel = NULL;
-	pw_findings_init(&fs);
-	pw_inventory_init(&inv, root);
-	pw_policy_defaults(&policy);
-	if (policy_path && pw_policy_load(&policy, policy_path, &e)) {
-		pw_cli_report("assess", &e);
-		goto out;
-	}
-	if (!policy_path) {
-		FILE *f = fopen(PW_SYSCONFDIR "/policy.ini", "r");
-		if (f) {
-			fclose(f);
-			if (pw_policy_load(&policy, PW_SYSCONFDIR "/policy.ini", &e)) {
-				pw_cli_report("assess", &e);
-				goto out;
-			}
-		}
-	}
-
-	/* the inventory */
-	if (inventory) {
-		struct pw_file f;
-		json_error_t je;
-		if (pw_file_read(&f, inventory, &e)) {
-			pw_cli_report("assess", &e);
-			goto out;
-		}
-		json_t *doc = json_loadb(f.data.ptr, f.data.len, 0, &je);
-		pw_file_close(&f);
-		if (!doc) {
-			pw_cli_error("assess", "%s:%d: %s", inventory, je.line, je.text);
-			goto out;
-		}
-		pw_err rc = pw_inventory_from_json(&inv, doc, &e);
-		json_decref(doc);
-		if (rc) {
-			pw_cli_error("assess", "%s: %s", inventory, e.msg);
-			goto out;
-		}
-	} else {
-		struct pw_scan_options so = { .root = root };
-		if (pw_scan(&inv, &so, &e)) {
-			pw_cli_report("assess", &e);
-			goto out;
-		}
-	}
-
-	/* the advisories */
-	if (nfeeds) {
-		if (pw_store_open(":memory:", &store, &e)) {
-			pw_cli_report("assess", &e);
-			goto out;
-		}
-		for (size_t i = 0; i < nfeeds; i++) {
-			enum pw_feed_kind kind;
-			struct pw_feed_sink sink;
-			struct pw_import_stats st;
-			if (!pw_feed_detect_path(feeds[i], &kind)) {
-				pw_cli_error("assess", "%s: cannot tell which feed this is", feeds[i]);
-				goto out;
-			}
-			if (pw_store_import_begin(store, pw_feed_kind_name(kind), &sink, &st, &e) ||
-			    pw_feed_import_path(feeds[i], kind, &sink, &e)) {
-				pw_store_import_abort(store);
-				pw_cli_report("assess", &e);
-				goto out;
-			}
-			if (pw_store_import_commit(store, &e)) {
-				pw_cli_report("assess", &e);
-				goto out;
-			}
-		}
-	} else {
-		char *path = db ? strdup(db) : pw_store_default_path();
-		pw_err rc = pw_store_open(path, &store, &e);
-		free(path);
-		if (rc) {
-			pw_cli_report("assess", &e);
-			goto out;
-		}
-	}
-	if (pw_vulndb_new(&vdb, &e)) {
-		pw_cli_report("assess", &e);
-		goto out;
-	}
 	struct pw_distro_release dr;
-	const struct pw_host_facts *h = &inv.host;
-	if (pw_distro_from_os_release(h->os_id, h->os_id_like, h->os_version_id, h->os_codename, &dr) &&
-	    pw_vulndb_load(vdb, store, dr.distro, dr.release, &e)) {
-		pw_cli_report("assess", &e);
-		goto out;
-	}
-	if (pw_match_inventory(vdb, &inv, &fs, &e)) {
-		pw_cli_report("assess", &e);
-		goto out;
-	}
-	for (size_t i = 0; i < fs.n; i++) {
-		if (pw_risk_score(&fs.items[i], store, &policy, &ctx, &e)) {
-			pw_cli_report("assess", &e);
-			goto out;
+	const struct pw_finding **sel = NULL;
+	char *db_path = NULL;
+	pw_error_clear(&e);
+	pw_findings_init(&fs);
+	pw_inventory_init(&inv, o.root);
+
+	if (load_policy(&o, &policy, &policy_used, &e) || load_inventory(&o, &inv, &e) ||
+	    pw_match_host(&inv, &dr, &e))
+		goto fail;
+	if (o.nfeeds) {
+		if (pw_store_open(":memory:", &store, &e) || import_feeds(&o, store, &e))
+			goto fail;
+	} else {
+		db_path = o.db ? strdup(o.db) : pw_store_default_path();
+		if (!db_path) {
+			pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
+			goto fail;
 		}
+		if (pw_store_open(db_path, &store, &e))
+			goto fail;
 	}
-	if (fs.n > 1)
-		qsort(fs.items, fs.n, sizeof(*fs.items), cmp_finding);
+	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||
+	    pw_match_inventory(vdb, &inv, &fs, &e))
+		goto fail;
+	if (fs.advisory_entries == 0) {
+		/* no data is not "no vulnerabilities" */
+		pw_cli_error(VERB, "%s holds no advisories for %s %s: import that release's feeds "
+			     "first (patchwarden feed import), or pass them with --feed",
+			     o.nfeeds ? "the given --feed inputs" : db_path, dr.distro, dr.release);
+		goto out;
+	}
+	if (pw_risk_score_findings(&fs, store, &policy, &o.ctx, &e))
+		goto fail;
+	for (size_t i = 0; i < fs.nwarnings && i < MAX_WARNINGS; i++)
+		pw_cli_error(VERB, "warning: %s", fs.warnings[i]);
+	if (fs.nwarnings > MAX_WARNINGS)
+		pw_cli_error(VERB, "warning: %zu more warnings (all are in --format json)",
+			     fs.nwarnings - MAX_WARNINGS);
+
 	sel = calloc(fs.n + 1, sizeof(*sel));
+	if (!sel) {
+		pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	size_t nsel = 0;
-	for (size_t i = 0; sel && i < fs.n; i++) {
+	for (size_t i = 0; i < fs.n; i++) {
 		const struct pw_finding *f = &fs.items[i];
-		if (f->priority <= min_priority && (!only_fixable || f->fixable))
+		if (f->priority <= o.min_priority && (!o.only_fixable || f->fixable))
 			sel[nsel++] = f;
 	}
-	if (format == PW_FORMAT_JSON) {
-		print_json(&fs, sel, nsel);
-	} else if (format == PW_FORMAT_CSV) {
-		printf("priority,score,vulnerability,package,source_package,installed_version,status,fixed_version,advisories,patch_available,kev,reasons\n");
-		for (size_t i = 0; i < nsel; i++) {
-			const struct pw_finding *f = sel[i];
-			printf("P%d,%d,", f->priority, f->score);
-			csv_field(f->vuln_id); putchar(',');
-			csv_field(f->pkg->name); putchar(',');
-			csv_field(f->pkg->source_name); putchar(',');
-			csv_field(f->pkg->version); putchar(',');
-			csv_field(pw_affect_status_name(f->status)); putchar(',');
-			csv_field(f->fixed); putchar(',');
-			csv_field(f->advisories); putchar(',');
-			printf("%s,%s,", f->patch_available ? "yes" : "no", f->kev ? "yes" : "no");
-			csv_field(f->reasons);
-			putchar('\n');
+	if (nsel > 1)
+		qsort(sel, nsel, sizeof(*sel), cmp_finding);
+	if (o.format == PW_FORMAT_JSON) {
+		if (print_json(&fs, sel, nsel, fs.n, &o, policy_used) != 0) {
+			pw_cli_error(VERB, "cannot write the JSON output");
+			goto out;
 		}
+	} else if (o.format == PW_FORMAT_CSV) {
+		print_csv(sel, nsel);
 	} else {
-		print_table(&fs, sel, nsel);
+		print_table(&fs, sel, nsel, fs.n);
 	}
 	status = nsel ? PW_EXIT_FOUND : PW_EXIT_OK;
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0) {
+		pw_cli_error(VERB, "writing the output: %s", strerror(errno));
 		status = PW_EXIT_ERROR;
+	}
+	goto out;
+fail:
+	pw_cli_report(VERB, &e);
 out:
 	free(sel);
+	free(db_path);
 	pw_findings_free(&fs);
 	pw_vulndb_free(vdb);
 	pw_store_close(store);
