@@ -379,7 +379,9 @@ static pw_err sq_open(const char *path, void **out, struct pw_error *e)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
+	/* a writer waits for another import to finish (a large OSV zip takes
+	 * tens of seconds) rather than failing at once */
+	sqlite3_busy_timeout(s->db, 30000);
 	/* the first read of the file: junk shows here as "file is not a
 	 * database", a damaged page later as "database disk image is malformed" */
 	int r = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
