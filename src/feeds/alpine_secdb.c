@@ -55,6 +55,7 @@
 
 #define NODES_MAX ((size_t)1 << 20)
 #define DEPTH_MAX 32
+#define ENTRIES_MAX ((size_t)1 << 20) /* per package; the largest real one has 140 */
 
 enum ykind {
 	Y_NULL,   /* empty value, "~", "null" */
@@ -72,6 +73,12 @@ struct ynode {
 	struct ynode *child, *last, *next;
 };
 
+/* an entry and where it stood, for sorting without losing the order */
+struct ranked {
+	const char *cve, *fixed; /* fixed "" for "never affected" */
+	size_t i;
+};
+
 struct ctx {
 	const char *name;
 	const struct pw_feed_sink *sink;
@@ -79,6 +86,10 @@ struct ctx {
 	size_t nodes;
 	bool json;
 	/* per package, reused */
+	struct ranked *rank;
+	size_t cap_rank;
+	unsigned char *mark;
+	size_t cap_mark;
 	struct pw_vuln *vulns;
 	size_t nvulns, cap_vulns;
 	struct pw_affected *affected;
@@ -656,33 +667,77 @@ struct pkg {
 	const char *release, *name;
 };
 
+/* Collect one (CVE, version) entry; repeats are dropped by distinct(). */
 static pw_err add_fix(struct ctx *c, const struct pkg *p, struct pw_blob cve, const char *version,
 		      bool never, struct pw_error *e)
 {
-	const char *id = NULL;
-	for (size_t i = 0; i < c->nvulns && !id; i++) {
-		if (pw_blob_eq_cstr(cve, c->vulns[i].id))
-			id = c->vulns[i].id;
-	}
-	if (!id) {
-		if (!(id = pw_arena_blobdup(&c->arena, cve)) ||
-		    !reserve((void **)&c->vulns, &c->cap_vulns, c->nvulns + 1, sizeof(*c->vulns)))
-			return nomem(e);
-		c->vulns[c->nvulns++] = (struct pw_vuln){ .id = id, .cvss_score = -1 };
-	}
-	/* the same CVE twice under one version says nothing new */
-	for (size_t i = 0; i < c->naffected; i++) {
-		const struct pw_affected *a = &c->affected[i];
-		if (a->vuln_id == id && ((never && !a->fixed) || (a->fixed && strcmp(a->fixed, version) == 0)))
-			return PW_OK;
-	}
-	if (!reserve((void **)&c->affected, &c->cap_affected, c->naffected + 1, sizeof(*c->affected)))
+	if (c->naffected == ENTRIES_MAX)
+		return pw_error_set(e, PW_ERR_LIMIT, "%s: %s has more than %zu secfix entries",
+				    c->name, p->name, ENTRIES_MAX);
+	const char *id = pw_arena_blobdup(&c->arena, cve);
+	if (!id ||
+	    !reserve((void **)&c->affected, &c->cap_affected, c->naffected + 1, sizeof(*c->affected)))
 		return nomem(e);
 	c->affected[c->naffected++] = (struct pw_affected){
 		.vuln_id = id, .distro = "alpine", .release = p->release, .package = p->name,
 		.status = never ? PW_AFFECT_NOT_AFFECTED : PW_AFFECT_FIXED,
 		.fixed = never ? NULL : version,
 	};
+	return PW_OK;
+}
+
+static int by_cve_fix_place(const void *pa, const void *pb)
+{
+	const struct ranked *x = pa, *y = pb;
+	int r = strcmp(x->cve, y->cve);
+	if (!r)
+		r = strcmp(x->fixed, y->fixed);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Drop an entry repeating an earlier (CVE, version), and list each CVE
+ * once as a vulnerability, in the order entries first name them. Sorting
+ * keeps this O(n log n) for any package a hostile file describes. */
+static pw_err distinct(struct ctx *c, struct pw_error *e)
+{
+	size_t n = c->naffected;
+	c->nvulns = 0;
+	if (n == 0)
+		return PW_OK;
+	if (!reserve((void **)&c->rank, &c->cap_rank, n, sizeof(*c->rank)) ||
+	    !reserve((void **)&c->mark, &c->cap_mark, n, sizeof(*c->mark)) ||
+	    !reserve((void **)&c->vulns, &c->cap_vulns, n, sizeof(*c->vulns)))
+		return nomem(e);
+	for (size_t i = 0; i < n; i++) {
+		const struct pw_affected *a = &c->affected[i];
+		c->rank[i] = (struct ranked){ a->vuln_id, a->fixed ? a->fixed : "", i };
+		c->mark[i] = 0;
+	}
+	qsort(c->rank, n, sizeof(*c->rank), by_cve_fix_place);
+	enum { DROP = 1, FIRST = 2 };
+	for (size_t k = 0; k < n;) {
+		/* one CVE's group: its first entry by place names the vulnerability */
+		size_t end = k, first = c->rank[k].i;
+		while (end < n && strcmp(c->rank[end].cve, c->rank[k].cve) == 0) {
+			if (end > k && strcmp(c->rank[end].fixed, c->rank[end - 1].fixed) == 0)
+				c->mark[c->rank[end].i] |= DROP;
+			if (c->rank[end].i < first)
+				first = c->rank[end].i;
+			end++;
+		}
+		c->mark[first] |= FIRST;
+		k = end;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c->mark[i] & DROP)
+			continue;
+		c->affected[kept++] = c->affected[i];
+		if (c->mark[i] & FIRST)
+			c->vulns[c->nvulns++] = (struct pw_vuln){ .id = c->affected[i].vuln_id,
+								  .cvss_score = -1 };
+	}
+	c->naffected = kept;
 	return PW_OK;
 }
 
@@ -778,6 +833,9 @@ static pw_err package(struct ctx *c, const char *release, const char *repo, cons
 		skip(c, "secdb package whose secfixes are not a mapping");
 		return PW_OK;
 	}
+	pw_err rc = distinct(c, e);
+	if (rc)
+		return rc;
 	char id[256];
 	int n = snprintf(id, sizeof(id), "%s%s/%s/%s", strcmp(release, "edge") ? "v" : "", release,
 			 repo, p.name);
@@ -846,5 +904,7 @@ pw_err pw_feed_parse_alpine_secdb(struct pw_blob data, const char *name,
 	pw_arena_free(&c.arena);
 	free(c.vulns);
 	free(c.affected);
+	free(c.rank);
+	free(c.mark);
 	return rc;
 }

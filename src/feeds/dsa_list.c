@@ -54,6 +54,12 @@
 #define CVES_MAX 16384                /* per advisory; the largest real one has 139 */
 #define TOKEN_MAX 256                 /* package names and versions */
 
+/* a string and where it stood, for sorting without losing the order */
+struct ranked {
+	const char *s;
+	size_t i;
+};
+
 struct release_line {
 	const char *release, *package, *version, *urgency;
 	enum pw_affect_status status;
@@ -69,6 +75,8 @@ struct advisory {
 	struct release_line *lines;
 	size_t nlines, cap_lines;
 	size_t open_list;    /* line of a '{' not yet closed, 0 when none */
+	struct ranked *rank; /* scratch for distinct_cves() */
+	size_t cap_rank;
 	struct pw_vuln *vulns;
 	size_t cap_vulns;
 	struct pw_affected *affected;
@@ -222,6 +230,42 @@ static bool parse_date(struct pw_blob d, int64_t *out)
 	return true;
 }
 
+static pw_err nomem(struct pw_error *e)
+{
+	return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+}
+
+static int by_text_then_place(const void *pa, const void *pb)
+{
+	const struct ranked *x = pa, *y = pb;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Drop repeated CVEs, keeping each where it first stood. Sorting keeps
+ * this O(n log n) however long a hostile list is. */
+static pw_err distinct_cves(struct advisory *a, struct pw_error *e)
+{
+	if (a->ncves < 2)
+		return PW_OK;
+	if (!reserve((void **)&a->rank, &a->cap_rank, a->ncves, sizeof(*a->rank)))
+		return nomem(e);
+	for (size_t i = 0; i < a->ncves; i++)
+		a->rank[i] = (struct ranked){ a->cves[i], i };
+	qsort(a->rank, a->ncves, sizeof(*a->rank), by_text_then_place);
+	for (size_t k = 1; k < a->ncves; k++) {
+		if (strcmp(a->rank[k].s, a->rank[k - 1].s) == 0)
+			a->cves[a->rank[k].i] = NULL;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < a->ncves; i++) {
+		if (a->cves[i])
+			a->cves[n++] = a->cves[i];
+	}
+	a->ncves = n;
+	return PW_OK;
+}
+
 static void advisory_reset(struct advisory *a)
 {
 	pw_arena_free(&a->arena);
@@ -231,11 +275,6 @@ static void advisory_reset(struct advisory *a)
 	a->date = 0;
 	a->ncves = a->nlines = 0;
 	a->open_list = 0;
-}
-
-static pw_err nomem(struct pw_error *e)
-{
-	return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 }
 
 /* Hand the advisory being built to the sink. */
@@ -253,6 +292,9 @@ static pw_err emit(struct parser *p, struct pw_error *e)
 		skip(p, "advisory without release lines");
 		return PW_OK;
 	}
+	pw_err rc = distinct_cves(a, e);
+	if (rc)
+		return rc;
 	size_t nv = a->ncves ? a->ncves : 1;
 	if (nv > AFFECTED_MAX / a->nlines)
 		return pw_error_set(e, PW_ERR_LIMIT, "%s:%zu: %s has %zu CVEs on %zu release lines, "
@@ -341,19 +383,15 @@ static pw_err cve_items(struct parser *p, struct pw_blob t, size_t lineno, struc
 			if (!is_cve_id(tok)) {
 				skip(p, "reference in an advisory's {} list that is not a CVE id");
 			} else {
-				bool dup = false;
-				for (size_t i = 0; i < a->ncves && !dup; i++)
-					dup = pw_blob_eq_cstr(tok, a->cves[i]);
-				if (!dup && a->ncves == CVES_MAX)
+				/* repeats are dropped when the advisory is complete */
+				if (a->ncves == CVES_MAX)
 					return pw_error_set(e, PW_ERR_LIMIT, "%s:%zu: more than %d CVEs in "
 							    "%s", p->name, lineno, CVES_MAX, a->id);
-				if (!dup) {
-					const char *s = pw_arena_blobdup(&a->arena, tok);
-					if (!s || !reserve((void **)&a->cves, &a->cap_cves, a->ncves + 1,
-							   sizeof(*a->cves)))
-						return nomem(e);
-					a->cves[a->ncves++] = s;
-				}
+				const char *s = pw_arena_blobdup(&a->arena, tok);
+				if (!s || !reserve((void **)&a->cves, &a->cap_cves, a->ncves + 1,
+						   sizeof(*a->cves)))
+					return nomem(e);
+				a->cves[a->ncves++] = s;
 			}
 		}
 		if (closes) {
@@ -518,5 +556,6 @@ pw_err pw_feed_parse_dsa_list(struct pw_blob data, const char *name, enum pw_fee
 	free(p.adv.lines);
 	free(p.adv.vulns);
 	free(p.adv.affected);
+	free(p.adv.rank);
 	return rc;
 }
