@@ -510,6 +510,27 @@ static void failed_import_leaves_store_as_before(void **state)
 	pw_store_close(s);
 }
 
+static void readers_during_an_import(void **state)
+{
+	(void)state;
+	/* WAL: another connection reads the state before the import, without
+	 * waiting, while the import is under way; then sees it once committed */
+	struct pw_store *w = open_store(), *r = open_store();
+	struct pw_vuln v = cve("CVE-2024-5");
+	struct pw_affected a = fixed_in("CVE-2024-5", "debian", "12", "bash", "5.2.15-2+b7");
+	struct pw_feed_record rec = { "dsa", "DSA-5-1", &v, 1, &a, 1, NULL, 0 };
+	struct import im;
+	begin(w, "dsa", &im);
+	put(&im, &rec);
+	assert_int_equal(affected(r, NULL, NULL, 0).n, 0);
+	assert_int_equal(pw_store_generation(r), 0);
+	commit(w);
+	assert_int_equal(affected(r, NULL, NULL, 0).n, 1);
+	assert_int_equal(pw_store_generation(r), 1);
+	pw_store_close(r);
+	pw_store_close(w);
+}
+
 static void repeated_ids_in_one_import(void **state)
 {
 	(void)state;
@@ -1070,6 +1091,7 @@ int main(void)
 		cmocka_unit_test_setup(changed_record_updates_in_place, fresh),
 		cmocka_unit_test_setup(vulns_merge_across_feeds, fresh),
 		cmocka_unit_test_setup(failed_import_leaves_store_as_before, fresh),
+		cmocka_unit_test_setup(readers_during_an_import, fresh),
 		cmocka_unit_test_setup(repeated_ids_in_one_import, fresh),
 		cmocka_unit_test_setup(sources_within_one_import, fresh),
 		cmocka_unit_test_setup(kev_and_epss_upserts, fresh),
