@@ -1,7 +1,8 @@
-/* fuzz_dsa_list.c - the DSA and DLA list importer on arbitrary bytes, into a sink that
- * checks every record against the model's invariants: ids present, the
- * distro and a release it knows, a valid fix version exactly when the
- * status is "fixed", every entry's vulnerability listed in its record. */
+/* fuzz_dsa_list.c - the DSA and DLA list importer on arbitrary
+ * bytes, into a sink that checks every record against the model's
+ * invariants: ids present, the distro and a release it knows, a valid fix
+ * version exactly when the status is "fixed", every entry's vulnerability
+ * listed in its record; and errors that name the input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -39,8 +39,9 @@
  * naming file:line. Problems of the whole file (no distroversion, packages
  * not a list) are PW_ERR_PARSE naming file:line for YAML, or the JSON path.
  *
- * Memory: the tree is arena-allocated and capped at NODES_MAX nodes (about
- * 30 times the largest real file); per-package arrays are reused.
+ * Memory: the tree is arena-allocated and capped at NODES_MAX values (a
+ * real secdb file has a few thousand to a few tens of thousands), each
+ * package at ENTRIES_MAX entries; per-package arrays are reused.
  */
 #include "pw_feeds.h"
 
@@ -191,7 +192,8 @@ static pw_err from_json(struct ctx *c, const json_t *j, int depth, struct ynode 
 	return rc;
 }
 
-static pw_err parse_json(struct ctx *c, struct pw_blob data, struct ynode **root, struct pw_error *e)
+static pw_err parse_json(struct ctx *c, struct pw_blob data, struct ynode **root,
+			 struct pw_error *e)
 {
 	json_error_t je;
 	json_t *doc = json_loadb(data.ptr, data.len, 0, &je);
@@ -573,7 +575,8 @@ static pw_err yseq(struct yaml *y, size_t indent, struct ynode **out)
 	return rc ? rc : no_deeper(y, indent);
 }
 
-static pw_err parse_yaml(struct ctx *c, struct pw_blob data, struct ynode **root, struct pw_error *e)
+static pw_err parse_yaml(struct ctx *c, struct pw_blob data, struct ynode **root,
+			 struct pw_error *e)
 {
 	struct yaml y = { .c = c, .rest = data, .e = e };
 	struct yline *l;
@@ -807,8 +810,8 @@ static pw_err secfix(struct ctx *c, const struct pkg *p, const struct ynode *fix
 }
 
 /* One packages[] item -> one record. */
-static pw_err package(struct ctx *c, const char *release, const char *repo, const struct ynode *item,
-		      struct pw_error *e)
+static pw_err package(struct ctx *c, const char *release, const char *repo,
+		      const struct ynode *item, struct pw_error *e)
 {
 	const struct ynode *pk = member(item, "pkg");
 	const struct ynode *name = member(pk, "name");

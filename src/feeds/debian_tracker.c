@@ -207,9 +207,8 @@ static const char *urgency_of(const char *u)
 
 /* One (id, codename) entry -> an affected entry, or a skip. */
 static pw_err release_entry(struct tracker *t, const char *src, const char *id,
-			    const char *codename, const json_t *rel, bool *added, struct pw_error *e)
+			    const char *codename, const json_t *rel, struct pw_error *e)
 {
-	*added = false;
 	struct pw_distro_release dr;
 	if (!json_is_object(rel)) {
 		skip(t, "tracker release entry that is not an object");
@@ -263,7 +262,6 @@ static pw_err release_entry(struct tracker *t, const char *src, const char *id,
 	    !reserve((void **)&t->affected, &t->cap_affected, t->naffected + 1, sizeof(*t->affected)))
 		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	t->affected[t->naffected++] = a;
-	*added = true;
 	return PW_OK;
 }
 
@@ -295,8 +293,7 @@ static pw_err package(struct tracker *t, const char *src, const json_t *issues, 
 		const char *codename;
 		const json_t *rel;
 		json_object_foreach((json_t *)releases, codename, rel) {
-			bool added;
-			pw_err rc = release_entry(t, src, id, codename, rel, &added, e);
+			pw_err rc = release_entry(t, src, id, codename, rel, e);
 			if (rc)
 				return rc;
 		}
