@@ -358,11 +358,12 @@ static void policy_files(void **state)
 
 /* ---- scoring from the store ---- */
 
-static void sink_begin(struct pw_store *s, const char *source, struct pw_feed_sink *sink)
+/* st counts the import: it must live until the commit */
+static void sink_begin(struct pw_store *s, const char *source, struct pw_feed_sink *sink,
+		       struct pw_import_stats *st)
 {
-	struct pw_import_stats st;
 	struct pw_error e;
-	assert_int_equal(pw_store_import_begin(s, source, sink, &st, &e), PW_OK);
+	assert_int_equal(pw_store_import_begin(s, source, sink, st, &e), PW_OK);
 }
 
 static void sink_commit(struct pw_store *s)
@@ -377,6 +378,7 @@ static void scored_from_the_store(void **state)
 	struct pw_store *s;
 	struct pw_error e;
 	struct pw_feed_sink sink;
+	struct pw_import_stats st;
 	assert_int_equal(pw_store_open(":memory:", &s, &e), PW_OK);
 	const char *alias[] = { "CVE-2024-0002" };
 	struct pw_vuln v[] = {
@@ -385,18 +387,18 @@ static void scored_from_the_store(void **state)
 		  .severity = "Important" },
 	};
 	struct pw_feed_record r = { "osv", "REC-1", v, 2, NULL, 0, NULL, 0 };
-	sink_begin(s, "osv", &sink);
+	sink_begin(s, "osv", &sink, &st);
 	assert_int_equal(sink.record(sink.ctx, &r, &e), PW_OK);
 	sink_commit(s);
 	struct pw_kev k1 = { .cve = "CVE-2024-0001", .date_added = JAN10, .due_date = JAN31,
 			     .ransomware = true };
 	struct pw_kev k2 = { .cve = "CVE-2024-0002", .date_added = JAN10 };
-	sink_begin(s, "kev", &sink);
+	sink_begin(s, "kev", &sink, &st);
 	assert_int_equal(sink.kev(sink.ctx, &k1, &e), PW_OK);
 	assert_int_equal(sink.kev(sink.ctx, &k2, &e), PW_OK);
 	sink_commit(s);
 	struct pw_epss x = { .cve = "CVE-2024-0001", .score = 0.5, .percentile = 0.9, .score_date = JAN10 };
-	sink_begin(s, "epss", &sink);
+	sink_begin(s, "epss", &sink, &st);
 	assert_int_equal(sink.epss(sink.ctx, &x, &e), PW_OK);
 	sink_commit(s);
 
