@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pw_clock.h"
@@ -200,6 +201,56 @@ static void cve_of(const char *id, const struct pw_vuln *v, bool found, char *ou
 	}
 }
 
+/* What the store says of one vulnerability. */
+struct vuln_facts {
+	double cvss, epss, epss_percentile;
+	bool kev, ransomware;
+	int64_t kev_added, kev_due;
+	char severity[32]; /* copied: the store's strings live until its next call */
+};
+
+static pw_err look_up(struct pw_store *s, const char *id, struct vuln_facts *out,
+		      struct pw_error *e)
+{
+	struct pw_vuln v;
+	struct pw_kev k;
+	struct pw_epss x;
+	bool found;
+	char cve[64];
+	pw_err rc;
+	memset(out, 0, sizeof(*out));
+	out->cvss = out->epss = out->epss_percentile = -1;
+	if ((rc = pw_store_get_vuln(s, id, &v, &found, e)))
+		return rc;
+	if (found && v.cvss_score >= 0)
+		out->cvss = v.cvss_score;
+	if (found && v.severity)
+		snprintf(out->severity, sizeof(out->severity), "%s", v.severity);
+	cve_of(id, &v, found, cve, sizeof(cve));
+	if ((rc = pw_store_get_kev(s, cve, &k, &found, e)))
+		return rc;
+	if (found) {
+		out->kev = true;
+		out->ransomware = k.ransomware;
+		out->kev_added = k.date_added;
+		out->kev_due = k.due_date;
+	}
+	if ((rc = pw_store_get_epss(s, cve, &x, &found, e)))
+		return rc;
+	if (found) {
+		out->epss = x.score;
+		out->epss_percentile = x.percentile;
+	}
+	return PW_OK;
+}
+
+static int cmp_by_vuln(const void *pa, const void *pb)
+{
+	const struct pw_finding *a = *(const struct pw_finding *const *)pa;
+	const struct pw_finding *b = *(const struct pw_finding *const *)pb;
+	return strcmp(a->vuln_id, b->vuln_id);
+}
+
 pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 			      const struct pw_policy *policy, const struct pw_asset_context *ctx,
 			      struct pw_error *e)
@@ -207,42 +258,28 @@ pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 	struct pw_buf reasons = PW_BUF_INIT;
 	int64_t now = pw_clock_now();
 	pw_err rc = PW_OK;
+	struct vuln_facts facts;
+	/* one look-up per vulnerability, however many packages have it */
+	struct pw_finding **order = malloc((fs->n ? fs->n : 1) * sizeof(*order));
+	if (!order)
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < fs->n; i++)
+		order[i] = &fs->items[i];
+	if (fs->n > 1)
+		qsort(order, fs->n, sizeof(*order), cmp_by_vuln);
 	for (size_t i = 0; i < fs->n; i++) {
-		struct pw_finding *f = &fs->items[i];
-		struct pw_vuln v;
-		struct pw_kev k;
-		struct pw_epss x;
-		bool found;
-		char cve[64];
+		struct pw_finding *f = order[i];
+		if ((i == 0 || strcmp(order[i - 1]->vuln_id, f->vuln_id) != 0) &&
+		    (rc = look_up(s, f->vuln_id, &facts, e)))
+			goto out;
 		struct pw_risk_input in = {
-			.cvss = -1, .epss = -1, .epss_percentile = -1, .fixable = f->fixable,
-			.status = f->status, .fixed = f->fixed, .patch = f->patch,
+			.cvss = facts.cvss, .severity = facts.severity[0] ? facts.severity : NULL,
+			.epss = facts.epss, .epss_percentile = facts.epss_percentile,
+			.kev = facts.kev, .ransomware = facts.ransomware,
+			.kev_added = facts.kev_added, .kev_due = facts.kev_due,
+			.fixable = f->fixable, .status = f->status, .fixed = f->fixed, .patch = f->patch,
 			.patch_origin = f->patch_origin, .patch_version = f->patch_version,
 		};
-		/* the store's strings live until its next call: copy what is kept */
-		char severity[32] = "";
-		if ((rc = pw_store_get_vuln(s, f->vuln_id, &v, &found, e)))
-			goto out;
-		if (found && v.cvss_score >= 0)
-			in.cvss = v.cvss_score;
-		if (found && v.severity)
-			snprintf(severity, sizeof(severity), "%s", v.severity);
-		cve_of(f->vuln_id, &v, found, cve, sizeof(cve));
-		if ((rc = pw_store_get_kev(s, cve, &k, &found, e)))
-			goto out;
-		if (found) {
-			in.kev = true;
-			in.ransomware = k.ransomware;
-			in.kev_added = k.date_added;
-			in.kev_due = k.due_date;
-		}
-		if ((rc = pw_store_get_epss(s, cve, &x, &found, e)))
-			goto out;
-		if (found) {
-			in.epss = x.score;
-			in.epss_percentile = x.percentile;
-		}
-		in.severity = severity[0] ? severity : NULL;
 		struct pw_risk r;
 		pw_buf_reset(&reasons);
 		if ((rc = pw_risk_compute(&in, policy, ctx, now, &r, &reasons))) {
@@ -265,6 +302,7 @@ pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 		}
 	}
 out:
+	free(order);
 	pw_buf_free(&reasons);
 	return rc;
 }
