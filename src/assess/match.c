@@ -100,24 +100,10 @@ void pw_vulndb_stats(const struct pw_vulndb *db, uint64_t *evaluated, uint64_t *
 
 /* ---- comparing versions ---- */
 
-/* "12:..." -> the text after the colon; NULL when there is no epoch. */
-static const char *after_epoch(const char *v)
-{
-	const char *p = v;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p != v && *p == ':' ? p + 1 : NULL;
-}
-
-/* installed vs an advisory's bound. For rpm, a bound written without an
- * epoch is read with the installed package's epoch (see pw_match.h). */
+/* installed vs an advisory's bound, in the family's own order: a missing
+ * epoch is 0 on either side, as rpm and dpkg have it. */
 static int vcmp(enum pw_scheme s, const char *installed, const char *bound)
 {
-	if (s == PW_SCHEME_RPM && !after_epoch(bound)) {
-		const char *rest = after_epoch(installed);
-		if (rest)
-			installed = rest;
-	}
 	return pw_version_cmp(s, installed, bound);
 }
 

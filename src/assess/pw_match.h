@@ -6,12 +6,14 @@
  *    matched by its source name and source version (a binNMU "1.2-3+b1" is
  *    a build of source "1.2-3", so a fix in 1.2-3 covers it), with dpkg's
  *    order (epochs, '~').
- *  - The RHEL family speaks of binary rpms: name and "[E:]V-R". A missing
- *    epoch on the installed side is 0, as rpm has it (so an advisory's
- *    "1:3.0.7-27.el9" is newer than an installed "3.0.7-28.el9"). A missing
- *    epoch on the advisory side is read as "the installed package's epoch":
- *    advisories write versions without the epoch often enough that rpm's
- *    rule there would hide real findings on every package with an epoch.
+ *  - The RHEL family speaks of binary rpms: name and "[E:]V-R", compared as
+ *    rpm does, a missing epoch being 0 on either side (so an advisory's
+ *    "1:3.0.7-27.el9" is newer than an installed "3.0.7-28.el9", which dnf
+ *    would upgrade). Reading an epoch-less advisory version "with the
+ *    installed package's epoch" was considered and rejected: AlmaLinux's
+ *    OSV data writes every non-zero epoch, and its epoch-less versions of
+ *    packages that elsewhere carry one are module streams whose epoch
+ *    really is 0; reading them otherwise makes false findings.
  *  - Alpine speaks of origins (source_name) and their version.
  * Only the host's own distro and release are consulted.
  *
