@@ -249,9 +249,9 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 		fix[sel[i]->priority] += sel[i]->fixable;
 		nfix += sel[i]->fixable;
 	}
-	printf("Host %s (%s %s): %zu packages checked, %zu findings: %zu fixable, %zu with no fix "
-	       "available", host_name(fs), fs->distro, fs->release, fs->packages_checked, n, nfix,
-	       n - nfix);
+	printf("Host %s (%s %s): %zu packages checked, %zu finding%s: %zu fixable, %zu with no fix "
+	       "available", host_name(fs), fs->distro, fs->release, fs->packages_checked, n,
+	       n == 1 ? "" : "s", nfix, n - nfix);
 	if (total > n)
 		printf(" (%zu more below the threshold)", total - n);
 	printf("\n");
@@ -302,9 +302,12 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 	}
 }
 
+/* Strings from inventories and feeds go out byte for byte, as the other
+ * JSON writers do (pw_jsonw.h): jansson's UTF-8 check would drop the whole
+ * document over one bad byte in a package's version. */
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? json_string_nocheck(s) : json_null();
 }
 
 static json_t *num_or_null(double v)
@@ -327,7 +330,7 @@ static json_t *advisories(const char *list)
 	json_t *a = json_array();
 	for (const char *p = list; p && *p;) {
 		size_t n = strcspn(p, ",");
-		json_array_append_new(a, json_stringn(p, n));
+		json_array_append_new(a, json_stringn_nocheck(p, n));
 		p += n + (p[n] == ',');
 	}
 	return a;
@@ -343,18 +346,18 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 	}
 	json_t *warnings = json_array();
 	for (size_t i = 0; i < fs->nwarnings; i++)
-		json_array_append_new(warnings, json_string(fs->warnings[i]));
+		json_array_append_new(warnings, str_or_null(fs->warnings[i]));
 	json_t *items = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct pw_finding *f = sel[i];
 		char pr[4];
 		snprintf(pr, sizeof(pr), "P%d", f->priority);
 		json_array_append_new(items, json_pack(
-			"{s:s, s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
-			" s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:b, s:s}",
-			"vulnerability", f->vuln_id,
-			"package", f->pkg->name,
-			"version", f->pkg->version,
+			"{s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
+			" s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:b, s:o}",
+			"vulnerability", str_or_null(f->vuln_id),
+			"package", str_or_null(f->pkg->name),
+			"version", str_or_null(f->pkg->version),
 			"source_package", str_or_null(f->pkg->source_name),
 			"source_version", str_or_null(f->pkg->source_version),
 			"status", pw_affect_status_name(f->status),
@@ -374,14 +377,14 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 			"kev_date_added", date_or_null(f->kev_added),
 			"kev_due_date", date_or_null(f->kev_due),
 			"ransomware", f->ransomware,
-			"reasons", f->reasons ? f->reasons : ""));
+			"reasons", str_or_null(f->reasons ? f->reasons : "")));
 	}
 	json_t *doc = json_pack(
-		"{s:i, s:{s:o, s:s, s:s}, s:{s:s, s:o, s:o, s:s, s:b},"
+		"{s:i, s:{s:o, s:s, s:s}, s:{s:o, s:o, s:o, s:s, s:b},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:o, s:o}",
 		"schema_version", 1,
 		"host", "name", str_or_null(fs->host), "distro", fs->distro, "release", fs->release,
-		"settings", "policy", policy,
+		"settings", "policy", str_or_null(policy),
 		"exposure", o->ctx.exposure ? json_string(pw_exposure_name(o->ctx.exposure)) : json_null(),
 		"criticality", o->ctx.criticality ? json_integer(o->ctx.criticality) : json_null(),
 		"min_priority", (char[]){ 'P', (char)('0' + o->min_priority), '\0' },
