@@ -6,10 +6,12 @@
 set -eu
 
 build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive-dev libsqlite3-dev
-	libcurl4-gnutls-dev libinih-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev"
+	libcurl4-gnutls-dev libinih-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
+	libmicrohttpd-dev libsodium-dev"
 # rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
 run_pkgs="rpm"
-test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev debsecan python3 sqlite3"
+test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev debsecan python3 sqlite3
+	python3-jsonschema openssl"
 
 case "${1:-build}" in
 build) want="$build_pkgs $run_pkgs" ;;

@@ -2,7 +2,11 @@
 #include "pw_cli.h"
 #include "pw_config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct verb {
 	const char *name;
@@ -15,7 +19,43 @@ static const struct verb verbs[] = {
 	{ "feed", cmd_feed, "import and sync vulnerability feeds" },
 	{ "scan", cmd_scan, "inventory this host or a root directory" },
 	{ "vercmp", cmd_vercmp, "compare package versions (deb, rpm, apk)" },
+	/* run by patchwarden-server (see run_server) */
+	{ "serve", NULL, "run the server (REST API, agent check-ins)" },
+	{ "db", NULL, "back up or migrate the server's store" },
+	{ "user", NULL, "manage users and their roles" },
+	{ "token", NULL, "manage API tokens" },
+	{ "enrollment", NULL, "manage agent enrollment tokens" },
+	{ "host", NULL, "list, show and describe hosts in the asset register" },
+	{ "group", NULL, "manage static and dynamic host groups" },
+	{ "finding", NULL, "list the fleet's findings" },
+	{ "asset", NULL, "import agentless inventories and devices" },
+	{ "audit", NULL, "read and verify the audit log" },
 };
+
+/* Hand a server verb to patchwarden-server: beside this program (a build
+ * tree, or a relocated install) first, then the install's libexec
+ * directory. exec keeps the process id, so systemd supervises the server
+ * itself. */
+static int run_server(char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/patchwarden-server", self);
+			argv[0] = path;
+			execv(path, argv);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/patchwarden-server", PW_LIBEXECDIR);
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "patchwarden: cannot run %s: %s\n", path, strerror(errno));
+	return PW_EXIT_ERROR;
+}
 
 static void usage(FILE *out)
 {
@@ -51,7 +91,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verb, verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
+			return verbs[i].run ? verbs[i].run(argc - 1, argv + 1) : run_server(argv);
 	}
 	fprintf(stderr, "patchwarden: '%s' is not a command; see 'patchwarden --help'\n", verb);
 	return PW_EXIT_ERROR;

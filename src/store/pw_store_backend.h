@@ -19,6 +19,7 @@
 
 #include "pw_advisory.h"
 #include "pw_err.h"
+#include "pw_sql.h"
 #include "pw_store.h"
 
 /* What an upsert did. */
@@ -78,6 +79,28 @@ struct pw_store_ops {
 	/* Rows held from one source: records for record feeds, rows for KEV and
 	 * EPSS; -1 on error. */
 	int64_t (*count_source)(void *db, const char *source);
+
+	/* pw_sql.h: the portable executor. begin is the import's begin,
+	 * commit the import's commit with generation 0. */
+	pw_err (*sql_run)(void *db, const char *sql, const struct pw_sql_arg *args, size_t nargs,
+			  pw_sql_row_cb cb, void *ctx, int64_t *changes, struct pw_error *e);
+	bool (*in_transaction)(void *db);
+	pw_err (*sql_migrate)(void *db, const struct pw_sql_migrations *m, struct pw_error *e);
+	int (*component_version)(void *db, const char *component);
+};
+
+/* A result row: the backend's accessors over its own cursor. */
+struct pw_sql_row_ops {
+	size_t (*ncols)(void *impl);
+	int (*type)(void *impl, size_t col); /* enum pw_sql_type */
+	const char *(*text)(void *impl, size_t col);
+	int64_t (*integer)(void *impl, size_t col);
+	double (*real)(void *impl, size_t col);
+	const void *(*blob)(void *impl, size_t col, size_t *len);
+};
+struct pw_sql_row {
+	const struct pw_sql_row_ops *ops;
+	void *impl;
 };
 
 /* The content hash of a record (store.c): 64-bit FNV-1a over a canonical

@@ -63,6 +63,8 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+#define SQL_CACHE_SLOTS 256
+
 enum stmt {
 	ST_BEGIN,
 	ST_COMMIT,
@@ -201,6 +203,11 @@ struct sq {
 	int schema;
 	sqlite3_stmt *st[ST_COUNT];
 	struct scratch scratch;
+	/* pw_sql statements, prepared once and found by their text's address */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[SQL_CACHE_SLOTS];
 };
 
 #define NO_TEXT ((size_t)-1)
@@ -346,6 +353,8 @@ static void sq_close(void *db)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < SQL_CACHE_SLOTS; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close(s->db);
 	pw_buf_free(&s->scratch.text);
 	pw_buf_free(&s->scratch.ptrs);
@@ -954,6 +963,201 @@ static int64_t sq_count_source(void *db, const char *source)
 	return count_sql(db, "SELECT COUNT(*) FROM records WHERE source = ?1 AND part = 0", source);
 }
 
+/* ---- pw_sql.h: the portable executor ---- */
+
+static size_t row_ncols(void *impl)
+{
+	return (size_t)sqlite3_column_count(impl);
+}
+
+static int row_type(void *impl, size_t col)
+{
+	switch (sqlite3_column_type(impl, (int)col)) {
+	case SQLITE_INTEGER:
+		return PW_SQL_INT;
+	case SQLITE_FLOAT:
+		return PW_SQL_REAL;
+	case SQLITE_BLOB:
+		return PW_SQL_BLOB;
+	case SQLITE_NULL:
+		return PW_SQL_NULL;
+	default:
+		return PW_SQL_TEXT;
+	}
+}
+
+static const char *row_text(void *impl, size_t col)
+{
+	return (const char *)sqlite3_column_text(impl, (int)col);
+}
+
+static int64_t row_int(void *impl, size_t col)
+{
+	return sqlite3_column_int64(impl, (int)col);
+}
+
+static double row_real(void *impl, size_t col)
+{
+	return sqlite3_column_double(impl, (int)col);
+}
+
+static const void *row_blob(void *impl, size_t col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(impl, (int)col);
+	*len = (size_t)sqlite3_column_bytes(impl, (int)col);
+	return p;
+}
+
+static const struct pw_sql_row_ops sq_row_ops = {
+	row_ncols, row_type, row_text, row_int, row_real, row_blob,
+};
+
+/* The cached statement for sql, prepared on first use. A full cache
+ * prepares without caching (*transient: the caller finalizes). */
+static pw_err prepared(struct sq *s, const char *sql, sqlite3_stmt **out, bool *transient,
+		       struct pw_error *e)
+{
+	size_t h = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull % SQL_CACHE_SLOTS;
+	*transient = false;
+	for (size_t n = 0; n < SQL_CACHE_SLOTS; n++, h = (h + 1) % SQL_CACHE_SLOTS) {
+		if (s->cache[h].sql == sql) {
+			*out = s->cache[h].st;
+			return PW_OK;
+		}
+		if (!s->cache[h].sql)
+			break;
+	}
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+		return pw_error_set(e, PW_ERR_IO, "%s: preparing \"%.80s\": %s", s->path, sql,
+				    sqlite3_errmsg(s->db));
+	if (s->cache[h].sql) {
+		*transient = true;
+	} else {
+		s->cache[h].sql = sql;
+		s->cache[h].st = q;
+	}
+	*out = q;
+	return PW_OK;
+}
+
+static pw_err sq_sql_run(void *db, const char *sql, const struct pw_sql_arg *args, size_t nargs,
+			 pw_sql_row_cb cb, void *ctx, int64_t *changes, struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = NULL;
+	bool transient = false;
+	pw_err rc = prepared(s, sql, &q, &transient, e);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < nargs; i++) {
+		const struct pw_sql_arg *a = &args[i];
+		int k = (int)i + 1;
+		switch (a->type) {
+		case PW_SQL_INT:
+			sqlite3_bind_int64(q, k, a->i);
+			break;
+		case PW_SQL_REAL:
+			sqlite3_bind_double(q, k, a->r);
+			break;
+		case PW_SQL_TEXT:
+			sqlite3_bind_text(q, k, a->p, -1, SQLITE_STATIC);
+			break;
+		case PW_SQL_BLOB:
+			sqlite3_bind_blob(q, k, a->p ? a->p : "", (int)a->len, SQLITE_STATIC);
+			break;
+		case PW_SQL_NULL:
+			sqlite3_bind_null(q, k);
+			break;
+		}
+	}
+	struct pw_sql_row row = { &sq_row_ops, q };
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		if (cb && (rc = cb(ctx, &row, e)))
+			break;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = pw_error_set(e, (r & 0xff) == SQLITE_CONSTRAINT ? PW_ERR_INVALID : PW_ERR_IO,
+				  "%s: %s", s->path, sqlite3_errmsg(s->db));
+	if (!rc && changes)
+		*changes = sqlite3_changes64(s->db);
+	if (transient) {
+		sqlite3_finalize(q);
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+	return rc;
+}
+
+static bool sq_in_transaction(void *db)
+{
+	return !sqlite3_get_autocommit(((struct sq *)db)->db);
+}
+
+static pw_err version_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	*(int *)ctx = (int)pw_sql_int(row, 0);
+	return PW_OK;
+}
+
+static const char component_table[] =
+	"CREATE TABLE IF NOT EXISTS component_schema(component TEXT PRIMARY KEY,"
+	" version INTEGER NOT NULL, applied BIGINT NOT NULL)";
+static const char component_get[] =
+	"SELECT version FROM component_schema WHERE component = $1";
+
+static int sq_component_version(void *db, const char *component)
+{
+	struct sq *s = db;
+	int v = 0;
+	if (exec_sql(s, component_table, NULL) ||
+	    sq_sql_run(s, component_get, (struct pw_sql_arg[]){ PW_SQL_T(component) }, 1,
+		       version_row, &v, NULL, NULL))
+		return -1;
+	return v;
+}
+
+static pw_err sq_sql_migrate(void *db, const struct pw_sql_migrations *m, struct pw_error *e)
+{
+	struct sq *s = db;
+	pw_err rc;
+	int v = 0;
+	/* IMMEDIATE: two servers starting on a new file migrate it once */
+	if ((rc = exec_sql(s, "BEGIN IMMEDIATE", e)))
+		return rc;
+	if ((rc = exec_sql(s, component_table, e)) ||
+	    (rc = sq_sql_run(s, component_get, (struct pw_sql_arg[]){ PW_SQL_T(m->component) }, 1,
+			     version_row, &v, NULL, e)))
+		goto out;
+	if (v > (int)m->nsteps) {
+		rc = pw_error_set(e, PW_ERR_UNSUPPORTED,
+				  "%s: the %s schema is at version %d, newer than this patchwarden "
+				  "knows (%zu): upgrade patchwarden",
+				  s->path, m->component, v, m->nsteps);
+		goto out;
+	}
+	for (size_t i = (size_t)v; i < m->nsteps; i++) {
+		if ((rc = exec_sql(s, m->sqlite[i], e)))
+			goto out;
+	}
+	if ((size_t)v < m->nsteps &&
+	    (rc = sq_sql_run(s,
+			     "INSERT INTO component_schema(component, version, applied)"
+			     " VALUES ($1, $2, CAST(strftime('%s', 'now') AS INTEGER))"
+			     " ON CONFLICT(component) DO UPDATE SET version = excluded.version,"
+			     " applied = excluded.applied",
+			     (struct pw_sql_arg[]){ PW_SQL_T(m->component), PW_SQL_I(m->nsteps) }, 2,
+			     NULL, NULL, NULL, e)))
+		goto out;
+	rc = exec_sql(s, "COMMIT", e);
+out:
+	if (rc)
+		exec_sql(s, "ROLLBACK", NULL);
+	return rc;
+}
+
 const struct pw_store_ops pw_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -977,4 +1181,8 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.each_cpe_match = sq_each_cpe_match,
 	.count = sq_count,
 	.count_source = sq_count_source,
+	.sql_run = sq_sql_run,
+	.in_transaction = sq_in_transaction,
+	.sql_migrate = sq_sql_migrate,
+	.component_version = sq_component_version,
 };

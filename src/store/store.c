@@ -20,6 +20,7 @@
 #include "pw_arena.h"
 #include "pw_buf.h"
 #include "pw_store_backend.h"
+#include "store_internal.h"
 
 /* Ids seen in the import under way, with how often: an open-addressing
  * table over an arena, so a repeated id is found without a query and a
@@ -104,6 +105,16 @@ void pw_store_close(struct pw_store *s)
 		pw_store_import_abort(s);
 	s->ops->close(s->db);
 	free(s);
+}
+
+const struct pw_store_ops *pw_store_ops_of(struct pw_store *s)
+{
+	return s->ops;
+}
+
+void *pw_store_db_of(struct pw_store *s)
+{
+	return s->db;
 }
 
 const char *pw_store_backend(struct pw_store *s)

@@ -1,0 +1,20 @@
+/* pw_server_cli.h - the verbs of patchwarden-server, the program that runs
+ * the server and administers its store. `patchwarden VERB` hands these
+ * verbs to it (main.c), so the everyday commands (scan, assess, vercmp)
+ * never load the HTTP, TLS and crypto libraries.
+ */
+#ifndef PW_SERVER_CLI_H
+#define PW_SERVER_CLI_H
+
+int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
+int cmd_db(int argc, char **argv);         /* cmd_db.c: backup, migrate */
+int cmd_user(int argc, char **argv);       /* cmd_user.c: add, list, passwd, disable */
+int cmd_token(int argc, char **argv);      /* cmd_token.c: API tokens */
+int cmd_audit(int argc, char **argv);      /* cmd_audit.c: list, verify */
+int cmd_host(int argc, char **argv);       /* cmd_host.c: list, show, set */
+int cmd_group(int argc, char **argv);      /* cmd_group.c: static and dynamic groups */
+int cmd_finding(int argc, char **argv);    /* cmd_finding.c: list the server's findings */
+int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, import-devices */
+int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
+
+#endif

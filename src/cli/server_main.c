@@ -1,0 +1,36 @@
+/* server_main.c - patchwarden-server: the server and the verbs that
+ * administer its store. Reached as `patchwarden VERB` (main.c). */
+#include "pw_cli.h"
+#include "pw_config.h"
+#include "pw_server_cli.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} verbs[] = {
+	{ "asset", cmd_asset },
+	{ "audit", cmd_audit },
+	{ "db", cmd_db },
+	{ "enrollment", cmd_enrollment },
+	{ "finding", cmd_finding },
+	{ "group", cmd_group },
+	{ "host", cmd_host },
+	{ "serve", cmd_serve },
+	{ "token", cmd_token },
+	{ "user", cmd_user },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+			if (strcmp(argv[1], verbs[i].name) == 0)
+				return verbs[i].run(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "patchwarden-server: usage: patchwarden-server <command> [<args>];"
+			" see 'patchwarden --help'\n");
+	return PW_EXIT_ERROR;
+}

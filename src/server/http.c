@@ -1,0 +1,2 @@
+/* http.c - (being written): the HTTP layer, see pw_http.h */
+#include "pw_http.h"

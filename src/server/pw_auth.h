@@ -1,0 +1,56 @@
+/* pw_auth.h - who is calling: roles, principals, credentials.
+ *
+ * Users log in with a password (argon2id, libsodium) and get a browser
+ * session (HttpOnly, SameSite=Strict cookie, Secure under TLS, with a CSRF
+ * token checked on every state-changing request), or use API tokens
+ * ("Authorization: Bearer pwt_..."), role-scoped and expiring. Agents use the
+ * credential they got at enrollment ("Authorization: Bearer pwa_...") and
+ * may only submit their own host's data. Every secret is stored as a hash.
+ */
+#ifndef PW_AUTH_H
+#define PW_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pw_err.h"
+
+enum pw_role {
+	PW_ROLE_ADMIN,
+	PW_ROLE_SECURITY,  /* "security-analyst" */
+	PW_ROLE_OPERATOR,  /* sysadmins */
+	PW_ROLE_CHANGE,    /* "change-manager": approves */
+	PW_ROLE_ASSET,     /* "asset-manager" */
+	PW_ROLE_AUDITOR,   /* read-only, audit log included */
+	PW_ROLE_COUNT,
+};
+
+#define PW_ALLOW_ROLE(r) (1u << (r))
+#define PW_ALLOW_ANY_ROLE ((1u << PW_ROLE_COUNT) - 1)
+#define PW_ALLOW_AGENT (1u << 16)
+#define PW_ALLOW_PUBLIC (1u << 17)
+
+/* "admin", "security-analyst", ...; NULL for an invalid role. */
+const char *pw_role_name(enum pw_role r);
+/* false when the name is not a role */
+bool pw_role_parse(const char *name, enum pw_role *out);
+
+enum pw_principal_kind {
+	PW_PRINCIPAL_NONE,
+	PW_PRINCIPAL_USER,  /* session cookie */
+	PW_PRINCIPAL_TOKEN, /* API token: acts with the token's role */
+	PW_PRINCIPAL_AGENT,
+	PW_PRINCIPAL_LOCAL, /* the CLI on the server machine (owner of the store) */
+};
+
+struct pw_principal {
+	enum pw_principal_kind kind;
+	enum pw_role role;  /* users and tokens */
+	int64_t id;         /* user id, token id, or agent id */
+	int64_t host_id;    /* agents: the only host they may write */
+	char name[96];      /* user name, token name, host name: for logs */
+	char actor[128];    /* how the audit log names it: "user:alice",
+			     * "token:7:ci", "agent:12", "local:root" */
+};
+
+#endif

@@ -1,0 +1,2 @@
+/* registry.c - (being written): the asset register, see pw_registry.h */
+#include "pw_registry.h"

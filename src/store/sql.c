@@ -1,0 +1,79 @@
+/* sql.c - the portable executor's front end: row accessors and the calls
+ * that go straight to the backend. See pw_sql.h. */
+#include "pw_sql.h"
+
+#include "pw_store_backend.h"
+#include "store_internal.h"
+
+size_t pw_sql_ncols(const struct pw_sql_row *row)
+{
+	return row->ops->ncols(row->impl);
+}
+
+bool pw_sql_isnull(const struct pw_sql_row *row, size_t col)
+{
+	return row->ops->type(row->impl, col) == PW_SQL_NULL;
+}
+
+const char *pw_sql_text(const struct pw_sql_row *row, size_t col)
+{
+	return row->ops->text(row->impl, col);
+}
+
+int64_t pw_sql_int(const struct pw_sql_row *row, size_t col)
+{
+	return row->ops->integer(row->impl, col);
+}
+
+double pw_sql_real(const struct pw_sql_row *row, size_t col)
+{
+	return row->ops->real(row->impl, col);
+}
+
+const void *pw_sql_blob(const struct pw_sql_row *row, size_t col, size_t *len)
+{
+	return row->ops->blob(row->impl, col, len);
+}
+
+pw_err pw_sql_run(struct pw_store *s, const char *sql, const struct pw_sql_arg *args,
+		  size_t nargs, pw_sql_row_cb cb, void *ctx, int64_t *changes, struct pw_error *e)
+{
+	return pw_store_ops_of(s)->sql_run(pw_store_db_of(s), sql, args, nargs, cb, ctx, changes,
+					   e);
+}
+
+pw_err pw_sql_exec(struct pw_store *s, const char *sql, const struct pw_sql_arg *args,
+		   size_t nargs, struct pw_error *e)
+{
+	return pw_sql_run(s, sql, args, nargs, NULL, NULL, NULL, e);
+}
+
+pw_err pw_sql_begin(struct pw_store *s, struct pw_error *e)
+{
+	return pw_store_ops_of(s)->begin(pw_store_db_of(s), e);
+}
+
+pw_err pw_sql_commit(struct pw_store *s, struct pw_error *e)
+{
+	return pw_store_ops_of(s)->commit(pw_store_db_of(s), 0, e);
+}
+
+void pw_sql_rollback(struct pw_store *s)
+{
+	pw_store_ops_of(s)->rollback(pw_store_db_of(s));
+}
+
+bool pw_sql_in_transaction(struct pw_store *s)
+{
+	return pw_store_ops_of(s)->in_transaction(pw_store_db_of(s));
+}
+
+pw_err pw_sql_migrate(struct pw_store *s, const struct pw_sql_migrations *m, struct pw_error *e)
+{
+	return pw_store_ops_of(s)->sql_migrate(pw_store_db_of(s), m, e);
+}
+
+int pw_sql_component_version(struct pw_store *s, const char *component)
+{
+	return pw_store_ops_of(s)->component_version(pw_store_db_of(s), component);
+}

@@ -1,0 +1,146 @@
+/* test_sql.c - the portable executor on a real SQLite file: arguments of
+ * every type, rows, changes, RETURNING, transactions, component
+ * migrations, constraint errors that name the statement's failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pw_sql.h"
+#include "pw_store.h"
+
+static const char *const steps_v1[] = {
+	"CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT,"
+	" r REAL, b BLOB)",
+};
+static const char *const steps_v2[] = {
+	steps_v1[0],
+	"ALTER TABLE t ADD COLUMN note TEXT",
+};
+
+struct seen {
+	int rows;
+	char name[32];
+	int64_t n;
+	double r;
+	size_t blen;
+	bool note_null;
+};
+
+static pw_err collect(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	struct seen *s = ctx;
+	s->rows++;
+	snprintf(s->name, sizeof(s->name), "%s", pw_sql_text(row, 0));
+	s->n = pw_sql_int(row, 1);
+	s->r = pw_sql_real(row, 2);
+	pw_sql_blob(row, 3, &s->blen);
+	s->note_null = pw_sql_ncols(row) > 4 && pw_sql_isnull(row, 4);
+	return PW_OK;
+}
+
+static pw_err stop_at_first(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	(*(int *)ctx)++;
+	return pw_error_set(e, PW_ERR_LIMIT, "enough");
+}
+
+static void test_executor(void **state)
+{
+	char path[] = "/tmp/pw-test-sql-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct pw_store *s;
+	struct pw_error e = { 0 };
+	assert_int_equal(pw_store_open(path, &s, &e), PW_OK);
+	assert_int_equal(pw_sql_component_version(s, "t"), 0);
+	struct pw_sql_migrations m1 = { "t", steps_v1, 1 };
+	assert_int_equal(pw_sql_migrate(s, &m1, &e), PW_OK);
+	assert_int_equal(pw_sql_migrate(s, &m1, &e), PW_OK); /* idempotent */
+	assert_int_equal(pw_sql_component_version(s, "t"), 1);
+
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_true(pw_sql_in_transaction(s));
+	int64_t changes = 0;
+	struct seen got = { 0 };
+	assert_int_equal(pw_sql_run(s, "INSERT INTO t(name, n, r, b) VALUES ($1, $2, $3, $4)"
+				    " RETURNING name, n, r, b",
+				    PW_SQL_ARGS(PW_SQL_T("alpha"), PW_SQL_I(INT64_MAX), PW_SQL_R(0.5),
+						PW_SQL_B("\0x", 2)),
+				    collect, &got, &changes, &e),
+			 PW_OK);
+	assert_int_equal(got.rows, 1);
+	assert_string_equal(got.name, "alpha");
+	assert_true(got.n == INT64_MAX);
+	assert_true(got.r == 0.5);
+	assert_int_equal(got.blen, 2);
+	assert_int_equal(changes, 1);
+	/* a unique violation is PW_ERR_INVALID and says why */
+	pw_err rc = pw_sql_exec(s, "INSERT INTO t(name) VALUES ($1)",
+				PW_SQL_ARGS(PW_SQL_T("alpha")), &e);
+	assert_int_equal(rc, PW_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "UNIQUE"));
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_false(pw_sql_in_transaction(s));
+
+	/* a rolled-back write leaves nothing */
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_sql_exec(s, "INSERT INTO t(name) VALUES ($1)",
+				     PW_SQL_ARGS(PW_SQL_T("beta")), &e),
+			 PW_OK);
+	pw_sql_rollback(s);
+	pw_sql_rollback(s); /* harmless with nothing open */
+	int rows = 0;
+	assert_int_equal(pw_sql_run(s, "SELECT name FROM t ORDER BY name", PW_SQL_NOARGS,
+				    stop_at_first, &rows, NULL, &e),
+			 PW_ERR_LIMIT);
+	assert_int_equal(rows, 1);
+	/* the statement stays usable after a callback stopped it */
+	rows = 0;
+	assert_int_equal(pw_sql_run(s, "SELECT name FROM t ORDER BY name", PW_SQL_NOARGS,
+				    stop_at_first, &rows, NULL, &e),
+			 PW_ERR_LIMIT);
+	assert_int_equal(rows, 1);
+
+	/* NULL strings bind SQL NULL; the next migration step adds a column */
+	struct pw_sql_migrations m2 = { "t", steps_v2, 2 };
+	assert_int_equal(pw_sql_migrate(s, &m2, &e), PW_OK);
+	assert_int_equal(pw_sql_component_version(s, "t"), 2);
+	assert_int_equal(pw_sql_exec(s, "UPDATE t SET note = $1 WHERE name = $2",
+				     PW_SQL_ARGS(PW_SQL_T(NULL), PW_SQL_T("alpha")), &e),
+			 PW_OK);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(pw_sql_run(s, "SELECT name, n, r, b, note FROM t", PW_SQL_NOARGS, collect,
+				    &got, NULL, &e),
+			 PW_OK);
+	assert_true(got.note_null);
+	/* an older program refuses the newer schema and says so */
+	assert_int_equal(pw_sql_migrate(s, &m1, &e), PW_ERR_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "newer"));
+	/* a syntax error names the statement */
+	assert_int_equal(pw_sql_exec(s, "SELEC 1", PW_SQL_NOARGS, &e), PW_ERR_IO);
+	assert_non_null(strstr(e.msg, "SELEC 1"));
+	pw_store_close(s);
+	unlink(path);
+	char side[sizeof(path) + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_executor),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
