@@ -53,4 +53,17 @@ struct pw_principal {
 			     * "token:7:ci", "agent:12", "local:root" */
 };
 
+struct pw_request;
+struct pw_response;
+
+/* Authenticate a request for a route whose callers are `allow`: fill r->who
+ * from its credentials (session cookie plus, for anything but GET and HEAD,
+ * the X-CSRF-Token header; or "Authorization: Bearer pwt_..." for API
+ * tokens; or "Bearer pwa_..." for agents, through pw_agents_verify) and
+ * check it is allowed. false with the response filled when not: 401
+ * unauthenticated (no or bad credentials), 403 forbidden (a valid principal
+ * outside `allow`, or a missing CSRF token), 429 too_many_attempts. Routes
+ * with PW_ALLOW_PUBLIC are not authenticated (r->who stays NONE). */
+bool pw_auth_request(struct pw_request *r, struct pw_response *resp, unsigned allow);
+
 #endif

@@ -1,10 +1,23 @@
-/* routes.c - every API module's route table, in matching order. */
+/* routes.c - every API module's route table in matching order, the
+ * background tasks and the migrations of the server's store. */
+#include "pw_agents.h"
+#include "pw_audit.h"
 #include "pw_http.h"
+#include "pw_registry.h"
+#include "pw_server.h"
 
 const struct pw_route *const pw_api_routes[] = {
 	pw_api_system_routes,
 	pw_api_auth_routes,
 	pw_api_assets_routes,
 	pw_api_agent_routes,
+	NULL,
+};
+
+const struct pw_server_task pw_server_tasks[] = {
+	{ NULL, 0, NULL },
+};
+
+pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	NULL,
 };

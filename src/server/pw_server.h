@@ -1,0 +1,47 @@
+/* pw_server.h - the running server: configuration, worker connections,
+ * background tasks. `patchwarden serve` (cli/cmd_serve.c) builds one.
+ *
+ * Configuration is INI (/etc/patchwarden/patchwarden.conf or --config),
+ * read once at start. Modules read their own keys with pw_server_setting()
+ * and parse them themselves; every key they use is listed in
+ * dist/patchwarden.conf and patchwarden.conf(5).
+ */
+#ifndef PW_SERVER_H
+#define PW_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pw_err.h"
+
+struct pw_server;
+struct pw_store;
+
+/* The raw value of [section] key, NULL when not set. */
+const char *pw_server_setting(const struct pw_server *srv, const char *section, const char *key);
+/* An integer setting with a default; a malformed value was refused at start. */
+int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, const char *key,
+			      int64_t def);
+/* The store's path (for tasks that open their own connection). */
+const char *pw_server_db_path(const struct pw_server *srv);
+
+/* Work the server does on its own, each on the task thread with its own
+ * store connection, every interval_s seconds (and once at start), until
+ * shutdown: re-assessing hosts whose inventory changed and what changed
+ * feeds touch, flushing check-in times, marking stale hosts. A task logs
+ * its own failures; the next run tries again. */
+struct pw_server_task {
+	const char *name;
+	int interval_s;
+	void (*run)(struct pw_server *srv, struct pw_store *store);
+};
+extern const struct pw_server_task pw_server_tasks[]; /* routes.c; ended by { NULL } */
+
+/* Start-up hooks: each module's store migrations (pw_sql_migrate), run by
+ * `serve` and `db migrate` in this order. */
+extern pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e); /* routes.c; NULL-ended */
+
+/* Log one line to stderr (journald adds the time): "patchwarden: <level>: ...". */
+void pw_server_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
