@@ -19,5 +19,8 @@ const struct pw_server_task pw_server_tasks[] = {
 };
 
 pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) = {
+	pw_audit_migrate,
+	pw_registry_migrate,
+	pw_agents_migrate,
 	NULL,
 };

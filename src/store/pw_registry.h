@@ -52,4 +52,42 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 /* A check-in that changed nothing: last_seen only. */
 pw_err pw_registry_touch(struct pw_store *s, int64_t host_id, int64_t now, struct pw_error *e);
 
+/* ---- for the server's assessment (assessor) ---- */
+
+/* Load the host's stored inventory (OS facts and packages) into an
+ * initialised inventory. PW_ERR_NOTFOUND for an unknown host. */
+pw_err pw_registry_load_inventory(struct pw_store *s, int64_t host_id, struct pw_inventory *inv,
+				  struct pw_error *e);
+
+/* The asset context risk scoring uses. Strings valid until the next
+ * registry call on this store. */
+struct pw_host_context {
+	int64_t host_id;
+	const char *hostname;
+	const char *exposure;    /* "internet", "internal", "isolated" or NULL */
+	int criticality;         /* 1..5, 0 unknown */
+	const char *environment; /* "production", ... or NULL */
+};
+pw_err pw_registry_host_context(struct pw_store *s, int64_t host_id, struct pw_host_context *out,
+				struct pw_error *e);
+
+/* Hosts whose inventory changed since they were last assessed, in id
+ * order; pw_registry_mark_assessed clears the mark (in the caller's
+ * transaction, with the findings it wrote). */
+pw_err pw_registry_each_dirty_host(struct pw_store *s,
+				   pw_err (*cb)(void *ctx, int64_t host_id), void *ctx,
+				   struct pw_error *e);
+pw_err pw_registry_mark_assessed(struct pw_store *s, int64_t host_id, int64_t now,
+				 struct pw_error *e);
+
+/* Every host (not retired), in id order, for full re-assessment. */
+pw_err pw_registry_each_host(struct pw_store *s, pw_err (*cb)(void *ctx, int64_t host_id),
+			     void *ctx, struct pw_error *e);
+
+/* Devices without a package manager: their CPE names (one device may have
+ * several), for matching against NVD configurations. */
+pw_err pw_registry_each_device_cpe(struct pw_store *s,
+				   pw_err (*cb)(void *ctx, int64_t host_id, const char *cpe),
+				   void *ctx, struct pw_error *e);
+
 #endif
