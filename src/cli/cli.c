@@ -1,6 +1,8 @@
 /* cli.c - helpers shared by the commands. */
 #include "pw_cli.h"
+#include "pw_config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +32,24 @@ void pw_cli_error(const char *verb, const char *fmt, ...)
 void pw_cli_report(const char *verb, const struct pw_error *e)
 {
 	pw_cli_error(verb, "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
+}
+
+bool pw_cli_program_path(const char *name, char *path, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			int k = snprintf(path, size, "%s/%s", self, name);
+			if (k > 0 && (size_t)k < size && access(path, X_OK) == 0)
+				return true;
+		}
+	}
+	int k = snprintf(path, size, "%s/%s", PW_LIBEXECDIR, name);
+	return k > 0 && (size_t)k < size;
 }
 
 bool pw_cli_stdout_is_tty(void)

@@ -12,7 +12,7 @@
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_config.h"
-#include "pw_feeds.h"
+#include "pw_exec.h"
 #include "pw_file.h"
 #include "pw_inventory_json.h"
 #include "pw_match.h"
@@ -198,27 +198,47 @@ static pw_err load_inventory(const struct opts *o, struct pw_inventory *inv, str
 	return PW_OK;
 }
 
-/* --feed: a private in-memory store holding just these feeds. */
-static pw_err import_feeds(const struct opts *o, struct pw_store *s, struct pw_error *e)
+/* --feed: a private store holding just these feeds, in a temporary
+ * directory, filled by `patchwarden feed import` (the importers and their
+ * libraries live in patchwarden-server, so everyday assessments from a
+ * store never load them). */
+static pw_err import_feeds(const struct opts *o, const char *db, struct pw_error *e)
 {
-	for (size_t i = 0; i < o->nfeeds; i++) {
-		enum pw_feed_kind kind;
-		struct pw_feed_sink sink;
-		struct pw_import_stats st;
-		if (!pw_feed_detect_path(o->feeds[i], &kind))
-			return pw_error_set(e, PW_ERR_UNSUPPORTED, "%s: cannot tell which feed this is",
-					    o->feeds[i]);
-		pw_err rc = pw_store_import_begin(s, pw_feed_kind_name(kind), &sink, &st, e);
-		if (rc)
-			return rc;
-		if ((rc = pw_feed_import_path(o->feeds[i], kind, &sink, e))) {
-			pw_store_import_abort(s);
-			return rc;
-		}
-		if ((rc = pw_store_import_commit(s, e)))
-			return rc;
+	char prog[4096];
+	if (!pw_cli_program_path("patchwarden-server", prog, sizeof(prog)))
+		return pw_error_set(e, PW_ERR_LIMIT, "the path of patchwarden-server is too long");
+	const char *argv[MAX_FEEDS + 6] = { prog, "feed", "import", "--db", db };
+	size_t n = 5;
+	for (size_t i = 0; i < o->nfeeds; i++)
+		argv[n++] = o->feeds[i];
+	argv[n] = NULL;
+	struct pw_buf out = PW_BUF_INIT, err = PW_BUF_INIT;
+	int status = 0;
+	pw_err rc = pw_exec_capture(argv, &out, &err, &status, e);
+	if (rc == PW_OK && status != 0) {
+		/* its message already names the feed and where it went wrong */
+		const char *msg = err.len ? err.data : "failed";
+		size_t len = strlen(msg);
+		while (len && msg[len - 1] == '\n')
+			len--;
+		rc = pw_error_set(e, PW_ERR_PARSE, "importing --feed: %.*s", (int)len, msg);
 	}
-	return PW_OK;
+	pw_buf_free(&out);
+	pw_buf_free(&err);
+	return rc;
+}
+
+/* Remove the temporary store of --feed (SQLite's side files too). */
+static void remove_feed_store(char *dir)
+{
+	static const char *const names[] = { "feeds.db", "feeds.db-wal", "feeds.db-shm",
+					     "feeds.db-journal" };
+	char path[4096];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
 static int cmp_finding(const void *pa, const void *pb)
@@ -473,6 +493,7 @@ int cmd_assess(int argc, char **argv)
 	struct pw_distro_release dr;
 	const struct pw_finding **sel = NULL;
 	char *db_path = NULL;
+	struct pw_buf feed_dir = PW_BUF_INIT;
 	pw_error_clear(&e);
 	pw_findings_init(&fs);
 	pw_inventory_init(&inv, o.root);
@@ -481,7 +502,15 @@ int cmd_assess(int argc, char **argv)
 	    pw_match_host(&inv, &dr, &e))
 		goto fail;
 	if (o.nfeeds) {
-		if (pw_store_open(":memory:", &store, &e) || import_feeds(&o, store, &e))
+		const char *tmp = getenv("TMPDIR");
+		if (pw_buf_addf(&feed_dir, "%s/patchwarden-assess-XXXXXX", tmp && *tmp ? tmp : "/tmp") ||
+		    !mkdtemp(feed_dir.data) || !(db_path = malloc(feed_dir.len + 16))) {
+			pw_error_set(&e, PW_ERR_IO, "cannot make a temporary directory: %s",
+				     strerror(errno));
+			goto fail;
+		}
+		sprintf(db_path, "%s/feeds.db", feed_dir.data);
+		if (import_feeds(&o, db_path, &e) || pw_store_open(db_path, &store, &e))
 			goto fail;
 	} else {
 		db_path = o.db ? strdup(o.db) : pw_store_default_path();
@@ -547,6 +576,9 @@ out:
 	pw_findings_free(&fs);
 	pw_vulndb_free(vdb);
 	pw_store_close(store);
+	if (feed_dir.len)
+		remove_feed_store(feed_dir.data);
+	pw_buf_free(&feed_dir);
 	pw_inventory_free(&inv);
 	return status;
 }

@@ -11,6 +11,7 @@
  * status: each feed's source, records, last check, last change and age.
  */
 #include "pw_cli.h"
+#include "pw_server_cli.h"
 
 #include <dirent.h>
 #include <errno.h>

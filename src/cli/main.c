@@ -16,10 +16,11 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "assess", cmd_assess, "find vulnerabilities on a host and rank them by risk" },
-	{ "feed", cmd_feed, "import and sync vulnerability feeds" },
+	{ "feed", NULL, "import and sync vulnerability feeds" },
 	{ "scan", cmd_scan, "inventory this host or a root directory" },
 	{ "vercmp", cmd_vercmp, "compare package versions (deb, rpm, apk)" },
-	/* run by patchwarden-server (see run_server) */
+	/* run by patchwarden-server (see run_server): its libraries (HTTP,
+	 * TLS, crypto, archives, curl) stay out of scan, assess and vercmp */
 	{ "serve", NULL, "run the server (REST API, agent check-ins)" },
 	{ "db", NULL, "back up or migrate the server's store" },
 	{ "user", NULL, "manage users and their roles" },
@@ -32,25 +33,15 @@ static const struct verb verbs[] = {
 	{ "audit", NULL, "read and verify the audit log" },
 };
 
-/* Hand a server verb to patchwarden-server: beside this program (a build
- * tree, or a relocated install) first, then the install's libexec
- * directory. exec keeps the process id, so systemd supervises the server
- * itself. */
+/* Hand a verb to patchwarden-server. exec keeps the process id, so systemd
+ * supervises the server itself. */
 static int run_server(char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/patchwarden-server", self);
-			argv[0] = path;
-			execv(path, argv);
-		}
+	char path[PATH_MAX + 32];
+	if (!pw_cli_program_path("patchwarden-server", path, sizeof(path))) {
+		fprintf(stderr, "patchwarden: the path of patchwarden-server is too long\n");
+		return PW_EXIT_ERROR;
 	}
-	snprintf(path, sizeof(path), "%s/patchwarden-server", PW_LIBEXECDIR);
 	argv[0] = path;
 	execv(path, argv);
 	fprintf(stderr, "patchwarden: cannot run %s: %s\n", path, strerror(errno));

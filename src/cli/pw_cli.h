@@ -31,12 +31,16 @@ void pw_cli_error(const char *verb, const char *fmt, ...) __attribute__((format(
 /* Print a pw_error once, prefixed by the verb. */
 void pw_cli_report(const char *verb, const struct pw_error *e);
 
+/* The path of a patchwarden program (e.g. "patchwarden-server"): beside the
+ * running program (a build tree, or a relocated install) when there, else in
+ * the install's libexec directory. false when the path does not fit. */
+bool pw_cli_program_path(const char *name, char *path, size_t size);
+
 /* True when stdout / stderr is a terminal (tables, progress bars). */
 bool pw_cli_stdout_is_tty(void);
 
 int cmd_vercmp(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
-int cmd_feed(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
 
 #endif

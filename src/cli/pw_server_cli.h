@@ -6,6 +6,7 @@
 #ifndef PW_SERVER_CLI_H
 #define PW_SERVER_CLI_H
 
+int cmd_feed(int argc, char **argv);       /* cmd_feed.c: import, sync, status */
 int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
 int cmd_db(int argc, char **argv);         /* cmd_db.c: backup, migrate */
 int cmd_user(int argc, char **argv);       /* cmd_user.c: add, list, passwd, disable */
