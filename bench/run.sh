@@ -6,7 +6,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/deps.sh build
-[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release >/dev/null
+[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release -Dstatic_cli=true >/dev/null
 ninja -C build-bench >/dev/null
 export PATCHWARDEN="$top/build-bench/src/patchwarden"
 export RUNTIME="$top/build-bench/bench/runtime"

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
-[ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
+[ -f build/build.ninja ] || meson setup build --buildtype=release -Dstatic_cli=true >/dev/null
 ninja -C build >/dev/null
 pw=build/src/patchwarden
 : "${PATCHWARDEN_DB:=$PWD/var/patchwarden.db}"

@@ -28,7 +28,7 @@ run_suite() { # run_suite <dir> <meson setup args...>
 }
 
 echo "== tests (gcc, -Werror)"
-run_suite build-test --werror
+run_suite build-test --werror -Dstatic_cli=true
 echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
