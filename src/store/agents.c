@@ -73,7 +73,7 @@ static pw_err new_secret(const char *prefix, char *out, struct pw_error *e)
 	randombytes_buf(raw, sizeof(raw));
 	size_t n = strlen(prefix);
 	memcpy(out, prefix, n);
-	sodium_bin2base64(out + n, PW_SECRET_SIZE - n, raw, sizeof(raw),
+	sodium_bin2base64(out + n, PW_AGENT_SECRET_SIZE - n, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
 	return PW_OK;

@@ -31,7 +31,7 @@ pw_err pw_agents_verify(struct pw_store *s, const char *credential, struct pw_ag
  * Enrollment tokens are "pwe_" and agent credentials "pwa_", each followed
  * by 256 random bits in unpadded base64url (43 characters). The store keeps
  * SHA-256 of the whole string, indexed, and finds a secret by its hash. */
-#define PW_SECRET_SIZE 48 /* prefix, 43 characters and the NUL */
+#define PW_AGENT_SECRET_SIZE 48 /* prefix, 43 characters and the NUL */
 
 /* Every function below that changes something runs its own transaction
  * (pw_sql_begin ... commit) with its audit entry: call it outside one. */
@@ -51,7 +51,7 @@ struct pw_enrollment_token {
 
 /* Create a token for `group` (NULL: none) valid until expires_at for
  * max_uses enrollments (>= 1). The secret is written to token (at least
- * PW_SECRET_SIZE bytes), once: the store keeps only its hash. Audited as
+ * PW_AGENT_SECRET_SIZE bytes), once: the store keeps only its hash. Audited as
  * "enrollment_token.create" by actor. */
 pw_err pw_enrollment_create(struct pw_store *s, const char *actor, const char *group,
 			    int64_t expires_at, int64_t max_uses, char *token, int64_t *id,
@@ -93,7 +93,7 @@ struct pw_enrollment {
 	int64_t agent_id;
 	int64_t host_id;
 	bool host_created;
-	char credential[PW_SECRET_SIZE]; /* "pwa_...", shown once */
+	char credential[PW_AGENT_SECRET_SIZE]; /* "pwa_...", shown once */
 };
 
 /* Consume one use of the token and, in the same transaction, create or find
