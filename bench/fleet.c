@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pw_fleet.h"
 #include "pw_match.h"
 #include "pw_store.h"
 
@@ -138,53 +139,72 @@ int main(int argc, char **argv)
 		make_host(&inv[h], h % 2 ? &alma : &deb, h % 2, (unsigned)h * 2654435761u);
 		pkgs += inv[h].npkgs;
 	}
-	size_t findings = 0;
+	/* the full assessment, as the server keeps it: one fleet, one memo */
+	struct pw_fleet *fleet;
+	if (pw_fleet_new(db, &fleet, &e)) {
+		fprintf(stderr, "fleet: %s\n", e.msg);
+		return 2;
+	}
 	t0 = now_ms();
 	for (int h = 0; h < hosts; h++) {
-		struct pw_findings f;
-		pw_findings_init(&f);
-		if (pw_match_inventory(db, &inv[h], &f, &e)) {
-			fprintf(stderr, "fleet: %s\n", e.msg);
+		size_t id;
+		if (pw_fleet_add(fleet, &inv[h], &id, &e)) {
+			fprintf(stderr, "fleet: host %d: %s\n", h, e.msg);
 			return 2;
 		}
-		findings += f.n;
-		pw_findings_free(&f);
 	}
 	double t_full = now_ms() - t0;
+	size_t findings = 0;
+	for (int h = 0; h < hosts; h++) {
+		struct pw_fleet_summary sum;
+		pw_fleet_summary(fleet, (size_t)h, &sum);
+		findings += sum.fixable + sum.nofix;
+	}
 	uint64_t evaluated, hits;
 	pw_vulndb_stats(db, &evaluated, &hits);
 
-	/* one new advisory for one Debian package: the engine evaluates only that
-	 * key again, and only the hosts that have the package are re-assessed
-	 * (a package -> hosts index, as the server keeps one) */
-	const char *touched = deb.name[0];
-	int *affected_hosts = calloc((size_t)hosts, sizeof(int));
-	int naffected = 0;
-	for (int h = 0; h < hosts; h++) {
-		for (size_t i = 0; i < inv[h].npkgs; i++) {
-			if (inv[h].pkgs[i].family == PW_FAMILY_DEB &&
-			    strcmp(inv[h].pkgs[i].source_name, touched) == 0) {
-				affected_hosts[naffected++] = h;
-				break;
-			}
-		}
-	}
+	/* one new advisory for one Debian package, through the store as a feed
+	 * import writes it; then the incremental path: the index catches up
+	 * with the store, and only the hosts having the touched key are
+	 * evaluated again */
+	const char *touched_pkg = deb.name[0];
+	int64_t seen = pw_store_generation(s);
+	struct pw_vuln v = { .id = "CVE-2099-0001", .cvss_score = -1 };
 	struct pw_affected a = { .vuln_id = "CVE-2099-0001", .distro = "debian", .release = "11",
-				 .package = touched, .status = PW_AFFECT_FIXED,
+				 .package = touched_pkg, .status = PW_AFFECT_FIXED,
 				 .fixed = "999:0", .advisory = "DSA-9999-1" };
+	struct pw_feed_record rec = { .source = "dsa", .id = "DSA-9999-1", .vulns = &v, .nvulns = 1,
+				      .affected = &a, .naffected = 1 };
+	struct pw_feed_sink sink;
+	struct pw_import_stats st;
 	t0 = now_ms();
-	pw_vulndb_add(db, &a, &e);
-	size_t findings2 = 0;
-	for (int k = 0; k < naffected; k++) {
-		struct pw_findings f;
-		pw_findings_init(&f);
-		pw_match_inventory(db, &inv[affected_hosts[k]], &f, &e);
-		for (size_t i = 0; i < f.n; i++)
-			findings2 += strcmp(f.items[i].vuln_id, "CVE-2099-0001") == 0;
-		pw_findings_free(&f);
+	if (pw_store_import_begin(s, "dsa", &sink, &st, &e) || sink.record(sink.ctx, &rec, &e) ||
+	    pw_store_import_commit(s, &e)) {
+		fprintf(stderr, "fleet: importing the advisory: %s\n", e.msg);
+		return 2;
+	}
+	double t_import = now_ms() - t0;
+	struct pw_keyset touched;
+	pw_keyset_init(&touched);
+	size_t rehosts = 0;
+	t0 = now_ms();
+	if (pw_vulndb_refresh(db, s, seen, &touched, &e)) {
+		fprintf(stderr, "fleet: refresh: %s\n", e.msg);
+		return 2;
+	}
+	double t_refresh = now_ms() - t0;
+	t0 = now_ms();
+	if (pw_fleet_update(fleet, &touched, &rehosts, &e)) {
+		fprintf(stderr, "fleet: update: %s\n", e.msg);
+		return 2;
 	}
 	double t_again = now_ms() - t0;
-	free(affected_hosts);
+	size_t findings2 = 0;
+	for (int h = 0; h < hosts; h++) {
+		struct pw_fleet_summary sum;
+		pw_fleet_summary(fleet, (size_t)h, &sum);
+		findings2 += sum.fixable + sum.nofix;
+	}
 	uint64_t evaluated2, hits2;
 	pw_vulndb_stats(db, &evaluated2, &hits2);
 
@@ -192,9 +212,13 @@ int main(int argc, char **argv)
 	printf("full assessment: %d hosts, %zu packages, %zu findings in %.0f ms "
 	       "(%llu distinct package versions evaluated, %llu answered from the memo)\n",
 	       hosts, pkgs, findings, t_full, (unsigned long long)evaluated, (unsigned long long)hits);
-	printf("after one new advisory for %s: %.1f ms to re-assess the %d hosts that have it, "
-	       "%llu evaluation(s), %zu new findings\n",
-	       touched, t_again, naffected, (unsigned long long)(evaluated2 - evaluated), findings2);
+	printf("one new advisory for %s: %.1f ms to import it, %.1f ms for the index to catch up "
+	       "(%zu key(s) touched), %.1f ms to re-assess the %zu hosts that have it "
+	       "(%llu evaluation(s), %zd new findings)\n",
+	       touched_pkg, t_import, t_refresh, touched.n, t_again, rehosts,
+	       (unsigned long long)(evaluated2 - evaluated), (ssize_t)(findings2 - findings));
+	pw_keyset_free(&touched);
+	pw_fleet_free(fleet);
 	for (int h = 0; h < hosts; h++)
 		pw_inventory_free(&inv[h]);
 	free(inv);

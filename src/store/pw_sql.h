@@ -41,11 +41,16 @@ struct pw_sql_arg {
 	size_t len;    /* BLOB */
 };
 
+static inline struct pw_sql_arg pw_sql_text_arg(const char *v)
+{
+	return (struct pw_sql_arg){ v ? PW_SQL_TEXT : PW_SQL_NULL, 0, 0, v, 0 };
+}
+
 /* Arguments, written inline: PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_I(id)). A NULL
  * string binds SQL NULL. */
 #define PW_SQL_I(v) ((struct pw_sql_arg){ PW_SQL_INT, (int64_t)(v), 0, NULL, 0 })
 #define PW_SQL_R(v) ((struct pw_sql_arg){ PW_SQL_REAL, 0, (double)(v), NULL, 0 })
-#define PW_SQL_T(v) ((struct pw_sql_arg){ (v) ? PW_SQL_TEXT : PW_SQL_NULL, 0, 0, (v), 0 })
+#define PW_SQL_T(v) pw_sql_text_arg(v)
 #define PW_SQL_B(v, n) ((struct pw_sql_arg){ PW_SQL_BLOB, 0, 0, (v), (n) })
 #define PW_SQL_NUL ((struct pw_sql_arg){ PW_SQL_NULL, 0, 0, NULL, 0 })
 #define PW_SQL_ARGS(...)                                                                       \
