@@ -6,6 +6,8 @@
 #include "pw_registry.h"
 #include "pw_server.h"
 
+void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+
 const struct pw_route *const pw_api_routes[] = {
 	pw_api_system_routes,
 	pw_api_auth_routes,
@@ -15,6 +17,7 @@ const struct pw_route *const pw_api_routes[] = {
 };
 
 const struct pw_server_task pw_server_tasks[] = {
+	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
 	{ NULL, 0, NULL },
 };
 
