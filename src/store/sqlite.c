@@ -97,6 +97,12 @@ enum stmt {
 	ST_COUNT,
 };
 
+/* The stored CVSS stays: the incoming record has none, or the stored one
+ * is NVD's and the incoming one is not. */
+#define KEEP_CVSS                                                                              \
+	"((excluded.cvss_vector IS NULL AND excluded.cvss_score IS NULL) OR"                   \
+	" (COALESCE(vulns.cvss_source, '') LIKE 'nvd%' AND"                                    \
+	"  COALESCE(excluded.cvss_source, '') NOT LIKE 'nvd%'))"
 #define STATE_COLUMNS "feed, url, etag, last_modified, last_checked, last_changed, records"
 #define AFFECTED_SELECT                                                                        \
 	"SELECT vuln_id, distro, release, package, status, introduced, fixed, last_affected,"  \
@@ -119,19 +125,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   " AND part = ?3",
 	/* Merged across feeds: a value from this feed fills or updates, a NULL
 	 * never erases another feed's. The CVSS vector, score and scorer move
-	 * together so a score is never shown with another scorer's vector. */
+	 * together so a score is never shown with another scorer's vector, and
+	 * NVD's CVSS is kept over a distribution's whatever the import order
+	 * (a distribution's score is kept only where NVD has none). */
 	[ST_VULN_PUT] = "INSERT INTO vulns(id, summary, published, modified, cvss_vector,"
 			" cvss_score, cvss_source, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 			" ON CONFLICT(id) DO UPDATE SET"
 			" summary = COALESCE(excluded.summary, vulns.summary),"
 			" published = COALESCE(excluded.published, vulns.published),"
 			" modified = COALESCE(excluded.modified, vulns.modified),"
-			" cvss_vector = CASE WHEN excluded.cvss_vector IS NULL AND"
-			"  excluded.cvss_score IS NULL THEN vulns.cvss_vector ELSE excluded.cvss_vector END,"
-			" cvss_score = CASE WHEN excluded.cvss_vector IS NULL AND"
-			"  excluded.cvss_score IS NULL THEN vulns.cvss_score ELSE excluded.cvss_score END,"
-			" cvss_source = CASE WHEN excluded.cvss_vector IS NULL AND"
-			"  excluded.cvss_score IS NULL THEN vulns.cvss_source ELSE excluded.cvss_source END,"
+			" cvss_vector = CASE WHEN " KEEP_CVSS " THEN vulns.cvss_vector"
+			"  ELSE excluded.cvss_vector END,"
+			" cvss_score = CASE WHEN " KEEP_CVSS " THEN vulns.cvss_score"
+			"  ELSE excluded.cvss_score END,"
+			" cvss_source = CASE WHEN " KEEP_CVSS " THEN vulns.cvss_source"
+			"  ELSE excluded.cvss_source END,"
 			" severity = COALESCE(excluded.severity, vulns.severity)",
 	[ST_ALIAS_PUT] = "INSERT INTO aliases(vuln_id, alias) VALUES (?1, ?2)"
 			 " ON CONFLICT DO NOTHING",

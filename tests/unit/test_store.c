@@ -420,8 +420,8 @@ static void vulns_merge_across_feeds(void **state)
 	assert_int_equal(got.naliases, 1);
 	assert_string_equal(got.aliases[0], "DSA-5649-1");
 
-	/* a vendor score later replaces the CVSS as a whole: vector, score and
-	 * scorer together; aliases accumulate, sorted */
+	/* a distribution's score never replaces NVD's; aliases accumulate,
+	 * sorted; the newer summary wins */
 	const char *al2[] = { "ALSA-2024:1234", "CVE-2024-3094" };
 	struct pw_vuln alma = { .id = "CVE-2024-3094", .aliases = al2, .naliases = 2,
 				.cvss_score = 9.1, .cvss_source = "osv:AlmaLinux",
@@ -429,14 +429,33 @@ static void vulns_merge_across_feeds(void **state)
 	struct pw_feed_record ra = { "osv", "ALSA-2024:1234", &alma, 1, NULL, 0, NULL, 0 };
 	import_records(s, "osv", &ra, 1, &st);
 	assert_int_equal(pw_store_get_vuln(s, "CVE-2024-3094", &got, &found, &e), PW_OK);
-	assert_true(got.cvss_score > 9.05 && got.cvss_score < 9.15);
-	assert_string_equal(got.cvss_source, "osv:AlmaLinux");
-	assert_null(got.cvss_vector);
+	assert_true(got.cvss_score > 9.95 && got.cvss_score < 10.05);
+	assert_string_equal(got.cvss_source, "nvd");
+	assert_string_equal(got.cvss_vector, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H");
 	assert_string_equal(got.summary, "xz backdoor (AlmaLinux)");
 	assert_string_equal(got.severity, "high");
 	assert_int_equal(got.naliases, 2); /* the id itself is not its own alias */
 	assert_string_equal(got.aliases[0], "ALSA-2024:1234");
 	assert_string_equal(got.aliases[1], "DSA-5649-1");
+
+	/* the other order: a distribution's score stands until NVD's comes, as
+	 * a whole (vector, score and scorer together) */
+	struct pw_vuln alma2 = { .id = "CVE-2024-0002", .cvss_score = 5.5,
+				 .cvss_source = "osv:AlmaLinux" };
+	struct pw_feed_record ra2 = { "osv", "ALSA-2024:0002", &alma2, 1, NULL, 0, NULL, 0 };
+	import_records(s, "osv", &ra2, 1, &st);
+	assert_int_equal(pw_store_get_vuln(s, "CVE-2024-0002", &got, &found, &e), PW_OK);
+	assert_string_equal(got.cvss_source, "osv:AlmaLinux");
+	assert_null(got.cvss_vector);
+	struct pw_vuln nvd2 = { .id = "CVE-2024-0002",
+				.cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+				.cvss_score = 9.8, .cvss_source = "nvd:secalert@redhat.com" };
+	struct pw_feed_record rn2 = { "nvd", "CVE-2024-0002", &nvd2, 1, NULL, 0, NULL, 0 };
+	import_records(s, "nvd", &rn2, 1, &st);
+	assert_int_equal(pw_store_get_vuln(s, "CVE-2024-0002", &got, &found, &e), PW_OK);
+	assert_true(got.cvss_score > 9.75 && got.cvss_score < 9.85);
+	assert_string_equal(got.cvss_source, "nvd:secalert@redhat.com");
+	assert_string_equal(got.cvss_vector, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
 
 	assert_int_equal(pw_store_get_vuln(s, "CVE-1999-0001", &got, &found, &e), PW_OK);
 	assert_false(found);
