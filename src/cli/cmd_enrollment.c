@@ -1,9 +1,291 @@
-/* cmd_enrollment.c - (being written) */
+/* cmd_enrollment.c - `patchwarden enrollment`: create, list and revoke the
+ * tokens agents enroll with (see pw_agents.h). Works on the server's store
+ * directly, as its owner ("local:USER" in the audit log). */
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pw_agents.h"
 #include "pw_cli.h"
+#include "pw_clock.h"
+#include "pw_server.h"
 #include "pw_server_cli.h"
+#include "pw_store.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: patchwarden enrollment create [--group G] [--expires 7d] [--uses N]"
+		" [--format table|json]\n"
+		"       patchwarden enrollment list [--format table|json]\n"
+		"       patchwarden enrollment revoke ID\n"
+		"\n"
+		"Enrollment tokens let agents join the server (patchwarden-agent enroll):\n"
+		"  --group G      enrolled hosts join group G (created when missing)\n"
+		"  --expires D    valid for D: seconds, or 30m, 12h, 7d, 2w (default 7d)\n"
+		"  --uses N       at most N enrollments (default 1)\n"
+		"  --db PATH      the server's store (default $PATCHWARDEN_DB, else the\n"
+		"                 standard location)\n"
+		"The token is printed once; the store keeps only its hash.\n");
+}
+
+static bool parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	long long v = strtoll(s, &end, 10);
+	int64_t unit = 1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 604800; break;
+	default: return false;
+	}
+	if ((*end && end[1]) || v <= 0 || v > 3650LL * 86400 / unit)
+		return false;
+	*out = v * unit;
+	return true;
+}
+
+static void local_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		snprintf(out, size, "local:%s", pw->pw_name);
+	else
+		snprintf(out, size, "local:%u", (unsigned)getuid());
+}
+
+static int open_store(const char *path, struct pw_store **s)
+{
+	struct pw_error e;
+	char *def = NULL;
+	if (!path)
+		path = def = pw_store_default_path();
+	if (!path) {
+		pw_cli_error("enrollment", "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	pw_err rc = pw_store_open(path, s, &e);
+	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
+		rc = pw_server_migrations[i](*s, &e);
+	free(def);
+	if (rc) {
+		if (*s)
+			pw_store_close(*s);
+		*s = NULL;
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	return PW_EXIT_OK;
+}
+
+static const char *state_of(const struct pw_enrollment_token *t, int64_t now)
+{
+	return t->revoked_at ? "revoked"
+	     : t->expires_at <= now ? "expired"
+	     : t->uses >= t->max_uses ? "used_up"
+	     : "active";
+}
+
+static json_t *token_json(const struct pw_enrollment_token *t, int64_t now)
+{
+	char c[32], x[32], r[32];
+	return json_pack("{s:I,s:s?,s:s,s:s,s:I,s:I,s:s?,s:s,s:s?}", "id", (json_int_t)t->id,
+			 "group", t->group, "created_at", pw_clock_format(t->created_at, c, sizeof(c)),
+			 "expires_at", pw_clock_format(t->expires_at, x, sizeof(x)), "max_uses",
+			 (json_int_t)t->max_uses, "uses", (json_int_t)t->uses, "revoked_at",
+			 t->revoked_at ? pw_clock_format(t->revoked_at, r, sizeof(r)) : NULL, "state",
+			 state_of(t, now), "created_by", t->created_by);
+}
+
+static int print_json(json_t *doc)
+{
+	if (!doc) {
+		pw_cli_error("enrollment", "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	json_dumpf(doc, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(doc);
+	return PW_EXIT_OK;
+}
+
+static int do_create(struct pw_store *s, const char *group, int64_t secs, int64_t uses,
+		     enum pw_format fmt)
+{
+	char actor[128], token[PW_AGENT_SECRET_SIZE];
+	int64_t id;
+	struct pw_error e;
+	local_actor(actor, sizeof(actor));
+	if (pw_enrollment_create(s, actor, group, pw_clock_now() + secs, uses, token, &id, &e)) {
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	struct pw_enrollment_token t;
+	bool found = false;
+	if (pw_enrollment_get(s, id, &t, &found, &e) || !found) {
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	if (fmt == PW_FORMAT_JSON) {
+		json_t *doc = token_json(&t, pw_clock_now());
+		if (doc)
+			json_object_set_new(doc, "token", json_string(token));
+		return print_json(doc);
+	}
+	char x[32];
+	printf("%s\n", token);
+	fprintf(stderr,
+		"enrollment token %lld: group %s, %lld use%s, expires %s\n"
+		"It is shown only this once: the server keeps its hash.\n",
+		(long long)t.id, t.group ? t.group : "(none)", (long long)t.max_uses,
+		t.max_uses == 1 ? "" : "s", pw_clock_format(t.expires_at, x, sizeof(x)));
+	return PW_EXIT_OK;
+}
+
+struct list_ctx {
+	enum pw_format fmt;
+	json_t *items;
+	int64_t now;
+};
+
+static pw_err list_row(void *ctx, const struct pw_enrollment_token *t)
+{
+	struct list_ctx *l = ctx;
+	if (l->fmt == PW_FORMAT_JSON) {
+		json_array_append_new(l->items, token_json(t, l->now));
+		return PW_OK;
+	}
+	char x[32];
+	printf("%-6lld %-20.20s %-9s %5lld/%-5lld %s\n", (long long)t->id,
+	       t->group ? t->group : "-", state_of(t, l->now), (long long)t->uses,
+	       (long long)t->max_uses, pw_clock_format(t->expires_at, x, sizeof(x)));
+	return PW_OK;
+}
+
+static int do_list(struct pw_store *s, enum pw_format fmt)
+{
+	struct list_ctx l = { fmt, fmt == PW_FORMAT_JSON ? json_array() : NULL, pw_clock_now() };
+	struct pw_error e;
+	if (fmt != PW_FORMAT_JSON)
+		printf("%-6s %-20s %-9s %11s %s\n", "ID", "GROUP", "STATE", "USES", "EXPIRES");
+	if (pw_enrollment_each(s, 0, 0, list_row, &l, &e)) {
+		json_decref(l.items);
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	return fmt == PW_FORMAT_JSON ? print_json(l.items) : PW_EXIT_OK;
+}
+
+static int do_revoke(struct pw_store *s, const char *arg)
+{
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	if (*end || end == arg || id <= 0) {
+		pw_cli_error("enrollment", "revoke: '%s' is not a token id", arg);
+		return PW_EXIT_ERROR;
+	}
+	char actor[128];
+	struct pw_error e;
+	local_actor(actor, sizeof(actor));
+	if (pw_enrollment_revoke(s, actor, id, &e)) {
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	fprintf(stderr, "enrollment token %lld revoked\n", id);
+	return PW_EXIT_OK;
+}
 
 int cmd_enrollment(int argc, char **argv)
 {
-	pw_cli_error("enrollment", "not built yet");
-	return PW_EXIT_ERROR;
+	static const struct option opts[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "expires", required_argument, NULL, 'x' },
+		{ "uses", required_argument, NULL, 'u' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
+	}
+	const char *sub = argv[1];
+	const char *group = NULL, *db = NULL;
+	int64_t secs = 7 * 86400, uses = 1;
+	enum pw_format fmt = PW_FORMAT_TABLE;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			if (!*optarg || strlen(optarg) > 200) {
+				pw_cli_error("enrollment", "--group: a name of 1 to 200 characters");
+				return PW_EXIT_ERROR;
+			}
+			group = optarg;
+			break;
+		case 'x':
+			if (!parse_duration(optarg, &secs)) {
+				pw_cli_error("enrollment",
+					     "--expires: '%s' is not a duration (e.g. 3600, 12h, 7d, 2w;"
+					     " at most 10 years)", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case 'u': {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 1000000) {
+				pw_cli_error("enrollment", "--uses: '%s' is not a number from 1 to 1000000",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
+			uses = v;
+			break;
+		}
+		case 'f':
+			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
+						 &fmt))
+				return PW_EXIT_ERROR;
+			break;
+		case 'd': db = optarg; break;
+		case 'h': usage(stdout); return PW_EXIT_OK;
+		default: usage(stderr); return PW_EXIT_ERROR;
+		}
+	}
+	int nargs = argc - 1 - optind;
+	char **args = argv + 1 + optind;
+	bool is_create = strcmp(sub, "create") == 0, is_list = strcmp(sub, "list") == 0,
+	     is_revoke = strcmp(sub, "revoke") == 0;
+	if (!is_create && !is_list && !is_revoke) {
+		pw_cli_error("enrollment", "unknown command '%s' (create, list, revoke)", sub);
+		return PW_EXIT_ERROR;
+	}
+	if ((is_revoke && nargs != 1) || (!is_revoke && nargs != 0)) {
+		pw_cli_error("enrollment", is_revoke ? "revoke needs one token id"
+						      : "unexpected argument '%s'", nargs ? args[0] : "");
+		return PW_EXIT_ERROR;
+	}
+	struct pw_store *s = NULL;
+	int rc = open_store(db, &s);
+	if (rc)
+		return rc;
+	if (is_create)
+		rc = do_create(s, group, secs, uses, fmt);
+	else if (is_list)
+		rc = do_list(s, fmt);
+	else
+		rc = do_revoke(s, args[0]);
+	pw_store_close(s);
+	return rc;
 }
