@@ -398,7 +398,13 @@ out:
 static pw_err run_rpm(const char *dir, struct pw_buf *out, struct pw_buf *err, int *status,
 		      struct pw_error *e)
 {
-	const char *argv[] = { "rpm", "--dbpath", dir, "-qa", "--qf", pw_rpmdb_queryformat, NULL };
+	/* --nodigest --nosignature: rpm -qa re-hashes every header it reads
+	 * from the database against the digest stored beside it, which is
+	 * most of its time (8 ms instead of 14 for 129 packages). An inventory
+	 * reads names and versions; rpm's structural checks of each header
+	 * stay, and a damaged database still fails the query (tested). */
+	const char *argv[] = { "rpm", "--dbpath", dir, "-qa", "--nodigest", "--nosignature",
+			       "--qf", pw_rpmdb_queryformat, NULL };
 	pw_buf_reset(out);
 	pw_buf_reset(err);
 	pw_err rc = pw_exec_capture(argv, out, err, status, e);
