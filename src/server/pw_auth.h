@@ -66,4 +66,13 @@ struct pw_response;
  * with PW_ALLOW_PUBLIC are not authenticated (r->who stays NONE). */
 bool pw_auth_request(struct pw_request *r, struct pw_response *resp, unsigned allow);
 
+struct pw_server;
+struct pw_store;
+
+/* Background task (pw_server_tasks): write the last-use times of the API
+ * tokens and sessions seen since the last run (kept in memory, so a read
+ * request never waits for the store's write lock) and forget expired
+ * sessions. */
+void pw_auth_housekeeping(struct pw_server *srv, struct pw_store *s);
+
 #endif

@@ -5,6 +5,7 @@
 #include "pw_http.h"
 #include "pw_registry.h"
 #include "pw_server.h"
+#include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
 
@@ -17,12 +18,14 @@ const struct pw_route *const pw_api_routes[] = {
 };
 
 const struct pw_server_task pw_server_tasks[] = {
+	{ "auth-housekeeping", 60, pw_auth_housekeeping },
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
 	{ NULL, 0, NULL },
 };
 
 pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_audit_migrate,
+	pw_users_migrate,
 	pw_registry_migrate,
 	pw_agents_migrate,
 	NULL,
