@@ -251,3 +251,8 @@ pw_err pw_fleet_update(struct pw_fleet *f, const struct pw_keyset *touched, size
 		*hosts = nhosts;
 	return PW_OK;
 }
+
+bool pw_fleet_host_updated(const struct pw_fleet *f, size_t id)
+{
+	return f->pass != 0 && id < f->nhosts && f->hosts[id].seen == f->pass;
+}

@@ -22,6 +22,7 @@
 #ifndef PW_FLEET_H
 #define PW_FLEET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pw_err.h"
@@ -62,5 +63,9 @@ pw_err pw_fleet_findings(const struct pw_fleet *f, size_t id, struct pw_findings
  * be NULL) says how many hosts were re-assessed. */
 pw_err pw_fleet_update(struct pw_fleet *f, const struct pw_keyset *touched, size_t *hosts,
 		       struct pw_error *e);
+
+/* Did the last pw_fleet_update re-assess host id? (Which hosts' findings
+ * to write again.) */
+bool pw_fleet_host_updated(const struct pw_fleet *f, size_t id);
 
 #endif

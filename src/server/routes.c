@@ -1,7 +1,9 @@
 /* routes.c - every API module's route table in matching order, the
  * background tasks and the migrations of the server's store. */
 #include "pw_agents.h"
+#include "pw_assessor.h"
 #include "pw_audit.h"
+#include "pw_findings.h"
 #include "pw_http.h"
 #include "pw_registry.h"
 #include "pw_server.h"
@@ -20,6 +22,7 @@ const struct pw_route *const pw_api_routes[] = {
 const struct pw_server_task pw_server_tasks[] = {
 	{ "auth-housekeeping", 60, pw_auth_housekeeping },
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
+	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ NULL, 0, NULL },
 };
 
@@ -28,5 +31,6 @@ pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) =
 	pw_users_migrate,
 	pw_registry_migrate,
 	pw_agents_migrate,
+	pw_findings_migrate,
 	NULL,
 };
