@@ -59,3 +59,8 @@ ours=$(timeit "$n" "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no
 base=$(timeit "$n" rpm --dbpath "$tmp/rpmdb" -qa)
 printf '%-44s %10s %10s %7s%%\n' "129-package rpm db vs rpm -qa (overhead)" "$ours" "$base" \
 	"$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%+.1f", (a - b) * 100 / b }')"
+# patchwarden asks rpm not to re-hash each header (src/collect/rpmdb.c):
+# the same query without that difference
+base=$(timeit "$n" rpm --dbpath "$tmp/rpmdb" -qa --nodigest --nosignature)
+printf '%-44s %10s %10s %7s%%\n' "  vs rpm -qa --nodigest --nosignature" "$ours" "$base" \
+	"$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%+.1f", (a - b) * 100 / b }')"

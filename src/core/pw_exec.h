@@ -1,9 +1,10 @@
 /* pw_exec.h - run a helper program with an argv (never a shell) and
  * capture what it prints.
  *
- * Used to read databases only their own tools understand (rpm). Standard
- * output is read fully into a buffer (capped), standard error is kept in a
- * temporary file so neither pipe can fill and deadlock.
+ * Used to read databases only their own tools understand (rpm). Both
+ * outputs go to unlinked temporary files and are read once the program has
+ * exited: standard output whole into a buffer (capped by the buffer's
+ * max), standard error up to 64 KiB. The call waits for the program.
  */
 #ifndef PW_EXEC_H
 #define PW_EXEC_H
