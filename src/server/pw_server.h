@@ -41,6 +41,31 @@ extern const struct pw_server_task pw_server_tasks[]; /* routes.c; ended by { NU
  * `serve` and `db migrate` in this order. */
 extern pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e); /* routes.c; NULL-ended */
 
+/* ---- running one (cmd_serve.c, cmd_db.c) ---- */
+
+/* Where settings come from besides the file; NULL fields: not given. */
+struct pw_server_options {
+	const char *config_path; /* NULL: /etc/patchwarden/patchwarden.conf, if present */
+	const char *db_path;     /* --db; else $PATCHWARDEN_DB, [store] path, the default */
+	const char *listen;      /* --listen ADDR:PORT; else [server] listen */
+	const char *port_file;   /* write the port listened on here (port 0 picks one) */
+};
+
+/* Read and check the configuration; nothing is opened yet. Errors name
+ * file:line and the key. pw_server_free() releases it. */
+pw_err pw_server_load(const struct pw_server_options *o, struct pw_server **out,
+		      struct pw_error *e);
+void pw_server_free(struct pw_server *srv);
+
+/* Bring the store at pw_server_db_path() to the current schema: the
+ * store's own migrations (on open), then pw_server_migrations in order. */
+pw_err pw_server_migrate(struct pw_store *s, struct pw_error *e);
+
+/* Serve until SIGTERM or SIGINT: migrate, listen, run the tasks; on the
+ * signal stop accepting, finish the requests in flight, stop the tasks,
+ * close the store. PW_OK after a clean stop. */
+pw_err pw_server_run(struct pw_server *srv, struct pw_error *e);
+
 /* Log one line to stderr (journald adds the time): "patchwarden: <level>: ...". */
 void pw_server_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -135,6 +135,12 @@ int64_t pw_store_count(struct pw_store *s, const char *what);
  * ids for record feeds, rows for "kev" and "epss". -1 on error. */
 int64_t pw_store_count_source(struct pw_store *s, const char *source);
 
+/* A consistent copy of the whole store at `dest` (a new file, created
+ * 0600), taken online: writers on other connections go on meanwhile (SQLite's
+ * backup API). The copy is written under a temporary name beside dest and
+ * linked into place only when complete; dest must not exist. */
+pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e);
+
 /* The backend's name: "sqlite". */
 const char *pw_store_backend(struct pw_store *s);
 

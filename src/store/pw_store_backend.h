@@ -87,6 +87,8 @@ struct pw_store_ops {
 	bool (*in_transaction)(void *db);
 	pw_err (*sql_migrate)(void *db, const struct pw_sql_migrations *m, struct pw_error *e);
 	int (*component_version)(void *db, const char *component);
+	/* pw_store_backup: the whole database into the new file `dest`. */
+	pw_err (*backup)(void *db, const char *dest, struct pw_error *e);
 };
 
 /* A result row: the backend's accessors over its own cursor. */

@@ -8,6 +8,7 @@
  * bind/step/reset with no allocation per row.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1166,6 +1167,80 @@ out:
 	return rc;
 }
 
+/* SQLite's online backup: the source's pages copied under one read
+ * transaction (WAL lets writers go on), into a 0600 temporary file beside
+ * dest, synced, then linked to dest (which must not exist: link() refuses
+ * to replace) and the temporary name removed. */
+static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
+{
+	struct sq *s = db;
+	pw_err rc = PW_OK;
+	size_t n = strlen(dest);
+	char *tmp = malloc(n + 16);
+	if (!tmp)
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	memcpy(tmp, dest, n);
+	memcpy(tmp + n, ".tmp-XXXXXX", 12);
+	if (access(dest, F_OK) == 0) {
+		free(tmp);
+		return pw_error_set(e, PW_ERR_INVALID, "%s: already exists; a backup never replaces a file",
+				    dest);
+	}
+	int fd = mkstemp(tmp); /* 0600 */
+	if (fd < 0) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	close(fd);
+	sqlite3 *out = NULL;
+	if (sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", tmp, out ? sqlite3_errmsg(out) : "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(out, 30000);
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
+	if (!b) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: backup: %s", dest, sqlite3_errmsg(out));
+		goto out;
+	}
+	int r;
+	/* all pages in one step: one read transaction, so the copy is one
+	 * consistent state; a lock held elsewhere is waited for */
+	for (int tries = 0; (r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || r == SQLITE_LOCKED;
+	     tries++) {
+		if (tries >= 300)
+			break;
+		sqlite3_sleep(100);
+	}
+	int fr = sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE || fr != SQLITE_OK) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: backup of %s: %s", dest, s->path,
+				  sqlite3_errstr(r != SQLITE_DONE ? r : fr));
+		goto out;
+	}
+	if (sqlite3_close(out) != SQLITE_OK) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", tmp, sqlite3_errmsg(out));
+		goto out;
+	}
+	out = NULL;
+	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) != 0) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if (link(tmp, dest) != 0)
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", dest, strerror(errno));
+out:
+	if (out)
+		sqlite3_close(out);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 const struct pw_store_ops pw_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1193,4 +1268,5 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.in_transaction = sq_in_transaction,
 	.sql_migrate = sq_sql_migrate,
 	.component_version = sq_component_version,
+	.backup = sq_backup,
 };
