@@ -1,9 +1,479 @@
-/* cmd_finding.c - (being written) */
+/* cmd_finding.c - `patchwarden finding`: the server's findings (list) and
+ * its assessor run once (assess), on the server's store directly, as its
+ * owner ("local:USER" in the audit log). The JSON items are those of
+ * GET /api/v1/findings (docs/openapi/findings.json). */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pw_assessor.h"
+#include "pw_audit.h"
 #include "pw_cli.h"
+#include "pw_clock.h"
+#include "pw_findings.h"
+#include "pw_policy.h"
+#include "pw_registry.h"
+#include "pw_server.h"
 #include "pw_server_cli.h"
+#include "pw_sql.h"
+#include "pw_store.h"
+
+#define VERB "finding"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: patchwarden finding list [--priority P1..P4] [--kev] [--fixable] [--cve ID]\n"
+		"                                [--package P] [--group G] [--host ID]\n"
+		"                                [--status open|fixed] [--limit N]\n"
+		"                                [--format table|json|csv] [--db PATH]\n"
+		"       patchwarden finding assess [--policy FILE] [--format table|json] [--db PATH]\n"
+		"\n"
+		"The findings of the server's fleet assessment, most urgent first: one\n"
+		"vulnerability of one package of one host, with its risk and its life (first\n"
+		"seen, fixed at, reopened). Fixed findings stay as evidence.\n"
+		"\n"
+		"list:\n"
+		"  --priority P    at priority P or more urgent (P2: P1 and P2)\n"
+		"  --kev           only vulnerabilities in CISA's KEV catalog\n"
+		"  --fixable       only findings with a fixed version\n"
+		"  --cve ID        one vulnerability\n"
+		"  --package P     a package as matched (deb source, rpm name) or an installed binary\n"
+		"  --group G       a group's hosts (id or name)\n"
+		"  --host ID       one host\n"
+		"  --status S      open or fixed (default: both)\n"
+		"  --limit N       at most N findings\n"
+		"assess: run the assessor once (what changed since its last run: inventories,\n"
+		"        feeds, KEV and EPSS, devices) and print what it did\n"
+		"  --policy FILE   risk weights and priority thresholds (default\n"
+		"                  " PW_POLICY_DEFAULT_PATH " if present, else built in)\n"
+		"\n"
+		"  --db PATH       the server's store (default $PATCHWARDEN_DB, else the\n"
+		"                  standard location)\n"
+		"  --format F      table (default), json or csv\n"
+		"  -h, --help      show this help\n"
+		"\n"
+		"Exit status: 0 done, 2 usage error or failure.\n");
+}
+
+static int open_store(const char *path, struct pw_store **s)
+{
+	struct pw_error e;
+	char *def = NULL;
+	*s = NULL;
+	if (!path)
+		path = def = pw_store_default_path();
+	if (!path) {
+		pw_cli_error(VERB, "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	pw_err rc = pw_store_open(path, s, &e);
+	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
+		rc = pw_server_migrations[i](*s, &e);
+	free(def);
+	if (rc) {
+		if (*s)
+			pw_store_close(*s);
+		*s = NULL;
+		pw_cli_report(VERB, &e);
+		return PW_EXIT_ERROR;
+	}
+	return PW_EXIT_OK;
+}
+
+static void local_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		snprintf(out, size, "local:%s", pw->pw_name);
+	else
+		snprintf(out, size, "local:%u", (unsigned)getuid());
+}
+
+static bool positive_id(const char *v, int64_t *out)
+{
+	int64_t x = 0;
+	if (!v || !*v || strlen(v) > 18)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		x = x * 10 + (*p - '0');
+	}
+	*out = x;
+	return x > 0;
+}
+
+/* ---- list ---- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string_nocheck(s) : json_null();
+}
+
+static json_t *time_or_null(int64_t t)
+{
+	char buf[32];
+	return t > 0 ? json_string(pw_clock_format(t, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *list_of(const char *csv)
+{
+	json_t *a = json_array();
+	for (const char *p = csv; p && *p;) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_array_append_new(a, json_stringn_nocheck(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+static json_t *finding_json(const struct pw_finding_row *f)
+{
+	char prio[4];
+	snprintf(prio, sizeof(prio), "P%d", f->priority);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(f->id));
+	json_object_set_new(o, "host_id", json_integer(f->host_id));
+	json_object_set_new(o, "hostname", str_or_null(f->hostname));
+	json_object_set_new(o, "vulnerability", str_or_null(f->vuln_id));
+	json_object_set_new(o, "package", str_or_null(f->package));
+	json_object_set_new(o, "binaries", list_of(f->binaries));
+	json_object_set_new(o, "installed_version", str_or_null(f->installed));
+	json_object_set_new(o, "fixed_version", str_or_null(f->fixed));
+	json_object_set_new(o, "status", json_string(f->fixable ? "fixable" : "no_fix"));
+	json_object_set_new(o, "affect_status", str_or_null(f->affect_status));
+	json_object_set_new(o, "advisories", list_of(f->advisories));
+	json_object_set_new(o, "patch_available", str_or_null(f->patch));
+	json_object_set_new(o, "score", json_integer(f->score));
+	json_object_set_new(o, "priority", json_string(prio));
+	json_object_set_new(o, "cvss", f->cvss >= 0 ? json_real(f->cvss) : json_null());
+	json_object_set_new(o, "epss", f->epss >= 0 ? json_real(f->epss) : json_null());
+	json_object_set_new(o, "kev", json_boolean(f->kev));
+	json_object_set_new(o, "reasons", str_or_null(f->reasons ? f->reasons : ""));
+	json_object_set_new(o, "state", str_or_null(f->state));
+	json_object_set_new(o, "first_seen", time_or_null(f->first_seen));
+	json_object_set_new(o, "last_seen", time_or_null(f->last_seen));
+	json_object_set_new(o, "fixed_at", time_or_null(f->fixed_at));
+	json_object_set_new(o, "reopened_count", json_integer(f->reopened_count));
+	return o;
+}
+
+static void csv_field(const char *s, char sep)
+{
+	putchar('"');
+	for (const char *p = s ? s : ""; *p; p++) {
+		if (*p == '"')
+			putchar('"');
+		putchar(*p);
+	}
+	putchar('"');
+	putchar(sep);
+}
+
+struct out {
+	enum pw_format format;
+	json_t *items;
+	size_t n;
+};
+
+static pw_err print_row(void *ctx, const struct pw_finding_row *f)
+{
+	struct out *o = ctx;
+	char first[32], fixed[32];
+	o->n++;
+	switch (o->format) {
+	case PW_FORMAT_JSON:
+		json_array_append_new(o->items, finding_json(f));
+		break;
+	case PW_FORMAT_CSV:
+		printf("%lld,P%d,%d,%lld,", (long long)f->id, f->priority, f->score,
+		       (long long)f->host_id);
+		csv_field(f->hostname, ',');
+		csv_field(f->vuln_id, ',');
+		csv_field(f->package, ',');
+		csv_field(f->binaries, ',');
+		csv_field(f->installed, ',');
+		csv_field(f->fixed, ',');
+		printf("%s,%s,%s,%s,%s,", f->fixable ? "fixable" : "no_fix", f->patch,
+		       f->kev ? "yes" : "no", f->state, pw_clock_format(f->first_seen, first, 32));
+		printf("%s,%lld,", f->fixed_at ? pw_clock_format(f->fixed_at, fixed, 32) : "",
+		       (long long)f->reopened_count);
+		csv_field(f->reasons, '\n');
+		break;
+	case PW_FORMAT_TABLE:
+		pw_clock_format(f->first_seen, first, sizeof(first));
+		first[10] = '\0';
+		printf("P%d   %5d  %-20.20s  %-18.18s  %-20.20s  %-22.22s  %-22.22s  %-5s  %s%s\n",
+		       f->priority, f->score, f->hostname ? f->hostname : "-", f->vuln_id, f->package,
+		       f->installed, f->fixed ? f->fixed : "(no fix)", f->state, first,
+		       f->kev ? "  KEV" : "");
+		break;
+	}
+	return PW_OK;
+}
+
+struct members {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static pw_err member(void *ctx, const struct pw_host *h)
+{
+	struct members *m = ctx;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		int64_t *p = realloc(m->v, cap * sizeof(*p));
+		if (!p)
+			return PW_ERR_NOMEM;
+		m->v = p;
+		m->cap = cap;
+	}
+	m->v[m->n++] = h->id;
+	return PW_OK;
+}
+
+static int finding_list(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "priority", required_argument, NULL, 'p' },
+		{ "kev", no_argument, NULL, 'k' },
+		{ "fixable", no_argument, NULL, 'x' },
+		{ "cve", required_argument, NULL, 'c' },
+		{ "package", required_argument, NULL, 'P' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "status", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pw_findings_filter f = { 0 };
+	struct out o = { .format = PW_FORMAT_TABLE };
+	const char *db = NULL, *group = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if ((optarg[0] != 'P' && optarg[0] != 'p') || optarg[1] < '1' || optarg[1] > '4' ||
+			    optarg[2]) {
+				pw_cli_error(VERB, "--priority must be P1, P2, P3 or P4, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			f.priority = optarg[1] - '0';
+			break;
+		case 'k': f.kev = true; break;
+		case 'x': f.fixable = true; break;
+		case 'c': f.vuln_id = optarg; break;
+		case 'P': f.package = optarg; break;
+		case 'g': group = optarg; break;
+		case 'H':
+			if (!positive_id(optarg, &f.host_id)) {
+				pw_cli_error(VERB, "--host must be a host id, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case 's':
+			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "fixed") != 0) {
+				pw_cli_error(VERB, "--status must be open or fixed, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			f.state = optarg;
+			break;
+		case 'l':
+			if (!positive_id(optarg, &f.limit)) {
+				pw_cli_error(VERB, "--limit must be a positive number, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case 'f':
+			if (!pw_cli_parse_format(optarg, 7, &o.format))
+				return PW_EXIT_ERROR;
+			break;
+		case 'd': db = optarg; break;
+		case 'h': usage(stdout); return PW_EXIT_OK;
+		default: usage(stderr); return PW_EXIT_ERROR;
+		}
+	}
+	if (optind != argc) {
+		pw_cli_error(VERB, "unexpected argument '%s'", argv[optind]);
+		return PW_EXIT_ERROR;
+	}
+	struct pw_store *s;
+	if (open_store(db, &s))
+		return PW_EXIT_ERROR;
+	int status = PW_EXIT_ERROR;
+	struct pw_error e = { 0 };
+	struct members m = { 0 };
+	char next[PW_FINDINGS_CURSOR_MAX];
+	if (group) {
+		struct pw_host_query q = { 0 };
+		if (!positive_id(group, &q.group_id))
+			q.group = group;
+		pw_err rc = pw_registry_each_host_matching(s, &q, member, &m, &e);
+		if (rc) {
+			if (!e.msg[0])
+				pw_error_set(&e, rc, "group %s: %s", group, pw_strerror(rc));
+			goto fail;
+		}
+		f.hosts = m.v;
+		f.nhosts = m.n;
+		f.use_hosts = true;
+	}
+	if (o.format == PW_FORMAT_JSON)
+		o.items = json_array();
+	else if (o.format == PW_FORMAT_CSV)
+		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
+		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
+		       "reasons\n");
+	else
+		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
+		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");
+	if (pw_findings_list(s, &f, print_row, &o, next, &e))
+		goto fail;
+	if (o.format == PW_FORMAT_JSON) {
+		json_dumpf(o.items, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(5));
+		putchar('\n');
+	} else if (o.format == PW_FORMAT_TABLE) {
+		printf("%zu finding%s\n", o.n, o.n == 1 ? "" : "s");
+	}
+	status = PW_EXIT_OK;
+	if (fflush(stdout) != 0) {
+		pw_cli_error(VERB, "writing the output: %s", strerror(errno));
+		status = PW_EXIT_ERROR;
+	}
+	goto out;
+fail:
+	pw_cli_report(VERB, &e);
+out:
+	json_decref(o.items);
+	free(m.v);
+	pw_store_close(s);
+	return status;
+}
+
+/* ---- assess ---- */
+
+static void log_line(void *ctx, const char *level, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "patchwarden finding: %s: %s\n", level, msg);
+}
+
+static int finding_assess(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *policy = NULL;
+	enum pw_format format = PW_FORMAT_TABLE;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': policy = optarg; break;
+		case 'f':
+			if (!pw_cli_parse_format(optarg, (1u << PW_FORMAT_TABLE) | (1u << PW_FORMAT_JSON),
+						 &format))
+				return PW_EXIT_ERROR;
+			break;
+		case 'd': db = optarg; break;
+		case 'h': usage(stdout); return PW_EXIT_OK;
+		default: usage(stderr); return PW_EXIT_ERROR;
+		}
+	}
+	if (optind != argc) {
+		pw_cli_error(VERB, "unexpected argument '%s'", argv[optind]);
+		return PW_EXIT_ERROR;
+	}
+	struct pw_store *s;
+	if (open_store(db, &s))
+		return PW_EXIT_ERROR;
+	struct pw_assessor *a = NULL;
+	struct pw_assess_run r;
+	struct pw_error e = { 0 };
+	char line[512], actor[128];
+	int status = PW_EXIT_ERROR;
+	if (pw_assessor_new(policy, log_line, NULL, &a, &e) || pw_assessor_run(a, s, &r, &e))
+		goto fail;
+	pw_assess_run_describe(&r, line, sizeof(line));
+	json_t *doc = json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}",
+		"hosts", (json_int_t)r.hosts, "changed_inventories", (json_int_t)r.changed,
+		"touched_by_advisories", (json_int_t)r.touched, "rescored", (json_int_t)r.rescored,
+		"at_start", (json_int_t)r.loaded, "devices", (json_int_t)r.devices,
+		"skipped", (json_int_t)r.skipped, "advisory_keys", (json_int_t)r.advisory_keys,
+		"evaluations", (json_int_t)r.evaluations, "findings_opened", (json_int_t)r.opened,
+		"findings_fixed", (json_int_t)r.fixed, "findings_reopened", (json_int_t)r.reopened,
+		"feeds_changed", r.feeds_changed, "feed_generation", (json_int_t)r.generation,
+		"duration_ms", (json_int_t)r.ms, "summary", line);
+	if (!doc) {
+		pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* the run, in the audit log */
+	char *after = json_dumps(doc, JSON_COMPACT);
+	local_actor(actor, sizeof(actor));
+	pw_err rc = pw_sql_begin(s, &e);
+	if (!rc && (rc = pw_audit_append(s, actor, "assessment.run", "findings", NULL, after, &e)))
+		pw_sql_rollback(s);
+	else if (!rc)
+		rc = pw_sql_commit(s, &e);
+	free(after);
+	if (rc) {
+		json_decref(doc);
+		goto fail;
+	}
+	if (format == PW_FORMAT_JSON) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		struct pw_findings_counts n;
+		printf("%s\n", line);
+		if (pw_findings_count(s, 0, &n, &e) == PW_OK)
+			printf("open findings: %lld (P1 %lld, P2 %lld, P3 %lld, P4 %lld); fixed: %lld\n",
+			       (long long)n.open, (long long)n.by_priority[1],
+			       (long long)n.by_priority[2], (long long)n.by_priority[3],
+			       (long long)n.by_priority[4], (long long)n.fixed);
+	}
+	json_decref(doc);
+	status = fflush(stdout) == 0 ? PW_EXIT_OK : PW_EXIT_ERROR;
+	goto out;
+fail:
+	pw_cli_report(VERB, &e);
+out:
+	pw_assessor_free(a);
+	pw_store_close(s);
+	return status;
+}
 
 int cmd_finding(int argc, char **argv)
 {
-	pw_cli_error("finding", "not built yet");
+	if (argc < 2) {
+		usage(stderr);
+		return PW_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return PW_EXIT_OK;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return finding_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "assess") == 0)
+		return finding_assess(argc - 1, argv + 1);
+	pw_cli_error(VERB, "unknown subcommand '%s' (list, assess)", argv[1]);
 	return PW_EXIT_ERROR;
 }

@@ -43,7 +43,7 @@ struct pw_finding_row {
 	const char *installed;     /* the version matched */
 	const char *fixed;         /* the fixing version; NULL: no fix */
 	bool fixable;              /* a fixed version exists */
-	const char *affect_status; /* "fixed" (fixable), "vulnerable", "wont_fix", "eol" */
+	const char *affect_status; /* "fixed" (fixable), "vulnerable", "wont-fix", "end-of-life" */
 	const char *advisories;    /* "DSA-5000-1,DLA-300-1"; NULL */
 	const char *patch;         /* patch available: "yes", "no", "unknown" */
 	int score;                 /* 0-100 */

@@ -1,0 +1,447 @@
+/* api_findings.c - the server's findings, vulnerabilities, feed freshness,
+ * and running the assessor on demand. Every role reads; admins and
+ * security analysts run an assessment. The documents are described in
+ * docs/openapi/findings.json. */
+#include "pw_http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pw_arena.h"
+#include "pw_assessor.h"
+#include "pw_audit.h"
+#include "pw_clock.h"
+#include "pw_findings.h"
+#include "pw_registry.h"
+#include "pw_sql.h"
+#include "pw_store.h"
+
+#define READERS PW_ALLOW_ANY_ROLE
+#define RUNNERS (PW_ALLOW_ROLE(PW_ROLE_ADMIN) | PW_ALLOW_ROLE(PW_ROLE_SECURITY))
+#define MAX_GROUP_HOSTS 1000000
+
+/* Strings from inventories and feeds go out byte for byte (pw_jsonw.h). */
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string_nocheck(s) : json_null();
+}
+
+static json_t *time_or_null(int64_t t)
+{
+	char buf[32];
+	if (t <= 0)
+		return json_null();
+	return json_string(pw_clock_format(t, buf, sizeof(buf)));
+}
+
+static json_t *list_of(const char *csv)
+{
+	json_t *a = json_array();
+	for (const char *p = csv; p && *p;) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_array_append_new(a, json_stringn_nocheck(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+static json_t *finding_json(const struct pw_finding_row *f)
+{
+	char prio[4];
+	snprintf(prio, sizeof(prio), "P%d", f->priority);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(f->id));
+	json_object_set_new(o, "host_id", json_integer(f->host_id));
+	json_object_set_new(o, "hostname", str_or_null(f->hostname));
+	json_object_set_new(o, "vulnerability", str_or_null(f->vuln_id));
+	json_object_set_new(o, "package", str_or_null(f->package));
+	json_object_set_new(o, "binaries", list_of(f->binaries));
+	json_object_set_new(o, "installed_version", str_or_null(f->installed));
+	json_object_set_new(o, "fixed_version", str_or_null(f->fixed));
+	json_object_set_new(o, "status", json_string(f->fixable ? "fixable" : "no_fix"));
+	json_object_set_new(o, "affect_status", str_or_null(f->affect_status));
+	json_object_set_new(o, "advisories", list_of(f->advisories));
+	json_object_set_new(o, "patch_available", str_or_null(f->patch));
+	json_object_set_new(o, "score", json_integer(f->score));
+	json_object_set_new(o, "priority", json_string(prio));
+	json_object_set_new(o, "cvss", f->cvss >= 0 ? json_real(f->cvss) : json_null());
+	json_object_set_new(o, "epss", f->epss >= 0 ? json_real(f->epss) : json_null());
+	json_object_set_new(o, "kev", json_boolean(f->kev));
+	json_object_set_new(o, "reasons", str_or_null(f->reasons ? f->reasons : ""));
+	json_object_set_new(o, "state", str_or_null(f->state));
+	json_object_set_new(o, "first_seen", time_or_null(f->first_seen));
+	json_object_set_new(o, "last_seen", time_or_null(f->last_seen));
+	json_object_set_new(o, "fixed_at", time_or_null(f->fixed_at));
+	json_object_set_new(o, "reopened_count", json_integer(f->reopened_count));
+	return o;
+}
+
+/* ---- query parameters ---- */
+
+static bool bad(struct pw_response *resp, const char *fmt, const char *name, const char *v)
+{
+	pw_http_error(resp, 400, "invalid_request", fmt, name, v);
+	return false;
+}
+
+static bool flag(const struct pw_request *r, struct pw_response *resp, const char *name,
+		 bool *out)
+{
+	const char *v = pw_http_query(r, name);
+	*out = false;
+	if (!v)
+		return true;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+		return bad(resp, "%s must be true or false, not '%.40s'", name, v);
+	return true;
+}
+
+static bool positive_id(const char *v, int64_t *out)
+{
+	int64_t x = 0;
+	if (!v || !*v || strlen(v) > 18)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		x = x * 10 + (*p - '0');
+	}
+	*out = x;
+	return x > 0;
+}
+
+/* A vulnerability or package name as it appears in feeds: printable, no
+ * spaces, bounded. */
+static bool plain_word(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+	if (!n || n > max)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+struct id_set {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static pw_err member(void *ctx, const struct pw_host *h)
+{
+	struct id_set *s = ctx;
+	if (s->n == MAX_GROUP_HOSTS)
+		return PW_ERR_LIMIT;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		int64_t *p = realloc(s->v, cap * sizeof(*p));
+		if (!p)
+			return PW_ERR_NOMEM;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = h->id; /* in id order: sorted */
+	return PW_OK;
+}
+
+/* The filter from the query; false with resp filled on a bad value. The
+ * group's members go into *members (the caller frees them). */
+static bool filter_args(struct pw_request *r, struct pw_response *resp,
+			struct pw_findings_filter *f, struct id_set *members)
+{
+	const char *v;
+	if ((v = pw_http_query(r, "priority"))) {
+		if ((v[0] != 'P' && v[0] != 'p') || v[1] < '1' || v[1] > '4' || v[2])
+			return bad(resp, "%s must be P1, P2, P3 or P4, not '%.40s'", "priority", v);
+		f->priority = v[1] - '0';
+	}
+	if (!flag(r, resp, "kev", &f->kev) || !flag(r, resp, "fixable", &f->fixable))
+		return false;
+	if ((v = pw_http_query(r, "cve"))) {
+		if (!plain_word(v, 128))
+			return bad(resp, "%s: '%.40s' is not a vulnerability id", "cve", v);
+		f->vuln_id = v;
+	}
+	if ((v = pw_http_query(r, "package"))) {
+		if (!plain_word(v, 256))
+			return bad(resp, "%s: '%.40s' is not a package name", "package", v);
+		f->package = v;
+	}
+	if ((v = pw_http_query(r, "status"))) {
+		if (strcmp(v, "open") != 0 && strcmp(v, "fixed") != 0)
+			return bad(resp, "%s must be open or fixed, not '%.40s'", "status", v);
+		f->state = v;
+	}
+	if ((v = pw_http_query(r, "host")) && !f->host_id) {
+		if (!positive_id(v, &f->host_id))
+			return bad(resp, "%s must be a host id, not '%.40s'", "host", v);
+	}
+	if ((v = pw_http_query(r, "group"))) {
+		struct pw_host_query q = { 0 };
+		struct pw_error e = { 0 };
+		if (!positive_id(v, &q.group_id)) {
+			if (!plain_word(v, 64))
+				return bad(resp, "%s must be a group id or name, not '%.40s'", "group", v);
+			q.group = v;
+		}
+		pw_err rc = pw_registry_each_host_matching(r->store, &q, member, members, &e);
+		if (rc == PW_ERR_LIMIT && !e.msg[0])
+			pw_error_set(&e, rc, "group %s has more than %d hosts", v, MAX_GROUP_HOSTS);
+		else if (rc == PW_ERR_NOMEM && !e.msg[0])
+			pw_error_set(&e, rc, "out of memory");
+		if (rc) {
+			pw_http_error_from(resp, &e);
+			return false;
+		}
+		f->hosts = members->v;
+		f->nhosts = members->n;
+		f->use_hosts = true;
+	}
+	return true;
+}
+
+struct list_ctx {
+	json_t *items;
+};
+
+static pw_err list_item(void *ctx, const struct pw_finding_row *row)
+{
+	struct list_ctx *l = ctx;
+	json_array_append_new(l->items, finding_json(row));
+	return PW_OK;
+}
+
+static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id)
+{
+	struct pw_page p;
+	struct pw_findings_filter f = { .host_id = host_id };
+	struct id_set members = { 0 };
+	if (!pw_http_page_args(r, resp, &p) || !filter_args(r, resp, &f, &members)) {
+		free(members.v);
+		return;
+	}
+	f.cursor = p.cursor;
+	f.limit = p.limit;
+	struct list_ctx l = { json_array() };
+	char next[PW_FINDINGS_CURSOR_MAX];
+	struct pw_error e = { 0 };
+	pw_err rc = pw_findings_list(r->store, &f, list_item, &l, next, &e);
+	free(members.v);
+	if (rc) {
+		json_decref(l.items);
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	pw_http_page(resp, l.items, next[0] ? next : NULL);
+}
+
+static void findings_list(struct pw_request *r, struct pw_response *resp)
+{
+	list(r, resp, 0);
+}
+
+static void host_findings(struct pw_request *r, struct pw_response *resp)
+{
+	int64_t id;
+	struct pw_host_context hc;
+	struct pw_error e = { 0 };
+	if (!pw_http_param_id(r, 0, resp, &id))
+		return;
+	if (pw_registry_host_context(r->store, id, &hc, &e)) {
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	list(r, resp, id);
+}
+
+/* ---- vulnerabilities ---- */
+
+static void vulnerability(struct pw_request *r, struct pw_response *resp)
+{
+	const char *id = r->params[0];
+	struct pw_error e = { 0 };
+	struct pw_vuln v;
+	bool found;
+	if (!plain_word(id, 128)) {
+		pw_http_error(resp, 404, "not_found", "no vulnerability '%.40s'", id);
+		return;
+	}
+	if (pw_store_get_vuln(r->store, id, &v, &found, &e)) {
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	if (!found) {
+		pw_http_error(resp, 404, "not_found", "no vulnerability %s in the store", id);
+		return;
+	}
+	/* copies: the store's strings live until its next call */
+	json_t *o = json_object();
+	json_object_set_new(o, "id", str_or_null(v.id));
+	json_t *aliases = json_array();
+	const char *cve = strncmp(v.id, "CVE-", 4) == 0 ? v.id : NULL;
+	for (size_t i = 0; i < v.naliases; i++) {
+		json_array_append_new(aliases, str_or_null(v.aliases[i]));
+		if (!cve && strncmp(v.aliases[i], "CVE-", 4) == 0)
+			cve = v.aliases[i];
+	}
+	json_object_set_new(o, "aliases", aliases);
+	json_object_set_new(o, "summary", str_or_null(v.summary));
+	json_object_set_new(o, "published", time_or_null(v.published));
+	json_object_set_new(o, "modified", time_or_null(v.modified));
+	json_object_set_new(o, "severity", str_or_null(v.severity));
+	json_object_set_new(o, "cvss", v.cvss_score >= 0 || v.cvss_vector
+		? json_pack("{s:o, s:o, s:o}", "score",
+			    v.cvss_score >= 0 ? json_real(v.cvss_score) : json_null(),
+			    "vector", str_or_null(v.cvss_vector), "source", str_or_null(v.cvss_source))
+		: json_null());
+	char cvebuf[64] = "";
+	if (cve)
+		snprintf(cvebuf, sizeof(cvebuf), "%s", cve);
+	struct pw_kev k;
+	struct pw_epss x;
+	json_t *kev = json_null(), *epss = json_null();
+	if (cvebuf[0]) {
+		if (pw_store_get_kev(r->store, cvebuf, &k, &found, &e))
+			goto fail;
+		if (found)
+			kev = json_pack("{s:o, s:o, s:b, s:o, s:o, s:o}", "date_added",
+					time_or_null(k.date_added), "due_date", time_or_null(k.due_date),
+					"ransomware", k.ransomware, "vendor", str_or_null(k.vendor),
+					"product", str_or_null(k.product), "required_action",
+					str_or_null(k.required_action));
+		if (pw_store_get_epss(r->store, cvebuf, &x, &found, &e))
+			goto fail;
+		if (found)
+			epss = json_pack("{s:f, s:f, s:o}", "score", x.score, "percentile",
+					 x.percentile, "date", time_or_null(x.score_date));
+	}
+	json_object_set_new(o, "cve", cvebuf[0] ? json_string(cvebuf) : json_null());
+	json_object_set_new(o, "kev", kev);
+	json_object_set_new(o, "epss", epss);
+	kev = epss = NULL;
+	int64_t hosts = 0, n;
+	/* hosts with an open finding under this id or the CVE it is known by */
+	if (pw_findings_vuln_hosts(r->store, id, &hosts, &e))
+		goto fail;
+	if (cvebuf[0] && strcmp(cvebuf, id) != 0) {
+		if (pw_findings_vuln_hosts(r->store, cvebuf, &n, &e))
+			goto fail;
+		hosts = n > hosts ? n : hosts;
+	}
+	json_object_set_new(o, "affected_hosts", json_integer(hosts));
+	pw_http_json(resp, 200, o);
+	return;
+fail:
+	json_decref(kev);
+	json_decref(epss);
+	json_decref(o);
+	pw_http_error_from(resp, &e);
+}
+
+/* ---- feeds ---- */
+
+struct feeds_ctx {
+	json_t *items;
+	int64_t now;
+};
+
+static json_t *age(int64_t now, int64_t t)
+{
+	return t > 0 ? json_integer(now > t ? now - t : 0) : json_null();
+}
+
+static pw_err feed_item(void *ctx, const struct pw_feed_state *st)
+{
+	struct feeds_ctx *c = ctx;
+	json_t *o = json_object();
+	json_object_set_new(o, "feed", str_or_null(st->feed));
+	json_object_set_new(o, "url", str_or_null(st->url));
+	json_object_set_new(o, "records", json_integer((json_int_t)st->records));
+	json_object_set_new(o, "last_checked", time_or_null(st->last_checked));
+	json_object_set_new(o, "last_changed", time_or_null(st->last_changed));
+	json_object_set_new(o, "checked_age_seconds", age(c->now, st->last_checked));
+	json_object_set_new(o, "changed_age_seconds", age(c->now, st->last_changed));
+	json_array_append_new(c->items, o);
+	return PW_OK;
+}
+
+static void feeds(struct pw_request *r, struct pw_response *resp)
+{
+	struct feeds_ctx c = { json_array(), pw_clock_now() };
+	struct pw_error e = { 0 };
+	if (pw_store_each_feed_state(r->store, feed_item, &c, &e)) {
+		json_decref(c.items);
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	/* a handful of feeds: one page */
+	pw_http_page(resp, c.items, NULL);
+}
+
+/* ---- running the assessor ---- */
+
+static json_t *run_json(const struct pw_assess_run *x)
+{
+	char line[512];
+	pw_assess_run_describe(x, line, sizeof(line));
+	json_t *o = json_object();
+	json_object_set_new(o, "hosts", json_integer((json_int_t)x->hosts));
+	json_object_set_new(o, "changed_inventories", json_integer((json_int_t)x->changed));
+	json_object_set_new(o, "touched_by_advisories", json_integer((json_int_t)x->touched));
+	json_object_set_new(o, "rescored", json_integer((json_int_t)x->rescored));
+	json_object_set_new(o, "at_start", json_integer((json_int_t)x->loaded));
+	json_object_set_new(o, "devices", json_integer((json_int_t)x->devices));
+	json_object_set_new(o, "skipped", json_integer((json_int_t)x->skipped));
+	json_object_set_new(o, "advisory_keys", json_integer((json_int_t)x->advisory_keys));
+	json_object_set_new(o, "evaluations", json_integer((json_int_t)x->evaluations));
+	json_object_set_new(o, "findings_opened", json_integer((json_int_t)x->opened));
+	json_object_set_new(o, "findings_fixed", json_integer((json_int_t)x->fixed));
+	json_object_set_new(o, "findings_reopened", json_integer((json_int_t)x->reopened));
+	json_object_set_new(o, "feeds_changed", json_boolean(x->feeds_changed));
+	json_object_set_new(o, "feed_generation", json_integer(x->generation));
+	json_object_set_new(o, "duration_ms", json_integer((json_int_t)x->ms));
+	json_object_set_new(o, "summary", json_string(line));
+	return o;
+}
+
+static void assess_now(struct pw_request *r, struct pw_response *resp)
+{
+	struct pw_assess_run x;
+	struct pw_error e = { 0 };
+	if (pw_assessor_run_shared(r->server, r->store, &x, &e)) {
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	json_t *o = run_json(&x);
+	/* who asked for it, in the audit log (the findings it wrote are the
+	 * assessor's, not this caller's) */
+	char *after = json_dumps(o, JSON_COMPACT);
+	pw_err rc = pw_sql_begin(r->store, &e);
+	if (!rc && (rc = pw_audit_append(r->store, r->who.actor, "assessment.run", "findings", NULL,
+					 after, &e)))
+		pw_sql_rollback(r->store);
+	else if (!rc)
+		rc = pw_sql_commit(r->store, &e);
+	free(after);
+	if (rc) {
+		json_decref(o);
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	pw_http_json(resp, 200, o);
+}
+
+const struct pw_route pw_api_findings_routes[] = {
+	{ "GET", "/api/v1/findings", findings_list, READERS },
+	{ "GET", "/api/v1/hosts/{id}/findings", host_findings, READERS },
+	{ "GET", "/api/v1/vulnerabilities/{id}", vulnerability, READERS },
+	{ "GET", "/api/v1/feeds", feeds, READERS },
+	{ "POST", "/api/v1/assessments", assess_now, RUNNERS },
+	{ NULL, NULL, NULL, 0 },
+};
