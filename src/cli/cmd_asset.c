@@ -1,9 +1,380 @@
-/* cmd_asset.c - (being written) */
+/* cmd_asset.c - `patchwarden asset import-inventory|import-devices`: hosts
+ * where no agent runs, brought into the asset register by hand.
+ *
+ * import-inventory: each FILE is the JSON of `patchwarden scan --format json`
+ * run on such a host; the host is found by its machine id (created the first
+ * time, origin "import") and its inventory stored as a difference, in one
+ * transaction per file with its audit entry.
+ * import-devices: a CSV of devices without a package manager (vendor,
+ * product, version, CPE); every bad line is named and then nothing is stored.
+ */
 #include "pw_cli.h"
 #include "pw_server_cli.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pw_audit.h"
+#include "pw_buf.h"
+#include "pw_clock.h"
+#include "pw_file.h"
+#include "pw_inventory_digest.h"
+#include "pw_inventory_json.h"
+#include "pw_jsonw.h"
+#include "pw_registry.h"
+#include "pw_server.h"
+#include "pw_sql.h"
+#include "pw_store.h"
+
+#define VERB "asset"
+#define MAX_INPUT ((size_t)256 << 20)
+
+static const char usage[] =
+	"usage: patchwarden asset import-inventory [--group G] [--db PATH] [--format table|json]\n"
+	"                                          FILE.json...\n"
+	"       patchwarden asset import-devices [--db PATH] [--format table|json] FILE.csv\n"
+	"\n"
+	"import-inventory: hosts without an agent. Each FILE is the output of\n"
+	"  `patchwarden scan --format json` on such a host ('-' reads standard\n"
+	"  input). The host is found by its machine id (or its hostname when the\n"
+	"  document has none) and created the first time; only the packages that\n"
+	"  changed are written, each change kept in the host's history. One\n"
+	"  transaction per file: a bad file is reported and the others imported.\n"
+	"  --group G puts new and existing hosts in the static group G.\n"
+	"import-devices: devices without a package manager (appliances,\n"
+	"  firmware), one CPE a line:\n"
+	"    vendor,product,version,cpe[,hostname,owner,environment,criticality,exposure,site]\n"
+	"  A first line of column names is a header (columns then in any order).\n"
+	"  Lines with one hostname are one device with several CPEs. Every bad\n"
+	"  line is reported as FILE:LINE:FIELD and then nothing is stored.\n"
+	"\n"
+	"  --db PATH   the server's store (default $PATCHWARDEN_DB, else the\n"
+	"              standard location)\n"
+	"\n"
+	"Exit status: 0 everything imported; 2 usage error, or a file or line was bad.\n";
+
+static void local_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		snprintf(out, size, "local:%s", pw->pw_name);
+	else
+		snprintf(out, size, "local:%u", (unsigned)getuid());
+}
+
+/* The store with every server module's schema in place. */
+static int open_store(const char *path, struct pw_store **s)
+{
+	struct pw_error e = { 0 };
+	char *def = NULL;
+	*s = NULL;
+	if (!path)
+		path = def = pw_store_default_path();
+	if (!path) {
+		pw_cli_error(VERB, "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	pw_err rc = pw_store_open(path, s, &e);
+	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
+		rc = pw_server_migrations[i](*s, &e);
+	free(def);
+	if (rc) {
+		pw_cli_report(VERB, &e);
+		pw_store_close(*s);
+		*s = NULL;
+		return PW_EXIT_ERROR;
+	}
+	return PW_EXIT_OK;
+}
+
+/* A whole file, or standard input for "-". */
+static pw_err read_input(const char *path, struct pw_buf *out, struct pw_error *e)
+{
+	pw_buf_init(out, MAX_INPUT);
+	if (strcmp(path, "-") != 0) {
+		struct pw_file f;
+		pw_err rc = pw_file_read(&f, path, e);
+		if (rc)
+			return rc;
+		rc = pw_buf_add(out, f.data.ptr, f.data.len);
+		pw_file_close(&f);
+		if (!out->data && !rc)
+			rc = pw_buf_adds(out, "");
+		return rc ? pw_error_set(e, rc, "%s: larger than 256 MiB", path) : PW_OK;
+	}
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (pw_buf_add(out, chunk, n))
+			return pw_error_set(e, PW_ERR_LIMIT, "standard input: larger than 256 MiB");
+	}
+	if (ferror(stdin))
+		return pw_error_set(e, PW_ERR_IO, "standard input: %s", strerror(errno));
+	if (!out->data && pw_buf_adds(out, ""))
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	return PW_OK;
+}
+
+struct import_result {
+	int64_t host_id;
+	bool created;
+	struct pw_inventory_delta d;
+	char hostname[256];
+};
+
+/* One scan document into the register, in one transaction. */
+static pw_err import_one(struct pw_store *s, const char *path, const char *group,
+			 const char *actor, struct import_result *r, struct pw_error *e)
+{
+	struct pw_buf text;
+	struct pw_inventory inv;
+	pw_inventory_init(&inv, "/");
+	json_t *doc = NULL;
+	pw_err rc = read_input(path, &text, e);
+	if (rc)
+		goto out;
+	json_error_t je;
+	doc = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		rc = pw_error_set(e, PW_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		goto out;
+	}
+	if ((rc = pw_inventory_from_json(&inv, doc, e))) {
+		char msg[PW_ERROR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		rc = pw_error_set(e, rc, "%s: %s", path, msg);
+		goto out;
+	}
+	const char *mid = inv.host.machine_id && *inv.host.machine_id ? inv.host.machine_id : NULL;
+	char key[300];
+	if (!mid) {
+		/* no machine id (an image, a container): the hostname names the host */
+		if (!inv.host.hostname || !*inv.host.hostname) {
+			rc = pw_error_set(e, PW_ERR_INVALID,
+					  "%s: the inventory has neither a machine id nor a hostname",
+					  path);
+			goto out;
+		}
+		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
+		mid = key;
+	}
+	char digest[PW_INVENTORY_DIGEST_SIZE];
+	if ((rc = pw_inventory_digest(&inv, digest, e)))
+		goto out;
+	int64_t now = pw_clock_now();
+	if ((rc = pw_sql_begin(s, e)))
+		goto out;
+	if ((rc = pw_registry_host_ensure(s, PW_HOST_IMPORT, mid, inv.host.hostname, group, now,
+					  &r->host_id, &r->created, e)) ||
+	    (rc = pw_registry_put_inventory(s, r->host_id, &inv, digest, now, &r->d, e)))
+		goto rollback;
+	char object[32], after[256];
+	snprintf(object, sizeof(object), "host:%lld", (long long)r->host_id);
+	snprintf(after, sizeof(after),
+		 "{\"created\":%s,\"added\":%llu,\"removed\":%llu,\"changed\":%llu,"
+		 "\"unchanged\":%llu}",
+		 r->created ? "true" : "false", (unsigned long long)r->d.added,
+		 (unsigned long long)r->d.removed, (unsigned long long)r->d.changed,
+		 (unsigned long long)r->d.unchanged);
+	if ((rc = pw_audit_append(s, actor, "host.import_inventory", object, NULL, after, e)) ||
+	    (rc = pw_sql_commit(s, e)))
+		goto rollback;
+	snprintf(r->hostname, sizeof(r->hostname), "%s",
+		 inv.host.hostname ? inv.host.hostname : "");
+	goto out;
+rollback:
+	pw_sql_rollback(s);
+out:
+	json_decref(doc);
+	pw_inventory_free(&inv);
+	pw_buf_free(&text);
+	return rc;
+}
+
+struct bad_ctx {
+	const char *path;
+	struct pw_jsonw *w; /* JSON: collected; table: printed */
+};
+
+static void bad_line(void *ctx, size_t line, const char *field, const char *reason)
+{
+	struct bad_ctx *b = ctx;
+	if (b->w) {
+		pw_jsonw_begin_object(b->w);
+		pw_jsonw_key(b->w, "line");
+		pw_jsonw_int(b->w, (int64_t)line);
+		pw_jsonw_kstr(b->w, "field", field);
+		pw_jsonw_kstr(b->w, "message", reason);
+		pw_jsonw_end_object(b->w);
+	}
+	fprintf(stderr, "%s:%zu:%s: %s\n", b->path, line, field, reason);
+}
+
 int cmd_asset(int argc, char **argv)
 {
-	pw_cli_error("asset", "not built yet");
-	return PW_EXIT_ERROR;
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
+	}
+	const char *sub = argv[1];
+	bool inventory = strcmp(sub, "import-inventory") == 0;
+	bool devices = strcmp(sub, "import-devices") == 0;
+	if (!inventory && !devices) {
+		pw_cli_error(VERB, "unknown subcommand '%s'; see --help", sub);
+		return PW_EXIT_ERROR;
+	}
+	const char *db = NULL, *group = NULL;
+	enum pw_format format = PW_FORMAT_TABLE;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'g': group = optarg; break;
+		case 'f':
+			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
+						 &format)) {
+				pw_cli_error(VERB, "--format: table or json, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return PW_EXIT_OK;
+		default:
+			pw_cli_error(VERB, "unknown option or missing value: %s; see --help",
+				     argv[optind]);
+			return PW_EXIT_ERROR;
+		}
+	}
+	int rest = argc - 1 - optind;
+	char **args = argv + 1 + optind;
+	if (inventory && rest < 1) {
+		pw_cli_error(VERB, "import-inventory: give at least one FILE.json; see --help");
+		return PW_EXIT_ERROR;
+	}
+	if (devices && (rest != 1 || group)) {
+		pw_cli_error(VERB, "import-devices takes one FILE.csv (and no --group); see --help");
+		return PW_EXIT_ERROR;
+	}
+	struct pw_store *s;
+	if (open_store(db, &s))
+		return PW_EXIT_ERROR;
+	char actor[160];
+	local_actor(actor, sizeof(actor));
+	int status = PW_EXIT_OK;
+	struct pw_buf out = PW_BUF_INIT;
+	struct pw_jsonw w;
+	pw_jsonw_init(&w, &out, true);
+
+	if (inventory) {
+		if (format == PW_FORMAT_JSON)
+			pw_jsonw_begin_array(&w);
+		for (int i = 0; i < rest; i++) {
+			struct pw_error e = { 0 };
+			struct import_result r = { 0 };
+			pw_err rc = import_one(s, args[i], group, actor, &r, &e);
+			if (rc) {
+				pw_cli_report(VERB, &e);
+				status = PW_EXIT_ERROR;
+			}
+			if (format == PW_FORMAT_JSON) {
+				pw_jsonw_begin_object(&w);
+				pw_jsonw_kstr(&w, "file", args[i]);
+				if (rc) {
+					pw_jsonw_kstr(&w, "error", e.msg);
+				} else {
+					pw_jsonw_key(&w, "host_id");
+					pw_jsonw_int(&w, r.host_id);
+					pw_jsonw_kstr(&w, "hostname", r.hostname);
+					pw_jsonw_key(&w, "created");
+					pw_jsonw_bool(&w, r.created);
+					pw_jsonw_key(&w, "added");
+					pw_jsonw_int(&w, (int64_t)r.d.added);
+					pw_jsonw_key(&w, "removed");
+					pw_jsonw_int(&w, (int64_t)r.d.removed);
+					pw_jsonw_key(&w, "changed");
+					pw_jsonw_int(&w, (int64_t)r.d.changed);
+					pw_jsonw_key(&w, "unchanged");
+					pw_jsonw_int(&w, (int64_t)r.d.unchanged);
+				}
+				pw_jsonw_end_object(&w);
+			} else if (!rc) {
+				printf("%s: host %lld (%s)%s: %llu added, %llu removed, %llu changed,"
+				       " %llu unchanged\n",
+				       args[i], (long long)r.host_id, r.hostname,
+				       r.created ? " created" : "", (unsigned long long)r.d.added,
+				       (unsigned long long)r.d.removed, (unsigned long long)r.d.changed,
+				       (unsigned long long)r.d.unchanged);
+			}
+		}
+		if (format == PW_FORMAT_JSON)
+			pw_jsonw_end_array(&w);
+	} else {
+		struct pw_error e = { 0 };
+		struct pw_buf text;
+		struct pw_device_import r = { 0 };
+		if (format == PW_FORMAT_JSON) {
+			pw_jsonw_begin_object(&w);
+			pw_jsonw_key(&w, "errors");
+			pw_jsonw_begin_array(&w);
+		}
+		struct bad_ctx b = { args[0], format == PW_FORMAT_JSON ? &w : NULL };
+		pw_err rc = read_input(args[0], &text, &e);
+		if (!rc && !(rc = pw_sql_begin(s, &e))) {
+			rc = pw_registry_import_devices(s, text.data, text.len, pw_clock_now(), actor,
+							&r, bad_line, &b, &e);
+			if (!rc)
+				rc = pw_sql_commit(s, &e);
+			if (rc)
+				pw_sql_rollback(s);
+		}
+		pw_buf_free(&text);
+		if (rc) {
+			pw_cli_error(VERB, "%s: %s", args[0], e.msg);
+			status = PW_EXIT_ERROR;
+		}
+		if (format == PW_FORMAT_JSON) {
+			pw_jsonw_end_array(&w);
+			if (!rc) {
+				static const char *const keys[] = { "lines", "created", "updated",
+								    "cpes_added" };
+				int64_t v[] = { r.lines, r.created, r.updated, r.cpes_added };
+				for (int i = 0; i < 4; i++) {
+					pw_jsonw_key(&w, keys[i]);
+					pw_jsonw_int(&w, v[i]);
+				}
+			}
+			pw_jsonw_end_object(&w);
+		} else if (!rc) {
+			printf("%s: %lld lines, %lld devices created, %lld updated, %lld CPEs added\n",
+			       args[0], (long long)r.lines, (long long)r.created, (long long)r.updated,
+			       (long long)r.cpes_added);
+		}
+	}
+	if (format == PW_FORMAT_JSON) {
+		if (pw_jsonw_finish(&w)) {
+			pw_cli_error(VERB, "out of memory");
+			status = PW_EXIT_ERROR;
+		} else {
+			fwrite(out.data, 1, out.len, stdout);
+			putchar('\n');
+		}
+	}
+	pw_buf_free(&out);
+	pw_store_close(s);
+	return status;
 }

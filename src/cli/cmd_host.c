@@ -1,9 +1,533 @@
-/* cmd_host.c - (being written) */
+/* cmd_host.c - `patchwarden host list|show|set|retire|history`: the asset
+ * register's hosts, read and changed on the server's store directly (the
+ * CLI on the server machine; changes are audited as "local:<user>").
+ */
 #include "pw_cli.h"
 #include "pw_server_cli.h"
 
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pw_buf.h"
+#include "pw_clock.h"
+#include "pw_jsonw.h"
+#include "pw_registry.h"
+#include "pw_server.h"
+#include "pw_sql.h"
+#include "pw_store.h"
+
+#define VERB "host"
+
+static const char usage[] =
+	"usage: patchwarden host list [--group G] [--stale|--fresh] [--os ID] [--release V]\n"
+	"                             [--tag T] [--environment E] [--filter EXPR] [--search TEXT]\n"
+	"                             [--retired] [--stale-after DURATION] [--db PATH]\n"
+	"                             [--format table|json]\n"
+	"       patchwarden host show ID|HOSTNAME [--db PATH] [--format table|json]\n"
+	"       patchwarden host set ID|HOSTNAME [--owner X] [--environment E] [--criticality 1-5]\n"
+	"                             [--exposure internet|internal|isolated] [--site S]\n"
+	"                             [--tag T]... [--no-tags] [--db PATH]\n"
+	"       patchwarden host retire ID|HOSTNAME [--db PATH]\n"
+	"       patchwarden host history ID|HOSTNAME [--limit N] [--db PATH] [--format table|json]\n"
+	"\n"
+	"The hosts of the asset register, on the server's store.\n"
+	"list: hosts in id order; the filters are AND-ed. --filter takes the group\n"
+	"  filter language (os=debian release=12 tag=web criticality>=4\n"
+	"  package=openssl hostname~'web*' ...; see `patchwarden group --help`).\n"
+	"  A host is stale when not seen for DURATION (default 3d; 72h, 3600...).\n"
+	"show: one host's attributes, facts and times.\n"
+	"set: change the attributes people keep; an empty value clears one\n"
+	"  (--owner ''); --tag replaces the whole tag set, --no-tags empties it.\n"
+	"  Audited with the attributes before and after.\n"
+	"retire: leave the host out of lists and assessment (kept with its\n"
+	"  history); it comes back when its agent checks in again.\n"
+	"history: package changes, newest first (default the last 50).\n"
+	"\n"
+	"  --db PATH   the server's store (default $PATCHWARDEN_DB, else the\n"
+	"              standard location)\n"
+	"\n"
+	"Exit status: 0 done; 2 usage error, unknown host, invalid value or failure.\n";
+
+static void local_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		snprintf(out, size, "local:%s", pw->pw_name);
+	else
+		snprintf(out, size, "local:%u", (unsigned)getuid());
+}
+
+/* The store with every server module's schema in place. */
+static int open_store(const char *path, struct pw_store **s)
+{
+	struct pw_error e = { 0 };
+	char *def = NULL;
+	*s = NULL;
+	if (!path)
+		path = def = pw_store_default_path();
+	if (!path) {
+		pw_cli_error(VERB, "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	pw_err rc = pw_store_open(path, s, &e);
+	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
+		rc = pw_server_migrations[i](*s, &e);
+	free(def);
+	if (rc) {
+		pw_cli_report(VERB, &e);
+		pw_store_close(*s);
+		*s = NULL;
+		return PW_EXIT_ERROR;
+	}
+	return PW_EXIT_OK;
+}
+
+struct find_ctx {
+	const char *name;
+	int64_t id;
+	int n;
+};
+
+static pw_err find_cb(void *ctx, const struct pw_host *h)
+{
+	struct find_ctx *f = ctx;
+	if ((h->hostname && strcasecmp(h->hostname, f->name) == 0) ||
+	    (h->machine_id && strcmp(h->machine_id, f->name) == 0)) {
+		f->id = h->id;
+		f->n++;
+	}
+	return PW_OK;
+}
+
+/* A host named by its id, hostname or machine id; 0 (reported) when none
+ * or several match. */
+static int64_t resolve_host(struct pw_store *s, const char *arg)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	if (*arg && *end == '\0' && v > 0)
+		return v;
+	struct find_ctx f = { arg, 0, 0 };
+	struct pw_error e = { 0 };
+	struct pw_host_query q = { .include_retired = false };
+	if (pw_registry_each_host_matching(s, &q, find_cb, &f, &e)) {
+		pw_cli_report(VERB, &e);
+		return 0;
+	}
+	if (f.n == 1)
+		return f.id;
+	if (f.n)
+		pw_cli_error(VERB, "%d hosts are named '%s': give the id", f.n, arg);
+	else
+		pw_cli_error(VERB, "no host with id or name '%s'", arg);
+	return 0;
+}
+
+static void print_time(int64_t t)
+{
+	char buf[32];
+	fputs(t ? pw_clock_format(t, buf, sizeof(buf)) : "-", stdout);
+}
+
+struct list_ctx {
+	enum pw_format format;
+	struct pw_jsonw w;
+	struct pw_buf out;
+	int64_t now, stale_after;
+	int64_t n;
+};
+
+static const char *dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+static pw_err list_cb(void *ctx, const struct pw_host *h)
+{
+	struct list_ctx *l = ctx;
+	l->n++;
+	if (l->format == PW_FORMAT_JSON) {
+		pw_registry_write_host(&l->w, h, l->now, l->stale_after);
+		return PW_OK;
+	}
+	char os[64];
+	snprintf(os, sizeof(os), "%s %s", dash(h->os_id), h->os_version_id ? h->os_version_id : "");
+	bool stale = h->origin != PW_HOST_DEVICE && h->last_seen < l->now - l->stale_after;
+	printf("%-6lld %-28s %-7s %-16s %-12s %-4s %-9s ", (long long)h->id, dash(h->hostname),
+	       pw_host_origin_name(h->origin), os, dash(h->environment),
+	       h->criticality ? (char[2]){ (char)('0' + h->criticality), 0 } : "-",
+	       dash(h->exposure));
+	print_time(h->last_seen);
+	printf("%s ", stale ? " STALE" : "      ");
+	for (size_t i = 0; i < h->ntags; i++)
+		printf("%s%s", i ? "," : "", h->tags[i]);
+	if (!h->ntags)
+		fputs("-", stdout);
+	if (h->retired_at)
+		fputs(" (retired)", stdout);
+	putchar('\n');
+	return PW_OK;
+}
+
+static int parse_format(const char *arg, enum pw_format *f)
+{
+	if (!pw_cli_parse_format(arg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON, f)) {
+		pw_cli_error(VERB, "--format: table or json, not '%s'", arg);
+		return PW_EXIT_ERROR;
+	}
+	return PW_EXIT_OK;
+}
+
+static int finish_json(struct pw_jsonw *w, struct pw_buf *out)
+{
+	if (pw_jsonw_finish(w)) {
+		pw_cli_error(VERB, "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	fwrite(out->data, 1, out->len, stdout);
+	putchar('\n');
+	return PW_EXIT_OK;
+}
+
+struct history_ctx {
+	enum pw_format format;
+	struct pw_jsonw *w;
+};
+
+/* One history line (table) or object (JSON). */
+static pw_err history_cb(void *ctx, const struct pw_package_change *ch)
+{
+	struct history_ctx *hc = ctx;
+	char at[32];
+	pw_clock_format(ch->at, at, sizeof(at));
+	if (hc->format == PW_FORMAT_JSON) {
+		struct pw_jsonw *w = hc->w;
+		pw_jsonw_begin_object(w);
+		pw_jsonw_key(w, "id");
+		pw_jsonw_int(w, ch->id);
+		pw_jsonw_kstr(w, "at", at);
+		pw_jsonw_kstr(w, "family", ch->family);
+		pw_jsonw_kstr(w, "name", ch->name);
+		pw_jsonw_kstr(w, "arch", ch->arch);
+		pw_jsonw_kstr(w, "old_version", ch->old_version);
+		pw_jsonw_kstr(w, "new_version", ch->new_version);
+		pw_jsonw_end_object(w);
+		return PW_OK;
+	}
+	printf("%-20s %-4s %-32s %-8s %-24s %s\n", at, ch->family, ch->name, dash(ch->arch),
+	       ch->old_version ? ch->old_version : "(installed)",
+	       ch->new_version ? ch->new_version : "(removed)");
+	return PW_OK;
+}
+
+enum {
+	OPT_DB = 256, OPT_FORMAT, OPT_GROUP, OPT_STALE, OPT_FRESH, OPT_OS, OPT_RELEASE, OPT_TAG,
+	OPT_ENV, OPT_FILTER, OPT_SEARCH, OPT_RETIRED, OPT_STALE_AFTER, OPT_OWNER, OPT_CRIT,
+	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT,
+};
+
 int cmd_host(int argc, char **argv)
 {
-	pw_cli_error("host", "not built yet");
-	return PW_EXIT_ERROR;
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "stale", no_argument, NULL, OPT_STALE },
+		{ "fresh", no_argument, NULL, OPT_FRESH },
+		{ "os", required_argument, NULL, OPT_OS },
+		{ "release", required_argument, NULL, OPT_RELEASE },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "environment", required_argument, NULL, OPT_ENV },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "search", required_argument, NULL, OPT_SEARCH },
+		{ "retired", no_argument, NULL, OPT_RETIRED },
+		{ "stale-after", required_argument, NULL, OPT_STALE_AFTER },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "criticality", required_argument, NULL, OPT_CRIT },
+		{ "exposure", required_argument, NULL, OPT_EXPOSURE },
+		{ "site", required_argument, NULL, OPT_SITE },
+		{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
+	}
+	const char *sub = argv[1];
+	enum { LIST, SHOW, SET, RETIRE, HISTORY } mode;
+	if (strcmp(sub, "list") == 0)
+		mode = LIST;
+	else if (strcmp(sub, "show") == 0)
+		mode = SHOW;
+	else if (strcmp(sub, "set") == 0)
+		mode = SET;
+	else if (strcmp(sub, "retire") == 0)
+		mode = RETIRE;
+	else if (strcmp(sub, "history") == 0)
+		mode = HISTORY;
+	else {
+		pw_cli_error(VERB, "unknown subcommand '%s'; see --help", sub);
+		return PW_EXIT_ERROR;
+	}
+	const char *db = NULL;
+	enum pw_format format = PW_FORMAT_TABLE;
+	struct pw_host_query q = { 0 };
+	struct pw_host_patch p = { 0 };
+	const char *tags[64];
+	size_t ntags = 0;
+	int64_t stale_after = PW_REGISTRY_STALE_AFTER_DEFAULT, limit = 50;
+	bool list_only = false, set_only = false;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB: db = optarg; break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &format))
+				return PW_EXIT_ERROR;
+			break;
+		case OPT_GROUP: q.group = optarg; list_only = true; break;
+		case OPT_STALE: q.stale = 1; list_only = true; break;
+		case OPT_FRESH: q.stale = -1; list_only = true; break;
+		case OPT_OS: q.os = optarg; list_only = true; break;
+		case OPT_RELEASE: q.release = optarg; list_only = true; break;
+		case OPT_FILTER: q.filter = optarg; list_only = true; break;
+		case OPT_SEARCH: q.q = optarg; list_only = true; break;
+		case OPT_RETIRED: q.include_retired = true; list_only = true; break;
+		case OPT_STALE_AFTER:
+			if (!pw_registry_parse_duration(optarg, &stale_after)) {
+				pw_cli_error(VERB, "--stale-after: a duration such as 3d, 72h or 3600, not '%s'",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case OPT_TAG:
+			if (mode == LIST) {
+				q.tag = optarg;
+			} else {
+				if (ntags == sizeof(tags) / sizeof(tags[0])) {
+					pw_cli_error(VERB, "--tag: at most 64");
+					return PW_EXIT_ERROR;
+				}
+				tags[ntags++] = optarg;
+				p.set_tags = true;
+			}
+			break;
+		case OPT_NO_TAGS: p.set_tags = true; set_only = true; break;
+		case OPT_ENV:
+			if (mode == LIST) {
+				q.environment = optarg;
+			} else {
+				p.set_environment = true;
+				p.environment = *optarg ? optarg : NULL;
+			}
+			break;
+		case OPT_OWNER:
+			p.set_owner = true;
+			p.owner = *optarg ? optarg : NULL;
+			set_only = true;
+			break;
+		case OPT_CRIT:
+			p.set_criticality = true;
+			set_only = true;
+			if (!*optarg) {
+				p.criticality = 0;
+			} else if (optarg[0] >= '1' && optarg[0] <= '5' && !optarg[1]) {
+				p.criticality = optarg[0] - '0';
+			} else {
+				pw_cli_error(VERB, "--criticality: an integer from 1 to 5, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		case OPT_EXPOSURE:
+			p.set_exposure = true;
+			p.exposure = *optarg ? optarg : NULL;
+			set_only = true;
+			break;
+		case OPT_SITE:
+			p.set_site = true;
+			p.site = *optarg ? optarg : NULL;
+			set_only = true;
+			break;
+		case OPT_LIMIT: {
+			char *end;
+			limit = strtoll(optarg, &end, 10);
+			if (*end || limit < 1 || limit > 1000000) {
+				pw_cli_error(VERB, "--limit: a positive integer, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			return PW_EXIT_OK;
+		default:
+			pw_cli_error(VERB, "unknown option or missing value: %s; see --help",
+				     argv[optind]);
+			return PW_EXIT_ERROR;
+		}
+	}
+	int rest = argc - 1 - optind;
+	char **args = argv + 1 + optind;
+	if ((list_only && mode != LIST) || ((set_only || p.set_environment) && mode != SET)) {
+		pw_cli_error(VERB, "%s: option not for this subcommand; see --help", sub);
+		return PW_EXIT_ERROR;
+	}
+	if (mode == LIST ? rest != 0 : rest != 1) {
+		pw_cli_error(VERB, mode == LIST ? "list takes no arguments; see --help"
+						: "%s takes one host (id or hostname); see --help",
+			     sub);
+		return PW_EXIT_ERROR;
+	}
+	if (mode == SET && !(p.set_owner || p.set_environment || p.set_criticality ||
+			     p.set_exposure || p.set_site || p.set_tags)) {
+		pw_cli_error(VERB, "set: nothing to change; see --help");
+		return PW_EXIT_ERROR;
+	}
+
+	struct pw_store *s;
+	if (open_store(db, &s))
+		return PW_EXIT_ERROR;
+	int status = PW_EXIT_ERROR;
+	struct pw_error e = { 0 };
+	int64_t now = pw_clock_now();
+	char actor[160];
+	local_actor(actor, sizeof(actor));
+	struct list_ctx l = { .format = format, .now = now, .stale_after = stale_after };
+	pw_buf_init(&l.out, 0);
+	pw_jsonw_init(&l.w, &l.out, true);
+	struct pw_arena a;
+	pw_arena_init(&a);
+
+	if (mode == LIST) {
+		q.now = now;
+		q.stale_after = stale_after;
+		if (format == PW_FORMAT_JSON)
+			pw_jsonw_begin_array(&l.w);
+		else
+			printf("%-6s %-28s %-7s %-16s %-12s %-4s %-9s %-20s %-6s %s\n", "ID", "HOSTNAME",
+			       "ORIGIN", "OS", "ENVIRONMENT", "CRIT", "EXPOSURE", "LAST SEEN", "", "TAGS");
+		if (pw_registry_each_host_matching(s, &q, list_cb, &l, &e)) {
+			pw_cli_report(VERB, &e);
+			goto out;
+		}
+		if (format == PW_FORMAT_JSON) {
+			pw_jsonw_end_array(&l.w);
+			if (finish_json(&l.w, &l.out))
+				goto out;
+		}
+		status = PW_EXIT_OK;
+		goto out;
+	}
+
+	int64_t id = resolve_host(s, args[0]);
+	if (!id)
+		goto out;
+	struct pw_host h;
+	if (mode == SET || mode == RETIRE) {
+		pw_err rc = pw_sql_begin(s, &e);
+		if (!rc && mode == SET) {
+			p.tags = tags;
+			p.ntags = ntags;
+			rc = pw_registry_host_update(s, id, &p, actor, &e);
+		} else if (!rc) {
+			rc = pw_registry_host_retire(s, id, now, actor, &e);
+		}
+		if (!rc)
+			rc = pw_sql_commit(s, &e);
+		if (rc) {
+			pw_sql_rollback(s);
+			pw_cli_report(VERB, &e);
+			goto out;
+		}
+		if (mode == RETIRE) {
+			printf("host %lld retired\n", (long long)id);
+			status = PW_EXIT_OK;
+			goto out;
+		}
+	}
+	if (mode == HISTORY) {
+		if (pw_registry_host_get(s, id, &a, &h, &e)) {
+			pw_cli_report(VERB, &e);
+			goto out;
+		}
+		struct history_ctx hc = { format, &l.w };
+		if (format == PW_FORMAT_JSON)
+			pw_jsonw_begin_array(&l.w);
+		else
+			printf("%-20s %-4s %-32s %-8s %-24s %s\n", "AT", "FAM", "PACKAGE", "ARCH", "OLD",
+			       "NEW");
+		if (pw_registry_each_change(s, id, 0, limit, history_cb, &hc, &e)) {
+			pw_cli_report(VERB, &e);
+			goto out;
+		}
+		if (format == PW_FORMAT_JSON) {
+			pw_jsonw_end_array(&l.w);
+			if (finish_json(&l.w, &l.out))
+				goto out;
+		}
+		status = PW_EXIT_OK;
+		goto out;
+	}
+	/* show, and set shows the result */
+	if (pw_registry_host_get(s, id, &a, &h, &e)) {
+		pw_cli_report(VERB, &e);
+		goto out;
+	}
+	if (format == PW_FORMAT_JSON) {
+		pw_registry_write_host(&l.w, &h, now, stale_after);
+		if (finish_json(&l.w, &l.out))
+			goto out;
+	} else {
+		printf("id:           %lld\n", (long long)h.id);
+		printf("hostname:     %s\n", dash(h.hostname));
+		printf("origin:       %s\n", pw_host_origin_name(h.origin));
+		printf("machine id:   %s\n", dash(h.machine_id));
+		printf("os:           %s\n", dash(h.os_pretty_name ? h.os_pretty_name : h.os_id));
+		printf("arch:         %s\n", dash(h.arch));
+		printf("kernel:       %s\n", dash(h.kernel_release));
+		printf("owner:        %s\n", dash(h.owner));
+		printf("environment:  %s\n", dash(h.environment));
+		if (h.criticality)
+			printf("criticality:  %d\n", h.criticality);
+		else
+			printf("criticality:  -\n");
+		printf("exposure:     %s\n", dash(h.exposure));
+		printf("site:         %s\n", dash(h.site));
+		printf("tags:         ");
+		for (size_t i = 0; i < h.ntags; i++)
+			printf("%s%s", i ? "," : "", h.tags[i]);
+		printf("%s\n", h.ntags ? "" : "-");
+		printf("packages:     %lld\n", (long long)h.npackages);
+		printf("first seen:   ");
+		print_time(h.first_seen);
+		printf("\nlast seen:    ");
+		print_time(h.last_seen);
+		if (h.origin != PW_HOST_DEVICE && h.last_seen < now - stale_after)
+			printf(" (stale)");
+		printf("\ninventory at: ");
+		print_time(h.inventory_at);
+		printf("\nassessed at:  ");
+		print_time(h.assessed_at);
+		printf("%s\n", h.needs_assessment ? " (re-assessment pending)" : "");
+		if (h.reboot_required)
+			printf("reboot:       required\n");
+		if (h.retired_at) {
+			printf("retired at:   ");
+			print_time(h.retired_at);
+			putchar('\n');
+		}
+	}
+	status = PW_EXIT_OK;
+out:
+	pw_arena_free(&a);
+	pw_buf_free(&l.out);
+	pw_store_close(s);
+	return status;
 }

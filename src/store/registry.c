@@ -144,6 +144,32 @@ const char *pw_host_origin_name(enum pw_host_origin o)
 	return "agent";
 }
 
+bool pw_registry_parse_duration(const char *s, int64_t *seconds)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	int64_t n = 0;
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (*s++ - '0');
+		if (n > 10LL * 366 * 86400)
+			return false;
+	}
+	int64_t unit = 1;
+	switch (*s) {
+	case '\0': break;
+	case 's': unit = 1; s++; break;
+	case 'm': unit = 60; s++; break;
+	case 'h': unit = 3600; s++; break;
+	case 'd': unit = 86400; s++; break;
+	case 'w': unit = 7 * 86400; s++; break;
+	default: return false;
+	}
+	if (*s || n == 0 || n * unit > 10LL * 366 * 86400)
+		return false;
+	*seconds = n * unit;
+	return true;
+}
+
 static enum pw_host_origin origin_parse(const char *s)
 {
 	if (s && strcmp(s, "import") == 0)
