@@ -54,11 +54,11 @@ pw_server_start() {
 		echo "[server]"
 		echo "listen = 127.0.0.1:0"
 		echo "threads = 2"
-		[ -n "${PW_SERVER_KEYS:-}" ] && printf '%s\n' "$PW_SERVER_KEYS"
+		if [ -n "${PW_SERVER_KEYS:-}" ]; then printf '%s\n' "$PW_SERVER_KEYS"; fi
 		echo
 		echo "[store]"
 		echo "path = $PW_DB"
-		[ -n "${PW_SERVER_CONFIG_EXTRA:-}" ] && printf '%s\n' "$PW_SERVER_CONFIG_EXTRA"
+		if [ -n "${PW_SERVER_CONFIG_EXTRA:-}" ]; then printf '%s\n' "$PW_SERVER_CONFIG_EXTRA"; fi
 	} >"$PW_CONFIG" || return 1
 	rm -f "$PW_SERVER_DIR/port"
 	"$PATCHWARDEN" serve --config "$PW_CONFIG" --port-file "$PW_SERVER_DIR/port" "$@" \
