@@ -253,7 +253,7 @@ json_t *pw_http_body_json(const struct pw_request *r, struct pw_response *resp)
 		return NULL;
 	}
 	json_error_t err;
-	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
 	if (!doc) {
 		pw_http_error(resp, 400, "invalid_json", "invalid JSON at line %d, column %d: %s",
 			      err.line, err.column, err.text);
