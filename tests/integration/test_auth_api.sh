@@ -1,0 +1,404 @@
+#!/bin/sh
+# test_auth_api.sh - users, roles, sessions, API tokens, login throttling and
+# the audit log against a real server on loopback with a real SQLite store:
+#   - the first admin from the command line (password from stdin or a file,
+#     never argv);
+#   - every line of role_matrix.tsv with an API token per role: the roles it
+#     lists get an answer other than 403, the others 403, no credentials 401;
+#     and every operation of the served OpenAPI document has its line;
+#   - session cookie attributes, CSRF (missing, wrong, right; bearer tokens
+#     exempt), logout, disabled users;
+#   - expired, revoked and replayed-after-revoke tokens: 401;
+#   - login throttling per name and per address (429, Retry-After), reset by
+#     a success;
+#   - audit entries for every change, paginated, readable by admin and
+#     auditor only; `patchwarden audit verify` finds an entry edited with
+#     the sqlite3 shell, and one deleted;
+#   - responses checked against the OpenAPI document.
+set -u
+pw=${PATCHWARDEN:?}
+src=${PW_SOURCE_ROOT:?}
+matrix=$src/tests/integration/role_matrix.tsv
+check_doc=$src/tests/integration/openapi_check.py
+tmp=$(mktemp -d)
+. "$src/tests/integration/server_lib.sh"
+trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+check() { # check <name> <command...>: passes when the command succeeds
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+# json <python expression on d> < document: a command (not a function), so
+# that sh -c can run it too
+mkdir "$tmp/bin"
+printf '%s\n' '#!/usr/bin/env python3' 'import json, sys' 'd = json.load(sys.stdin)' \
+	'print(eval(sys.argv[1]))' >"$tmp/bin/json"
+chmod +x "$tmp/bin/json"
+PATH=$tmp/bin:$PATH
+# req METHOD PATH [curl options...]: the status on stdout; body in
+# $tmp/body, headers in $tmp/headers
+req() {
+	m=$1
+	p=$2
+	shift 2
+	curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' -X "$m" "$@" "$PW_URL$p"
+}
+# doc_ok METHOD TEMPLATE STATUS: $tmp/body matches the OpenAPI document
+doc_ok() {
+	python3 "$check_doc" "$tmp/openapi.json" "$1" "$2" "$3" <"$tmp/body" >"$tmp/doc.out" 2>&1 ||
+		{ sed 's/^/#   /' "$tmp/doc.out"; return 1; }
+}
+JSON='Content-Type: application/json'
+ROLES="admin security-analyst operator change-manager asset-manager auditor"
+
+PW_SERVER_CONFIG_EXTRA="[auth]
+login_max_failures = 5
+login_max_failures_per_address = 20
+session_hours = 12"
+pw_server_start || { echo "Bail out! the server did not start"; exit 1; }
+curl -s -o "$tmp/openapi.json" "$PW_URL/api/v1/openapi.json"
+
+# --- the first admin, from the command line
+check "user add reads the password from stdin" \
+	sh -c "echo 'root password 1' | '$pw' user add root --role admin"
+check "there is no way to give a password in argv" \
+	sh -c "! '$pw' user add eve --role admin --password 'x y z w v' </dev/null 2>/dev/null"
+printf 'short\n' >"$tmp/short"
+check "a short password is refused with a reason" \
+	sh -c "! '$pw' user add eve --role admin --password-file '$tmp/short' 2>'$tmp/err' && grep -q 'too short' '$tmp/err'"
+check "an unknown role is refused" \
+	sh -c "! { echo 'password 12345' | '$pw' user add eve --role root 2>/dev/null; }"
+check "user list shows root as admin" \
+	sh -c "'$pw' user list --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [(u[\"name\"],u[\"role\"]) for u in d]==[(\"root\",\"admin\")]'"
+
+# --- login: cookie attributes, CSRF token, the document
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"root","password":"root password 1"}' -c "$tmp/jar")
+check "login answers 200" [ "$st" = 200 ]
+check "login answer matches the document" doc_ok POST /api/v1/auth/login 200
+csrf=$(json 'd["csrf_token"]' <"$tmp/body")
+cookie=$(grep -i '^Set-Cookie: pw_session=' "$tmp/headers" | tr -d '\r')
+check "session cookie is HttpOnly" sh -c "echo '$cookie' | grep -q '; HttpOnly'"
+check "session cookie is SameSite=Strict" sh -c "echo '$cookie' | grep -q '; SameSite=Strict'"
+check "session cookie has Path=/" sh -c "echo '$cookie' | grep -q '; Path=/'"
+check "session cookie is not Secure over plain HTTP" sh -c "! echo '$cookie' | grep -qi 'secure'"
+check "the CSRF token is not the cookie's value" sh -c "! echo '$cookie' | grep -q -- '$csrf'"
+st=$(req GET /api/v1/auth/me -b "$tmp/jar")
+check "me: the session's user, role and CSRF token" \
+	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"name\"]+\" \"+d[\"role\"]+\" \"+d[\"csrf_token\"]' <'$tmp/body')\" = 'root admin $csrf' ]"
+check "me matches the document" doc_ok GET /api/v1/auth/me 200
+
+# --- CSRF
+st=$(req POST /api/v1/users -b "$tmp/jar" -H "$JSON" -d '{"name":"x1","role":"auditor","password":"password 1"}')
+check "session POST without X-CSRF-Token: 403 csrf_required" \
+	sh -c "[ $st = 403 ] && grep -q csrf_required '$tmp/body'"
+st=$(req POST /api/v1/users -b "$tmp/jar" -H "$JSON" -H "X-CSRF-Token: ${csrf}x" \
+	-d '{"name":"x1","role":"auditor","password":"password 1"}')
+check "session POST with a wrong X-CSRF-Token: 403" [ "$st" = 403 ]
+st=$(req PATCH /api/v1/users/1 -b "$tmp/jar" -H "$JSON" -d '{"disabled":true}')
+check "session PATCH without X-CSRF-Token: 403" [ "$st" = 403 ]
+check "nothing was created without the CSRF token" \
+	sh -c "[ \"\$('$pw' user list --format json | json 'len(d)')\" = 1 ]"
+
+# --- a user and an API token per role, through the API
+S="-b $tmp/jar -H X-CSRF-Token:$csrf"
+for r in $ROLES; do
+	st=$(req POST /api/v1/users $S -H "$JSON" -d "{\"name\":\"u-$r\",\"role\":\"$r\",\"password\":\"pass-$r-1234\"}")
+	[ "$st" = 201 ] || not_ok "create user u-$r: $st $(cat "$tmp/body")"
+	st=$(req POST /api/v1/tokens $S -H "$JSON" -d "{\"name\":\"t-$r\",\"role\":\"$r\",\"expires\":\"1d\"}")
+	[ "$st" = 201 ] || not_ok "create token t-$r: $st $(cat "$tmp/body")"
+	json 'd["token"]' <"$tmp/body" >"$tmp/token-$r"
+done
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-dup","role":"auditor","password":"password dup"}')
+check "user create: 201" [ "$st" = 201 ]
+check "user create matches the document" doc_ok POST /api/v1/users 201
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-dup","role":"auditor","password":"password dup"}')
+check "a taken user name: 409 conflict" sh -c "[ $st = 409 ] && grep -q conflict '$tmp/body'"
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"../etc","role":"auditor","password":"password dup"}')
+check "a bad user name: 400" [ "$st" = 400 ]
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-x","role":"auditor","password":"password dup","admin":true}')
+check "an unknown member: 400" [ "$st" = 400 ]
+st=$(req POST /api/v1/tokens $S -H "$JSON" -d '{"name":"t-doc","role":"auditor","expires":"30d"}')
+check "token create: 201 with a pwt_ secret" \
+	sh -c "[ $st = 201 ] && grep -q '\"token\":\"pwt_' '$tmp/body'"
+check "token create matches the document" doc_ok POST /api/v1/tokens 201
+st=$(req GET /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-admin")")
+check "token list shows no secret or hash" \
+	sh -c "[ $st = 200 ] && ! grep -q 'pwt_' '$tmp/body' && ! grep -qi '\"hash\"' '$tmp/body'"
+check "token list matches the document" doc_ok GET /api/v1/tokens 200
+check "the store holds no token secret" \
+	sh -c "! sqlite3 '$PW_DB' .dump | grep -q -- \"\$(cat '$tmp/token-admin')\""
+check "the store holds no password" sh -c "! sqlite3 '$PW_DB' .dump | grep -q 'pass-admin-1234'"
+
+# --- every line of the role matrix, with a token per role
+allowed() { # allowed <role> <ALLOWED>
+	case ",$2," in
+	*,all,* | *,public,* | *,"$1",*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+nlines=0
+grep -v '^#' "$matrix" | grep -v '^[[:space:]]*$' | while IFS='	' read -r m p a; do
+	path=$(echo "$p" | sed 's/{[a-z_]*}/999999/g')
+	body=
+	case $m in POST | PUT | PATCH) body=1 ;; esac
+	for r in $ROLES; do
+		if [ -n "$body" ]; then
+			st=$(req "$m" "$path" -H "Authorization: Bearer $(cat "$tmp/token-$r")" -H "$JSON" -d '{}')
+		else
+			st=$(req "$m" "$path" -H "Authorization: Bearer $(cat "$tmp/token-$r")")
+		fi
+		if allowed "$r" "$a"; then
+			{ [ "$st" != 403 ] && [ "$st" != 401 ]; } ||
+				echo "not ok - $m $p: $r is allowed but got $st $(head -c 200 "$tmp/body")"
+		else
+			[ "$st" = 403 ] || echo "not ok - $m $p: $r is not allowed but got $st"
+		fi
+	done
+	if [ -n "$body" ]; then
+		st=$(req "$m" "$path" -H "$JSON" -d '{}')
+	else
+		st=$(req "$m" "$path")
+	fi
+	case ",$a," in
+	*,public,*) [ "$st" != 401 ] && [ "$st" != 403 ] ||
+		echo "not ok - $m $p: public but got $st without credentials" ;;
+	*) [ "$st" = 401 ] || echo "not ok - $m $p: got $st without credentials, not 401" ;;
+	esac
+	echo "checked"
+done >"$tmp/matrix.out"
+nlines=$(grep -c '^checked' "$tmp/matrix.out")
+grep '^not ok' "$tmp/matrix.out"
+check "every role on every endpoint as role_matrix.tsv says ($nlines endpoints)" \
+	sh -c "[ $nlines -ge 14 ] && ! grep -q '^not ok' '$tmp/matrix.out'"
+python3 - "$tmp/openapi.json" "$matrix" >"$tmp/missing" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+have = set()
+for line in open(sys.argv[2]):
+    if line.strip() and not line.startswith('#'):
+        m, p = line.split('\t')[:2]
+        have.add((m, p))
+for p, ops in doc['paths'].items():
+    for m in ops:
+        if m in ('get', 'post', 'put', 'patch', 'delete') and (m.upper(), p) not in have:
+            print(m.upper(), p)
+EOF
+check "every documented operation has a line in role_matrix.tsv" \
+	sh -c "[ ! -s '$tmp/missing' ] || { sed 's/^/#   missing: /' '$tmp/missing'; false; }"
+
+# --- an agent-only route refuses a session too; a wrong kind of bearer is 401
+st=$(req GET /api/v1/users -H "Authorization: Bearer pwa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+check "an unknown agent credential: 401" [ "$st" = 401 ]
+st=$(req GET /api/v1/users -H "Authorization: Bearer nonsense")
+check "a bearer that is no patchwarden token: 401" sh -c "[ $st = 401 ] && grep -q unauthenticated '$tmp/body'"
+check "401 matches the document" doc_ok GET /api/v1/users 401
+st=$(req GET /api/v1/users -H "Authorization: Basic cm9vdDpyb290")
+check "basic authentication: 401" [ "$st" = 401 ]
+st=$(req GET /api/v1/users -b "pw_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+check "an unknown session cookie: 401" [ "$st" = 401 ]
+
+# --- roles through sessions too
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-auditor","password":"pass-auditor-1234"}' -c "$tmp/jar-aud")
+check "auditor logs in" [ "$st" = 200 ]
+st=$(req GET /api/v1/audit -b "$tmp/jar-aud")
+check "auditor's session reads the audit log" [ "$st" = 200 ]
+acsrf=$(curl -s -b "$tmp/jar-aud" "$PW_URL/api/v1/auth/me" | json 'd["csrf_token"]')
+st=$(req POST /api/v1/users -b "$tmp/jar-aud" -H "X-CSRF-Token: $acsrf" -H "$JSON" \
+	-d '{"name":"sneaky","role":"admin","password":"password 123"}')
+check "auditor's session may not create users: 403 forbidden" \
+	sh -c "[ $st = 403 ] && grep -q '\"forbidden\"' '$tmp/body'"
+check "403 matches the document" doc_ok POST /api/v1/users 403
+st=$(req POST /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-operator")" -H "$JSON" \
+	-d '{"name":"escalate","role":"admin"}')
+check "an operator token may not make an admin token" [ "$st" = 403 ]
+st=$(req GET /api/v1/audit -H "Authorization: Bearer $(cat "$tmp/token-security-analyst")")
+check "a security-analyst may not read the audit log" [ "$st" = 403 ]
+
+# --- bearer tokens need no CSRF token, and a cookie does not lend rights
+st=$(req POST /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-admin")" -H "$JSON" \
+	-d '{"name":"t-nocsrf","role":"auditor"}')
+check "an admin token POSTs without X-CSRF-Token" [ "$st" = 201 ]
+st=$(req POST /api/v1/tokens -b "$tmp/jar" -H "Authorization: Bearer $(cat "$tmp/token-auditor")" \
+	-H "$JSON" -d '{"name":"t-mixed","role":"auditor"}')
+check "an auditor token with an admin's cookie is still an auditor" [ "$st" = 403 ]
+
+# --- expired, revoked, replayed tokens
+PATCHWARDEN_NOW=1600000000 "$pw" token create --name old --role admin --expires 1h >"$tmp/token-old" 2>/dev/null
+st=$(req GET /api/v1/users -H "Authorization: Bearer $(cat "$tmp/token-old")")
+check "an expired token: 401" [ "$st" = 401 ]
+check "token list shows it expired" \
+	sh -c "'$pw' token list --format json | json '[t[\"state\"] for t in d if t[\"name\"]==\"old\"]==[\"expired\"]' | grep -q True"
+tid=$(curl -s -H "Authorization: Bearer $(cat "$tmp/token-admin")" "$PW_URL/api/v1/tokens" |
+	json '[t["id"] for t in d["items"] if t["name"]=="t-change-manager"][0]')
+st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-change-manager")")
+check "the change-manager token works before revocation" [ "$st" = 200 ]
+st=$(req DELETE "/api/v1/tokens/$tid" $S)
+check "admin revokes it: 200, state revoked" \
+	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"state\"]' <'$tmp/body')\" = revoked ]"
+check "revocation matches the document" doc_ok DELETE /api/v1/tokens/{id} 200
+st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-change-manager")")
+check "a revoked token: 401" [ "$st" = 401 ]
+st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-change-manager")")
+check "the revoked token replayed: 401 again" [ "$st" = 401 ]
+"$pw" token create --name cli --role operator --expires 2d >"$tmp/token-cli" 2>/dev/null
+cid=$("$pw" token list --format json | json '[t["id"] for t in d if t["name"]=="cli"][0]')
+st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-cli")")
+check "a token made on the command line works" [ "$st" = 200 ]
+"$pw" token revoke "$cid" 2>/dev/null
+st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-cli")")
+check "revoked on the command line, it fails at once: 401" [ "$st" = 401 ]
+
+# --- disabling, password reset, logout
+uid=$(curl -s -H "Authorization: Bearer $(cat "$tmp/token-admin")" "$PW_URL/api/v1/users" |
+	json '[u["id"] for u in d["items"] if u["name"]=="u-operator"][0]')
+req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-operator","password":"pass-operator-1234"}' -c "$tmp/jar-op" >/dev/null
+st=$(req GET /api/v1/auth/me -b "$tmp/jar-op")
+check "operator's session works" [ "$st" = 200 ]
+st=$(req PATCH "/api/v1/users/$uid" $S -H "$JSON" -d '{"disabled":true}')
+check "admin disables the operator: 200" sh -c "[ $st = 200 ] && grep -q '\"disabled\":true' '$tmp/body'"
+check "PATCH matches the document" doc_ok PATCH /api/v1/users/{id} 200
+st=$(req GET /api/v1/auth/me -b "$tmp/jar-op")
+check "a disabled user's session: 401" [ "$st" = 401 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-operator","password":"pass-operator-1234"}')
+check "a disabled user cannot log in: 401" [ "$st" = 401 ]
+st=$(req PATCH "/api/v1/users/$uid" $S -H "$JSON" -d '{"disabled":false,"password":"new operator pw"}')
+check "enabled again with a new password" [ "$st" = 200 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-operator","password":"pass-operator-1234"}')
+check "the old password fails" [ "$st" = 401 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-operator","password":"new operator pw"}' -c "$tmp/jar-op")
+check "the new password works" [ "$st" = 200 ]
+aid=$(curl -s -H "Authorization: Bearer $(cat "$tmp/token-admin")" "$PW_URL/api/v1/users" |
+	json '[u["id"] for u in d["items"] if u["name"]=="u-admin"][0]')
+st=$(req PATCH "/api/v1/users/$aid" $S -H "$JSON" -d '{"disabled":true}')
+check "the second admin disabled" [ "$st" = 200 ]
+st=$(req PATCH /api/v1/users/1 $S -H "$JSON" -d '{"role":"auditor"}')
+check "the last enabled admin cannot be demoted: 400 naming why" \
+	sh -c "[ $st = 400 ] && grep -q 'last enabled admin' '$tmp/body'"
+st=$(req DELETE /api/v1/users/1 $S)
+check "nor deleted" [ "$st" = 400 ]
+st=$(req DELETE "/api/v1/users/$aid" $S)
+check "the disabled admin is deleted: 204" [ "$st" = 204 ]
+st=$(req GET "/api/v1/users/$aid" $S)
+check "and gone: 404" [ "$st" = 404 ]
+st=$(req PATCH /api/v1/users/1 $S -H "$JSON" -d '{"role":"superuser"}')
+check "an unknown role: 400" [ "$st" = 400 ]
+st=$(req PATCH /api/v1/users/1 $S -H "$JSON" -d '{"disabled":"yes"}')
+check "disabled must be a boolean: 400" [ "$st" = 400 ]
+st=$(req PATCH /api/v1/users/..%2f1 $S -H "$JSON" -d '{"disabled":true}')
+check "a path-traversal id: 4xx JSON" sh -c "[ $st -ge 400 ] && [ $st -lt 500 ] && grep -q '\"error\"' '$tmp/body'"
+ocsrf=$(curl -s -b "$tmp/jar-op" "$PW_URL/api/v1/auth/me" | json 'd["csrf_token"]')
+st=$(req POST /api/v1/auth/logout -b "$tmp/jar-op" -H "X-CSRF-Token: $ocsrf")
+check "logout: 200, and the cookie is cleared" \
+	sh -c "[ $st = 200 ] && grep -qi '^Set-Cookie: pw_session=;.*Max-Age=0' '$tmp/headers'"
+st=$(req GET /api/v1/auth/me -b "$tmp/jar-op")
+check "after logout the old cookie: 401" [ "$st" = 401 ]
+
+# --- login throttling
+for i in 1 2 3 4 5; do
+	req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-asset-manager","password":"wrong guess"}' >/dev/null
+done
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-asset-manager","password":"pass-asset-manager-1234"}')
+check "after 5 failures even the right password: 429 too_many_attempts" \
+	sh -c "[ $st = 429 ] && grep -q too_many_attempts '$tmp/body'"
+check "429 says Retry-After" grep -qi '^Retry-After: [0-9]' "$tmp/headers"
+check "429 matches the document" doc_ok POST /api/v1/auth/login 429
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-change-manager","password":"pass-change-manager-1234"}')
+check "another user from the same address still logs in" [ "$st" = 200 ]
+# a success resets: 4 failures, a success, 4 failures, still not refused
+for i in 1 2 3 4; do
+	req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-auditor","password":"wrong guess"}' >/dev/null
+done
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-auditor","password":"pass-auditor-1234"}')
+check "4 failures, then the right password: 200" [ "$st" = 200 ]
+for i in 1 2 3 4; do
+	req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-auditor","password":"wrong guess"}' >/dev/null
+done
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-auditor","password":"pass-auditor-1234"}')
+check "the success reset the count: 4 more failures, then 200" [ "$st" = 200 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"nobody","password":"whatever 123"}')
+check "an unknown user: 401 invalid_credentials" \
+	sh -c "[ $st = 401 ] && grep -q invalid_credentials '$tmp/body'"
+check "the failed login matches the document" doc_ok POST /api/v1/auth/login 401
+
+# --- audit entries for every change, readable by admin and auditor
+items=$tmp/audit-all.json
+echo '[]' >"$items"
+cursor=
+pages=0
+while :; do
+	st=$(req GET "/api/v1/audit?limit=7${cursor:+&cursor=$cursor}" -H "Authorization: Bearer $(cat "$tmp/token-auditor")")
+	[ "$st" = 200 ] || { not_ok "audit page: $st"; break; }
+	[ $pages = 0 ] && { doc_ok GET /api/v1/audit 200 || not_ok "audit page matches the document"; }
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a+=json.load(open(sys.argv[2]))["items"]; json.dump(a,open(sys.argv[1],"w"))' "$items" "$tmp/body"
+	cursor=$(json 'd["next_cursor"] or ""' <"$tmp/body")
+	pages=$((pages + 1))
+	[ -n "$cursor" ] || break
+	[ $pages -lt 100 ] || { not_ok "audit pages never end"; break; }
+done
+check "the audit log came in several pages, seq 1, 2, 3, ... without gaps" \
+	sh -c "[ $pages -gt 2 ] && json '[e[\"seq\"] for e in d]==list(range(1,len(d)+1))' <'$items' | grep -q True"
+napi=$(json 'len(d)' <"$items")
+ncli=$("$pw" audit list --format json | json 'len(d)')
+check "the API's pages hold what 'audit list' holds ($napi entries)" \
+	sh -c "[ '$napi' -gt 20 ] && [ '$napi' = '$ncli' ]"
+has() { # has <action> <actor prefix>: an entry with that action by that actor
+	json "any(e['action']=='$1' and e['actor'].startswith('$2') for e in d)" <"$items" | grep -q True
+}
+check "audit: user.create by the command line" has user.create local:
+check "audit: user.create through the API" has user.create user:root
+check "audit: token.create" has token.create user:root
+check "audit: token.create by a token" has token.create token:
+check "audit: token.revoke" has token.revoke user:root
+check "audit: token.revoke on the command line" has token.revoke local:
+check "audit: user.disable" has user.disable user:root
+check "audit: user.update (enable + password)" has user.update user:root
+check "audit: auth.login" has auth.login user:root
+check "audit: auth.logout" has auth.logout user:u-operator
+check "audit entries hold no secret or hash" \
+	sh -c "! grep -q 'pwt_\|argon2\|pass-.*-1234\|new operator pw' '$items'"
+check "the disable entry shows before and after" \
+	sh -c "json '[(e[\"before\"][\"disabled\"], e[\"after\"][\"disabled\"]) for e in d if e[\"action\"]==\"user.disable\"]' <'$items' | grep -q '(False, True)'"
+st=$(req GET "/api/v1/audit/verify" -H "Authorization: Bearer $(cat "$tmp/token-auditor")")
+check "verify through the API: intact" \
+	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"ok\"]' <'$tmp/body')\" = True ]"
+check "verify matches the document" doc_ok GET /api/v1/audit/verify 200
+check "patchwarden audit verify: 0 when intact" sh -c "'$pw' audit verify >/dev/null"
+
+# --- tampering with the sqlite3 shell
+sqlite3 "$PW_DB" "UPDATE audit_log SET actor = actor || 'x' WHERE seq = 3"
+"$pw" audit verify >"$tmp/verify.out" 2>&1
+st=$?
+check "an edited entry: audit verify exits 1 naming seq 3" \
+	sh -c "[ $st = 1 ] && grep -q 'entry 3' '$tmp/verify.out'"
+st=$(req GET "/api/v1/audit/verify" -H "Authorization: Bearer $(cat "$tmp/token-admin")")
+check "the API names it too" \
+	sh -c "[ \"\$(json 'd[\"ok\"], d[\"first_bad_seq\"]' <'$tmp/body')\" = '(False, 3)' ]"
+check "a broken chain's answer matches the document" doc_ok GET /api/v1/audit/verify 200
+sqlite3 "$PW_DB" "UPDATE audit_log SET actor = substr(actor, 1, length(actor) - 1) WHERE seq = 3"
+check "the entry put back: intact again" sh -c "'$pw' audit verify >/dev/null"
+sqlite3 "$PW_DB" "DELETE FROM audit_log WHERE seq = 5"
+"$pw" audit verify >"$tmp/verify.out" 2>&1
+st=$?
+check "a deleted entry: audit verify exits 1 naming seq 6, after the gap" \
+	sh -c "[ $st = 1 ] && grep -q 'first bad entry: 6' '$tmp/verify.out'"
+check "audit verify --format json says so" \
+	sh -c "'$pw' audit verify --format json | json 'd[\"ok\"], d[\"first_bad_seq\"]' | grep -qx '(False, 6)'"
+echo "not a database" >"$tmp/notadb"
+check "audit verify on a file that is no store: exit 2" \
+	sh -c "'$pw' audit verify --db '$tmp/notadb' >/dev/null 2>&1; [ \$? = 2 ]"
+
+# --- the address limit comes last: it refuses everyone from here
+for i in $(seq 1 20); do
+	req POST /api/v1/auth/login -H "$JSON" -d "{\"name\":\"guess$i\",\"password\":\"wrong guess\"}" >/dev/null
+done
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"root","password":"root password 1"}')
+check "20 failures from one address: 429 even for root" [ "$st" = 429 ]
+st=$(req GET /api/v1/auth/me $S)
+check "an existing session is not affected" [ "$st" = 200 ]
+
+check "the server stops cleanly on SIGTERM" pw_server_stop
+if [ $fails -eq 0 ]; then echo "# all passed"; else echo "# $fails failed"; fi
+[ $fails -eq 0 ]
