@@ -3,10 +3,11 @@
 # the audit log against a real server on loopback with a real SQLite store:
 #   - the first admin from the command line (password from stdin or a file,
 #     never argv);
-#   - every line of role_matrix.tsv with an API token per role: the roles it
-#     lists get an answer other than 403, the others 403, no credentials 401;
+#   - every line of role_matrix.tsv with an API token per role and an
+#     enrolled agent's credential: the callers it lists get an answer other
+#     than 403, the others 403, no credentials 401;
 #     and every operation of the served OpenAPI document has its line;
-#   - session cookie attributes, CSRF (missing, wrong, right; bearer tokens
+#   - session cookie attributes (Secure under TLS), CSRF (missing, wrong, right; bearer tokens
 #     exempt), logout, disabled users;
 #   - expired, revoked and replayed-after-revoke tokens: 401;
 #   - login throttling per name and per address (429, Retry-After), reset by
@@ -18,7 +19,7 @@
 set -u
 pw=${PATCHWARDEN:?}
 src=${PW_SOURCE_ROOT:?}
-matrix=$src/tests/integration/role_matrix.tsv
+matrix=${PW_ROLE_MATRIX:-$src/tests/integration/role_matrix.tsv}
 check_doc=$src/tests/integration/openapi_check.py
 tmp=$(mktemp -d)
 . "$src/tests/integration/server_lib.sh"
@@ -132,10 +133,25 @@ check "the store holds no token secret" \
 	sh -c "! sqlite3 '$PW_DB' .dump | grep -q -- \"\$(cat '$tmp/token-admin')\""
 check "the store holds no password" sh -c "! sqlite3 '$PW_DB' .dump | grep -q 'pass-admin-1234'"
 
-# --- every line of the role matrix, with a token per role
-allowed() { # allowed <role> <ALLOWED>
+# --- an agent's credential, from a real enrollment
+"$pw" enrollment create >"$tmp/enroll-token" 2>/dev/null
+st=$(req POST /api/v1/enroll -H "$JSON" \
+	-d "{\"token\":\"$(cat "$tmp/enroll-token")\",\"machine_id\":\"5eed00000000000000000000000000aa\",\"hostname\":\"auth-test\"}")
+check "an agent enrolls: 201" [ "$st" = 201 ]
+json 'd["credential"]' <"$tmp/body" >"$tmp/token-agent" 2>/dev/null
+check "its credential is a pwa_ one" grep -q '^pwa_' "$tmp/token-agent"
+
+# --- every line of the role matrix, with a token per role and the agent
+allowed() { # allowed <role or agent> <ALLOWED>
 	case ",$2," in
-	*,all,* | *,public,* | *,"$1",*) return 0 ;;
+	*,public,*) return 0 ;;
+	esac
+	if [ "$1" = agent ]; then
+		case ",$2," in *,agent,*) return 0 ;; esac
+		return 1
+	fi
+	case ",$2," in
+	*,all,* | *,"$1",*) return 0 ;;
 	*) return 1 ;;
 	esac
 }
@@ -144,7 +160,7 @@ grep -v '^#' "$matrix" | grep -v '^[[:space:]]*$' | while IFS='	' read -r m p a;
 	path=$(echo "$p" | sed 's/{[a-z_]*}/999999/g')
 	body=
 	case $m in POST | PUT | PATCH) body=1 ;; esac
-	for r in $ROLES; do
+	for r in $ROLES agent; do
 		if [ -n "$body" ]; then
 			st=$(req "$m" "$path" -H "Authorization: Bearer $(cat "$tmp/token-$r")" -H "$JSON" -d '{}')
 		else
@@ -400,5 +416,30 @@ st=$(req GET /api/v1/auth/me $S)
 check "an existing session is not affected" [ "$st" = 200 ]
 
 check "the server stops cleanly on SIGTERM" pw_server_stop
+
+# --- under TLS the session cookie is Secure
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+		-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	chmod 600 "$tmp/key.pem"
+	PW_SERVER_DIR=$tmp/tls
+	PW_SERVER_TLS=1
+	PW_SERVER_KEYS="tls_cert = $tmp/cert.pem
+tls_key = $tmp/key.pem"
+	if pw_server_start; then
+		echo 'tls password 1' | "$pw" user add tlsroot --role admin 2>/dev/null
+		st=$(req POST /api/v1/auth/login --cacert "$tmp/cert.pem" -H "$JSON" \
+			-d '{"name":"tlsroot","password":"tls password 1"}')
+		check "login over HTTPS: 200" [ "$st" = 200 ]
+		check "over HTTPS the session cookie is Secure, HttpOnly, SameSite=Strict" \
+			sh -c "grep -i '^Set-Cookie: pw_session=' '$tmp/headers' | grep -q '; HttpOnly; SameSite=Strict; Secure'"
+		check "the TLS server stops cleanly" pw_server_stop
+	else
+		not_ok "the server starts with TLS"
+	fi
+	PW_SERVER_TLS=0
+else
+	echo "ok - # SKIP openssl is not installed: no TLS check"
+fi
 if [ $fails -eq 0 ]; then echo "# all passed"; else echo "# $fails failed"; fi
 [ $fails -eq 0 ]
