@@ -681,11 +681,12 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 		pw_http_error(resp, 404, "not_found", "no such resource");
 		return true;
 	}
+	unsigned long long declared = 0;
 	if (cl) {
 		errno = 0;
 		char *end;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (errno || end == cl || n > max) {
+		declared = strtoull(cl, &end, 10);
+		if (errno || end == cl || declared > max) {
 			pw_http_error(resp, 413, "payload_too_large",
 				      "the body is larger than %zu bytes", max);
 			return true;
@@ -707,6 +708,12 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 		pw_http_error(resp, 404, "not_found", "no such resource");
 	}
 	pw_buf_free(&allow);
+	/* a declared size is allocated once (an inventory upload would
+	 * otherwise grow through a chain of copies) */
+	if (st == PW_ROUTE_FOUND && declared && pw_buf_grow(&q->body, (size_t)declared) != PW_OK) {
+		pw_http_error(resp, 503, "unavailable", "out of memory for the body");
+		return true;
+	}
 	return st != PW_ROUTE_FOUND;
 }
 

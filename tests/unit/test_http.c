@@ -41,7 +41,9 @@ struct match {
 
 static enum pw_route_status route(struct match *m, const char *method, const char *path)
 {
+	struct pw_buf allow = m->allow; /* reused: the caller frees it once */
 	memset(m, 0, sizeof(*m));
+	m->allow = allow;
 	m->st = pw_http_route(tables, method, path, m->scratch, &m->route, m->params, &m->n,
 			      &m->allow);
 	return m->st;
@@ -49,7 +51,7 @@ static enum pw_route_status route(struct match *m, const char *method, const cha
 
 static void test_route_found(void **state)
 {
-	struct match m;
+	struct match m = { 0 };
 	assert_int_equal(route(&m, "GET", "/api/v1/hosts"), PW_ROUTE_FOUND);
 	assert_ptr_equal(m.route, &table_a[0]);
 	assert_int_equal(m.n, 0);
@@ -97,7 +99,7 @@ static void test_route_not_found(void **state)
 		"/api/v1/a/1/2/3",
 		"//api/v1/hosts",
 	};
-	struct match m;
+	struct match m = { 0 };
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (route(&m, "GET", paths[i]) != PW_ROUTE_NOT_FOUND)
 			fail_msg("%s matched", paths[i]);
@@ -116,7 +118,7 @@ static void test_route_not_found(void **state)
 
 static void test_route_method(void **state)
 {
-	struct match m;
+	struct match m = { 0 };
 	assert_int_equal(route(&m, "PUT", "/api/v1/hosts/9"), PW_ROUTE_BAD_METHOD);
 	assert_string_equal(m.allow.data, "GET, PATCH, DELETE");
 	assert_int_equal(route(&m, "DELETE", "/api/v1/hosts"), PW_ROUTE_BAD_METHOD);
