@@ -652,8 +652,23 @@ static pw_err catch_up(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	return rc;
 }
 
-static pw_err first_run(struct pw_assessor *a, struct pw_store *s, struct pw_assess_run *out,
-			struct pw_error *e)
+static bool is_device(const struct dcpes *devs, int64_t id)
+{
+	size_t lo = 0, hi = devs->n; /* sorted by host */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (devs->v[mid].host_id == id)
+			return true;
+		if (devs->v[mid].host_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static pw_err first_run(struct pw_assessor *a, struct pw_store *s, const struct dcpes *devs,
+			struct pw_assess_run *out, struct pw_error *e)
 {
 	pw_err rc;
 	int64_t stored;
@@ -674,6 +689,8 @@ static pw_err first_run(struct pw_assessor *a, struct pw_store *s, struct pw_ass
 	if ((rc = pw_registry_each_host(s, id_cb, &ids, e)))
 		goto out;
 	for (size_t i = 0; i < ids.n; i++) {
+		if (is_device(devs, ids.v[i]))
+			continue; /* matched by CPE, below */
 		struct ahost *h = host_slot(a, ids.v[i], e);
 		bool ok;
 		if (!h) {
@@ -709,8 +726,14 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 		a->hosts[i].write = a->hosts[i].dirty = false;
 		a->hosts[i].why = 0;
 	}
-	if (!a->started) {
-		if ((rc = first_run(a, s, out, e)))
+	bool first = !a->started, have_devs = false;
+	if (first) {
+		if ((rc = pw_registry_each_device_cpe(s, dcpe_cb, &devs, e)))
+			goto fail_start;
+		if (devs.n > 1)
+			qsort(devs.v, devs.n, sizeof(*devs.v), cmp_dcpe);
+		have_devs = true;
+		if ((rc = first_run(a, s, &devs, out, e)))
 			goto fail_start;
 	} else if ((rc = catch_up(a, s, out, e))) {
 		goto out;
@@ -734,7 +757,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	if ((rc = pw_registry_each_dirty_host(s, id_cb, &dirty, e)))
 		goto out;
 	bool devices_needed = out->feeds_changed || rescore || dirty.n > 0;
-	if (devices_needed) {
+	if (devices_needed && !have_devs) {
 		if ((rc = pw_registry_each_device_cpe(s, dcpe_cb, &devs, e)))
 			goto out;
 		if (devs.n > 1)
@@ -743,16 +766,14 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	uint64_t ev0, ev1, hits;
 	pw_vulndb_stats(a->db, &ev0, &hits);
 	for (size_t i = 0; i < dirty.n; i++) {
-		bool is_device = false;
-		for (size_t k = 0; k < devs.n && !is_device; k++)
-			is_device = devs.v[k].host_id == dirty.v[i];
+		bool device = is_device(&devs, dirty.v[i]);
 		struct ahost *h = host_slot(a, dirty.v[i], e);
 		if (!h) {
 			rc = PW_ERR_NOMEM;
 			goto out;
 		}
 		h->dirty = true;
-		if (is_device)
+		if (device)
 			continue; /* below */
 		bool ok;
 		if ((rc = load_host(a, s, h, &ok, e)))

@@ -705,6 +705,79 @@ static void fully_patched_debian12(void **state)
 	rmdir(cmd);
 }
 
+/* ---- devices by CPE, on the real NVD data; KEV moving the risk ---- */
+
+static void bad_line(void *ctx, size_t line, const char *field, const char *reason)
+{
+	(void)ctx;
+	fail_msg("device CSV line %zu, %s: %s", line, field, reason);
+}
+
+static void devices_and_rescoring(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_error e = { 0 };
+	import_path(s, "nvd");
+	import_path(s, "debian/security-tracker/DSA-list");
+	/* NVD: CVE-2023-24256 in cpe:2.3:o:nio:aspen:* before 3.3.0 */
+	static const char csv[] =
+		"vendor,product,version,cpe,hostname\n"
+		"nio,aspen,3.2.1,cpe:2.3:o:nio:aspen:3.2.1:*:*:*:*:*:*:*,car1\n"
+		"nio,aspen,3.3.0,cpe:2.3:o:nio:aspen:3.3.0:*:*:*:*:*:*:*,car2\n"
+		"acme,widget,1.0,cpe:2.3:h:acme:widget:1.0:*:*:*:*:*:*:*,widget1\n";
+	struct pw_device_import di;
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	pw_err rc = pw_registry_import_devices(s, csv, sizeof(csv) - 1, pw_clock_now(), "local:test",
+					       &di, bad_line, NULL, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(di.created, 3);
+	static const char *const p1[] = { "curl", "7.74.0-1.3+deb11u1", NULL };
+	struct pw_inventory inv;
+	int64_t web;
+	deb11(&inv, "web", p1);
+	assert_true(put_host(s, "web", &inv, &web));
+
+	struct pw_assessor *a;
+	struct pw_assess_run r;
+	assert_int_equal(pw_assessor_new(NULL, log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	assert_int_equal(r.devices, 3);
+	assert_int_equal(r.hosts, 4);
+	struct got g;
+	struct pw_findings_filter f = { .vuln_id = "CVE-2023-24256" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 1); /* car1 only: car2 has the fix */
+	assert_string_equal(g.v[0].package, "nio:aspen");
+	assert_string_equal(g.v[0].state, "open");
+	f = (struct pw_findings_filter){ .package = "acme:widget" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 0);
+
+	/* nothing changed: the devices are not matched again */
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 0);
+	assert_int_equal(r.devices, 0);
+
+	/* KEV changed: every host's findings are scored again, nothing is
+	 * evaluated again */
+	struct pw_feed_state st = { .feed = "kev", .url = "test", .last_checked = 1800000000,
+				    .last_changed = 1800000000, .records = 1 };
+	assert_int_equal(pw_store_feed_state_put(s, &st, &e), PW_OK);
+	run(a, s, &r);
+	assert_int_equal(r.rescored, 1); /* the one host with packages */
+	assert_int_equal(r.devices, 3);  /* and the devices */
+	assert_int_equal(r.evaluations, 0);
+	assert_int_equal(r.opened + r.fixed + r.reopened, 0);
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 0);
+	pw_assessor_free(a);
+	pw_inventory_free(&inv);
+	close_store(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +787,7 @@ int main(void)
 		cmocka_unit_test(store_lifecycle),
 		cmocka_unit_test(assessor_lifecycle_and_incremental),
 		cmocka_unit_test(fully_patched_debian12),
+		cmocka_unit_test(devices_and_rescoring),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
