@@ -517,6 +517,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* s with control characters, non-ASCII, quotes and backslashes as \xNN,
+ * cut to fit `size`. */
+static void escape_for_log(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < size; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
+
 static void log_access(struct req *q, const char *method, const char *url, int status,
 		       size_t bytes)
 {
@@ -524,18 +538,12 @@ static void log_access(struct req *q, const char *method, const char *url, int s
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long us = (long)((t1.tv_sec - q->t0.tv_sec) * 1000000L + (t1.tv_nsec - q->t0.tv_nsec) / 1000);
 	const char *addr = q->remote[0] ? q->remote : "-";
-	/* the path as sent may hold anything: print it escaped */
-	char safe[256];
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)url; *p && o + 5 < sizeof(safe); p++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
-			o += (size_t)snprintf(safe + o, sizeof(safe) - o, "\\x%02x", *p);
-		else
-			safe[o++] = (char)*p;
-	}
-	safe[o] = '\0';
-	pw_server_log("info", "%s %s \"%s\" %d %zu %s %ldus", addr,
-		      method && strlen(method) < 16 ? method : "-", safe, status, bytes,
+	/* the method and path as sent may hold anything: printed escaped */
+	char safe_path[256], safe_method[40];
+	escape_for_log(url, safe_path, sizeof(safe_path));
+	escape_for_log(method ? method : "-", safe_method, sizeof(safe_method));
+	pw_server_log("info", "%s %s \"%s\" %d %zu %s %ldus", addr, safe_method, safe_path, status,
+		      bytes,
 		      q->r.who.actor[0] ? q->r.who.actor : "-", us);
 }
 
@@ -659,6 +667,17 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	return send_response(q, conn, method, url, &resp);
 }
 
+static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	bool *ok = cls;
+	if (!utf8_ok(key, strlen(key)) || (value && !utf8_ok(value, strlen(value)))) {
+		*ok = false;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 /* The checks made once the headers are in: the path, a declared body
  * size, the route. true when the request is refused (q->early holds the
  * answer). */
@@ -679,6 +698,13 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 	}
 	if (!pw_http_path_ok(url, len)) {
 		pw_http_error(resp, 404, "not_found", "no such resource");
+		return true;
+	}
+	bool query_ok = true;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_query_arg, &query_ok);
+	if (!query_ok) {
+		pw_http_error(resp, 400, "invalid_request",
+			      "a query parameter is not valid UTF-8 or holds control characters");
 		return true;
 	}
 	unsigned long long declared = 0;
@@ -800,6 +826,8 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	if (h->tls) {
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert };
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key };
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						     (void *)srv->tls_priorities };
 	}
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,

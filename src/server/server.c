@@ -332,6 +332,10 @@ static pw_err check_settings(struct pw_server *srv, const struct pw_server_optio
 				   cert ? "tls_key must be set too" : "tls_cert must be set too");
 	srv->tls_cert = cert ? cert->value : NULL;
 	srv->tls_key = key ? key->value : NULL;
+	/* TLS 1.2 and 1.3 only, GnuTLS's default choice of ciphers within them */
+	srv->tls_priorities = pw_server_setting(srv, "server", "tls_priorities");
+	if (!srv->tls_priorities || !*srv->tls_priorities)
+		srv->tls_priorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
 
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -552,16 +556,21 @@ static pw_err write_port_file(const char *path, uint16_t port, struct pw_error *
 }
 
 /* A PEM file as a NUL-terminated string (what GnuTLS takes). */
-static pw_err read_pem(const char *what, const char *path, char **out, struct pw_error *e)
+static pw_err read_pem(const struct pw_server *srv, const char *what, const char *path,
+		       char **out, struct pw_error *e)
 {
 	struct pw_file f;
 	struct pw_error fe = { 0 };
+	const struct pw_setting *s = find_setting(srv, "server", what);
+	char where[600];
+	snprintf(where, sizeof(where), "%s:%d: [server] %s",
+		 srv->config_path ? srv->config_path : "-", s ? s->line : 0, what);
 	if (pw_file_read(&f, path, &fe))
-		return pw_error_set(e, fe.code, "[server] %s: %s", what, fe.msg);
+		return pw_error_set(e, fe.code, "%s: %s", where, fe.msg);
 	if (f.data.len == 0 || f.data.len > TLS_FILE_MAX ||
 	    !memmem(f.data.ptr, f.data.len, "-----BEGIN ", 11)) {
 		pw_file_close(&f);
-		return pw_error_set(e, PW_ERR_INVALID, "[server] %s: %s: not a PEM file", what, path);
+		return pw_error_set(e, PW_ERR_INVALID, "%s: %s: not a PEM file", where, path);
 	}
 	*out = malloc(f.data.len + 1);
 	if (!*out) {
@@ -591,8 +600,8 @@ pw_err pw_server_run(struct pw_server *srv, struct pw_error *e)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (srv->tls_cert && ((rc = read_pem("tls_cert", srv->tls_cert, &cert, e)) ||
-			      (rc = read_pem("tls_key", srv->tls_key, &key, e))))
+	if (srv->tls_cert && ((rc = read_pem(srv, "tls_cert", srv->tls_cert, &cert, e)) ||
+			      (rc = read_pem(srv, "tls_key", srv->tls_key, &key, e))))
 		goto out;
 
 	struct pw_store *store = NULL;

@@ -35,6 +35,7 @@ struct pw_server {
 	size_t max_body;
 	bool access_log;
 	const char *tls_cert, *tls_key; /* paths, from the settings */
+	const char *tls_priorities;     /* GnuTLS priority string */
 	unsigned idle_timeout;          /* seconds */
 	unsigned max_connections;
 	unsigned shutdown_timeout;      /* seconds to finish requests in flight */

@@ -157,6 +157,9 @@ st=$(req nul --path-as-is "$PW_URL/api/v1/health%00/x")
 check "an encoded NUL is 400" eq "$st" 400
 st=$(req badutf --path-as-is "$PW_URL/api/v1/%ff")
 check "invalid UTF-8 in the path is 400" eq "$st" 400
+st=$(req badquery "$PW_URL/api/v1/health?x=%ff%fe")
+check "invalid UTF-8 in the query is 400" eq "$st" 400
+check "... JSON" is_error badquery invalid_request
 big=$(python3 -c 'print("x" * 100000)')
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$PW_URL/api/v1/health")
 check "a 100 kB header is refused with a 4xx" sh -c 'case $1 in 4??) exit 0;; esac; exit 1' - "$st"
@@ -336,6 +339,8 @@ if pw_server_start; then
 	check "... the same document" documented tls GET /api/v1/health 200
 	st=$(req tls404 --cacert "$tmp/cert.pem" "$PW_URL/api/v1/nothing")
 	check "an unknown path over HTTPS is 404 JSON" sh -c '[ "$1" = 404 ]' - "$st"
+	curl -s -o /dev/null --cacert "$tmp/cert.pem" --tlsv1.0 --tls-max 1.1 "$PW_URL/api/v1/health" 2>/dev/null
+	check "TLS 1.1 is refused" sh -c '[ "$1" != 0 ]' - "$?"
 	st=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PW_PORT/api/v1/health")
 	check "plain HTTP to the HTTPS port gets no 200" sh -c '[ "$1" != 200 ]' - "$st"
 	check "after SIGTERM the TLS server exits 0" pw_server_stop
@@ -363,6 +368,13 @@ check "tls_cert without tls_key is refused" grep -q "tls_key must be set" "$tmp/
 printf '[server]\nthis line is not ini\n' >"$tmp/bad4.conf"
 "$pw" serve --config "$tmp/bad4.conf" --db "$tmp/x.db" >/dev/null 2>"$tmp/bad4.err"
 check "a line that is not INI: file:line" grep -q "bad4.conf:2:" "$tmp/bad4.err"
+printf '[server]\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$tmp/cert.pem" "$tmp/nokey.pem" >"$tmp/bad5.conf"
+"$pw" serve --config "$tmp/bad5.conf" --db "$tmp/x.db" >/dev/null 2>"$tmp/bad5.err"
+check "a missing TLS key: exit 2 naming file:line and the key" grep -q "bad5.conf:4: \[server\] tls_key" "$tmp/bad5.err"
+echo garbage >"$tmp/garbage.pem"
+printf '[server]\nlisten = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n' "$tmp/garbage.pem" "$tmp/key.pem" >"$tmp/bad6.conf"
+"$pw" serve --config "$tmp/bad6.conf" --db "$tmp/x.db" >/dev/null 2>"$tmp/bad6.err"
+check "a certificate that is not PEM: exit 2 naming it" grep -q "bad6.conf:3: \[server\] tls_cert: .*not a PEM file" "$tmp/bad6.err"
 "$pw" serve --config "$tmp/none.conf" >/dev/null 2>"$tmp/none.err"
 check "a missing --config file is an error" eq "$?" 2
 # a port already taken
