@@ -1125,7 +1125,7 @@ static pw_err filter_add(struct filter *f, enum fkey key, enum fop op, const cha
 			 struct pw_error *e)
 {
 	if (f->n >= sizeof(f->t) / sizeof(f->t[0]))
-		return pw_error_set(e, PW_ERR_LIMIT, "too many filter terms");
+		return pw_error_set(e, PW_ERR_INVALID, "too many filter terms");
 	struct fterm *t = &f->t[f->n];
 	memset(t, 0, sizeof(*t));
 	t->key = key;
@@ -1142,7 +1142,7 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 	if (!text)
 		return PW_OK;
 	if (strlen(text) > FILTER_MAX_LEN)
-		return pw_error_set(e, PW_ERR_LIMIT, "filter longer than %d bytes", FILTER_MAX_LEN);
+		return pw_error_set(e, PW_ERR_INVALID, "filter longer than %d bytes", FILTER_MAX_LEN);
 	const char *p = text;
 	size_t idx = 0;
 	char value[FILTER_MAX_LEN + 1];
