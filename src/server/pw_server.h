@@ -29,7 +29,8 @@ const char *pw_server_db_path(const struct pw_server *srv);
  * store connection, every interval_s seconds (and once at start), until
  * shutdown: re-assessing hosts whose inventory changed and what changed
  * feeds touch, flushing check-in times, marking stale hosts. A task logs
- * its own failures; the next run tries again. */
+ * its own failures; the next run tries again. At a graceful stop every task
+ * runs once more after the last request finished. */
 struct pw_server_task {
 	const char *name;
 	int interval_s;

@@ -498,6 +498,18 @@ static void *task_main(void *arg)
 			pthread_mutex_unlock(&t->lock);
 		}
 	}
+	/* one last pass once the HTTP side has stopped: what the last
+	 * requests left for a task (check-in times to flush, hosts to
+	 * re-assess) is not lost with the process */
+	if (!store) {
+		struct pw_error e = { 0 };
+		if (pw_store_open(t->srv->db_path, &store, &e)) {
+			pw_server_log("error", "tasks: cannot open the store: %s", e.msg);
+			store = NULL;
+		}
+	}
+	for (size_t i = 0; store && i < n; i++)
+		pw_server_tasks[i].run(t->srv, store);
 	pw_store_close(store);
 	free(next);
 	return NULL;
