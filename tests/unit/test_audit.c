@@ -1,7 +1,8 @@
 /* test_audit.c - the hash-chained audit log on a real SQLite file: a chain
  * verifies; an edited, deleted, inserted or reordered entry is found at the
  * right seq; so is removing the newest entries; appending outside a
- * transaction is refused; entries read back as written. */
+ * transaction is refused; entries read back as written; writers in several
+ * processes keep the chain whole. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pw_audit.h"
@@ -293,6 +295,43 @@ static void test_reordered(void **state)
 	expect_bad(f->s, 2, "entry 2");
 }
 
+/* Writers in several processes, each with its own connection, append at
+ * once: every entry takes the last one inside its write transaction, so
+ * the chain stays whole and dense. */
+static void test_concurrent_writers(void **state)
+{
+	struct fixture *f = *state;
+	enum { WRITERS = 4, EACH = 100 };
+	pid_t pids[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct pw_store *s;
+			struct pw_error e = { 0 };
+			if (pw_store_open(f->path, &s, &e))
+				_exit(1);
+			for (int i = 0; i < EACH; i++) {
+				char actor[32];
+				snprintf(actor, sizeof(actor), "user:w%d", w);
+				if (pw_sql_begin(s, &e) ||
+				    pw_audit_append(s, actor, "host.update", "host:1", NULL, "{}", &e) ||
+				    pw_sql_commit(s, &e))
+					_exit(2);
+			}
+			pw_store_close(s);
+			_exit(0);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status = -1;
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	expect_ok(f->s, WRITERS * EACH);
+}
+
 static void test_head_removed(void **state)
 {
 	struct fixture *f = *state;
@@ -321,6 +360,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_appended_forgery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
