@@ -178,9 +178,12 @@ static void hash_leave(void)
 
 /* ---- helpers ---- */
 
-static int64_t setting(const struct pw_request *r, const char *key, int64_t def)
+/* An [auth] setting within [min, max]; the default outside it. */
+static int64_t setting(const struct pw_request *r, const char *key, int64_t def, int64_t min,
+		       int64_t max)
 {
-	return r->server ? pw_server_setting_int(r->server, "auth", key, def) : def;
+	int64_t v = r->server ? pw_server_setting_int(r->server, "auth", key, def) : def;
+	return v < min || v > max ? def : v;
 }
 
 static json_t *time_or_null(int64_t t)
@@ -303,8 +306,8 @@ static void login(struct pw_request *r, struct pw_response *resp)
 	    !string_member(body, "password", true, &password, resp))
 		goto out;
 	struct limits lim = {
-		setting(r, "login_max_failures", 5),
-		setting(r, "login_max_failures_per_address", 20),
+		setting(r, "login_max_failures", 5, 1, 1000000),
+		setting(r, "login_max_failures_per_address", 20, 1, 1000000),
 	};
 	int64_t wait = throttle_check(name, r->remote, lim);
 	if (wait > 0) {
@@ -335,9 +338,7 @@ static void login(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	throttle_result(name, r->remote, true);
-	int64_t ttl = setting(r, "session_hours", 12) * 3600;
-	if (ttl <= 0)
-		ttl = 12 * 3600;
+	int64_t ttl = setting(r, "session_hours", 12, 1, 24 * 366) * 3600;
 	char secret[PW_SECRET_SIZE], csrf[PW_SECRET_SIZE];
 	struct pw_session se;
 	if (pw_session_create(r->store, &u, ttl, secret, csrf, &se, &e)) {
