@@ -66,6 +66,8 @@ struct pw_assessor {
 	int64_t kev_changed, epss_changed;
 	struct ahost *hosts; /* sorted by id */
 	size_t nhosts, cap;
+	bool in_batch;       /* a write transaction is open */
+	size_t nbatch;       /* hosts written in it */
 	struct crit *crits;
 	size_t ncrits;
 	bool crits_loaded;
@@ -333,7 +335,38 @@ static pw_err asset_context(struct pw_store *s, int64_t host_id, struct pw_asset
 struct write_result {
 	struct pw_findings_delta d;
 	bool written;
+	bool aborted; /* failed inside the batch: the batch was rolled back */
 };
+
+/* Hosts are written in batches of BATCH_HOSTS per transaction: a commit per
+ * host was most of a run's time (WAL commits and file locks), and a batch
+ * still keeps the write lock short for check-ins. */
+#define BATCH_HOSTS 64
+
+static pw_err batch_open(struct pw_assessor *a, struct pw_store *s, struct pw_error *e)
+{
+	if (a->in_batch)
+		return PW_OK;
+	pw_err rc = pw_sql_begin(s, e);
+	a->in_batch = rc == PW_OK;
+	a->nbatch = 0;
+	return rc;
+}
+
+static pw_err batch_close(struct pw_assessor *a, struct pw_store *s, struct pw_error *e)
+{
+	if (!a->in_batch)
+		return PW_OK;
+	a->in_batch = false;
+	return pw_sql_commit(s, e);
+}
+
+static void batch_abort(struct pw_assessor *a, struct pw_store *s)
+{
+	if (a->in_batch)
+		pw_sql_rollback(s);
+	a->in_batch = false;
+}
 
 /* Score fs for host h and make it the host's findings, with the assessed
  * mark when dirty, in one transaction. */
@@ -353,16 +386,17 @@ static pw_err write_findings(struct pw_assessor *a, struct pw_store *s, int64_t 
 		   (rc = rows_from(&r, fs, e))))
 		goto out;
 	int64_t now = pw_clock_now();
-	if ((rc = pw_sql_begin(s, e)))
-		goto out;
-	if ((fs && (rc = pw_findings_put_host(s, host_id, hostname[0] ? hostname : NULL, r.v, r.n,
+	if ((rc = batch_open(a, s, e)) ||
+	    (fs && (rc = pw_findings_put_host(s, host_id, hostname[0] ? hostname : NULL, r.v, r.n,
 					      now, &out->d, e))) ||
 	    (dirty && (rc = pw_registry_mark_assessed(s, host_id, now, e)))) {
-		pw_sql_rollback(s);
+		batch_abort(a, s);
+		out->aborted = true;
 		goto out;
 	}
-	rc = pw_sql_commit(s, e);
-	out->written = fs != NULL && rc == PW_OK;
+	out->written = fs != NULL;
+	if (++a->nbatch >= BATCH_HOSTS)
+		rc = batch_close(a, s, e);
 out:
 	free(r.v);
 	pw_arena_free(&r.arena);
@@ -821,7 +855,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 		if (rc == PW_OK)
 			rc = write_findings(a, s, h->id, h->dirty, &fs, &wr, &inner);
 		pw_findings_free(&fs);
-		if (rc == PW_ERR_NOTFOUND) { /* the host went away meanwhile */
+		if (rc == PW_ERR_NOTFOUND && !wr.aborted) { /* the host went away meanwhile */
 			say(a, "warning", "host %lld: %s", (long long)h->id, inner.msg);
 			out->skipped++;
 			continue;
@@ -873,16 +907,12 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 		}
 	}
 
-	/* what this run caught up with, for the next start */
-	if ((rc = pw_sql_begin(s, e)))
-		goto out;
-	if ((rc = pw_findings_state_put(s, STATE_GENERATION, a->generation, e)) ||
+	/* what this run caught up with, for the next start, with the last batch */
+	if ((rc = batch_open(a, s, e)) ||
+	    (rc = pw_findings_state_put(s, STATE_GENERATION, a->generation, e)) ||
 	    (rc = pw_findings_state_put(s, STATE_KEV, ft.kev, e)) ||
-	    (rc = pw_findings_state_put(s, STATE_EPSS, ft.epss, e))) {
-		pw_sql_rollback(s);
-		goto out;
-	}
-	if ((rc = pw_sql_commit(s, e)))
+	    (rc = pw_findings_state_put(s, STATE_EPSS, ft.epss, e)) ||
+	    (rc = batch_close(a, s, e)))
 		goto out;
 	a->kev_changed = ft.kev;
 	a->epss_changed = ft.epss;
@@ -902,6 +932,8 @@ fail_start:
 	pw_vulndb_free(a->db);
 	a->db = NULL;
 out:
+	if (rc)
+		batch_abort(a, s);
 	free(dirty.v);
 	dcpes_free(&devs);
 	out->ms = ms_since(&t0);
