@@ -141,7 +141,8 @@ static pw_err import_one(struct pw_store *s, const char *path, const char *group
 	json_error_t je;
 	doc = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
-		rc = pw_error_set(e, PW_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		rc = pw_error_set(e, PW_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column,
+				  je.text);
 		goto out;
 	}
 	if ((rc = pw_inventory_from_json(&inv, doc, e))) {
@@ -155,9 +156,9 @@ static pw_err import_one(struct pw_store *s, const char *path, const char *group
 	if (!mid) {
 		/* no machine id (an image, a container): the hostname names the host */
 		if (!inv.host.hostname || !*inv.host.hostname) {
-			rc = pw_error_set(e, PW_ERR_INVALID,
-					  "%s: the inventory has neither a machine id nor a hostname",
-					  path);
+			rc = pw_error_set(
+				e, PW_ERR_INVALID,
+				"%s: the inventory has neither a machine id nor a hostname", path);
 			goto out;
 		}
 		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
@@ -245,7 +246,8 @@ int cmd_asset(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'g': group = optarg; break;
 		case 'f':
-			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
+			if (!pw_cli_parse_format(optarg,
+						 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
 						 &format)) {
 				pw_cli_error(VERB, "--format: table or json, not '%s'", optarg);
 				return PW_EXIT_ERROR;
@@ -267,7 +269,8 @@ int cmd_asset(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	if (devices && (rest != 1 || group)) {
-		pw_cli_error(VERB, "import-devices takes one FILE.csv (and no --group); see --help");
+		pw_cli_error(VERB,
+			     "import-devices takes one FILE.csv (and no --group); see --help");
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
@@ -317,7 +320,8 @@ int cmd_asset(int argc, char **argv)
 				       " %llu unchanged\n",
 				       args[i], (long long)r.host_id, r.hostname,
 				       r.created ? " created" : "", (unsigned long long)r.d.added,
-				       (unsigned long long)r.d.removed, (unsigned long long)r.d.changed,
+				       (unsigned long long)r.d.removed,
+				       (unsigned long long)r.d.changed,
 				       (unsigned long long)r.d.unchanged);
 			}
 		}
@@ -335,8 +339,8 @@ int cmd_asset(int argc, char **argv)
 		struct bad_ctx b = { args[0], format == PW_FORMAT_JSON ? &w : NULL };
 		pw_err rc = read_input(args[0], &text, &e);
 		if (!rc && !(rc = pw_sql_begin(s, &e))) {
-			rc = pw_registry_import_devices(s, text.data, text.len, pw_clock_now(), actor,
-							&r, bad_line, &b, &e);
+			rc = pw_registry_import_devices(s, text.data, text.len, pw_clock_now(),
+							actor, &r, bad_line, &b, &e);
 			if (!rc)
 				rc = pw_sql_commit(s, &e);
 			if (rc)
@@ -361,8 +365,8 @@ int cmd_asset(int argc, char **argv)
 			pw_jsonw_end_object(&w);
 		} else if (!rc) {
 			printf("%s: %lld lines, %lld devices created, %lld updated, %lld CPEs added\n",
-			       args[0], (long long)r.lines, (long long)r.created, (long long)r.updated,
-			       (long long)r.cpes_added);
+			       args[0], (long long)r.lines, (long long)r.created,
+			       (long long)r.updated, (long long)r.cpes_added);
 		}
 	}
 	if (format == PW_FORMAT_JSON) {

@@ -222,7 +222,8 @@ int cmd_group(int argc, char **argv)
 		case 'D': description = optarg; break;
 		case 'n': rename = optarg; break;
 		case 'f':
-			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
+			if (!pw_cli_parse_format(optarg,
+						 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
 						 &format)) {
 				pw_cli_error(VERB, "--format: table or json, not '%s'", optarg);
 				return PW_EXIT_ERROR;
@@ -263,8 +264,11 @@ int cmd_group(int argc, char **argv)
 	int64_t gid = 0, *hosts = NULL;
 
 	if (mode == CREATE) {
-		if (tx_begin(s, &e) || tx_end(s, pw_registry_group_create(s, args[0], filter, description,
-							  pw_clock_now(), actor, &gid, &e), &e))
+		if (tx_begin(s, &e) ||
+		    tx_end(s,
+			   pw_registry_group_create(s, args[0], filter, description, pw_clock_now(),
+						    actor, &gid, &e),
+			   &e))
 			goto out;
 		printf("group %s created (id %lld, %s)\n", args[0], (long long)gid,
 		       filter ? "dynamic" : "static");
@@ -275,7 +279,8 @@ int cmd_group(int argc, char **argv)
 		if (format == PW_FORMAT_JSON)
 			pw_jsonw_begin_array(&o.w);
 		else
-			printf("%-6s %-24s %-8s %-8s %s\n", "ID", "NAME", "KIND", "MEMBERS", "FILTER");
+			printf("%-6s %-24s %-8s %-8s %s\n", "ID", "NAME", "KIND", "MEMBERS",
+			       "FILTER");
 		if (pw_registry_each_group(s, list_cb, &o, &e)) {
 			pw_cli_report(VERB, &e);
 			goto out;
@@ -300,7 +305,9 @@ int cmd_group(int argc, char **argv)
 				goto out;
 		}
 		int64_t added = 0;
-		if (tx_begin(s, &e) || tx_end(s, pw_registry_group_add_members(s, gid, hosts, n, actor, &added, &e), &e))
+		if (tx_begin(s, &e) ||
+		    tx_end(s, pw_registry_group_add_members(s, gid, hosts, n, actor, &added, &e),
+			   &e))
 			goto out;
 		printf("group %s: %lld host%s added\n", args[0], (long long)added,
 		       added == 1 ? "" : "s");
@@ -312,8 +319,10 @@ int cmd_group(int argc, char **argv)
 			pw_cli_error(VERB, "set: nothing to change; see --help");
 			goto out;
 		}
-		if (tx_begin(s, &e) || tx_end(s, pw_registry_group_update(s, gid, rename, filter, description, actor,
-							  &e), &e))
+		if (tx_begin(s, &e) ||
+		    tx_end(s,
+			   pw_registry_group_update(s, gid, rename, filter, description, actor, &e),
+			   &e))
 			goto out;
 		printf("group %s changed\n", rename ? rename : args[0]);
 		status = PW_EXIT_OK;
@@ -340,8 +349,8 @@ int cmd_group(int argc, char **argv)
 		pw_jsonw_key(&o.w, "hosts");
 		pw_jsonw_begin_array(&o.w);
 	} else {
-		printf("id:          %lld\nname:        %s\nkind:        %s\n", (long long)g.id, g.name,
-		       g.dynamic ? "dynamic" : "static");
+		printf("id:          %lld\nname:        %s\nkind:        %s\n", (long long)g.id,
+		       g.name, g.dynamic ? "dynamic" : "static");
 		if (g.filter)
 			printf("filter:      %s\n", g.filter);
 		if (g.description)

@@ -302,8 +302,10 @@ int cmd_host(int argc, char **argv)
 		case OPT_RETIRED: q.include_retired = true; list_only = true; break;
 		case OPT_STALE_AFTER:
 			if (!pw_registry_parse_duration(optarg, &stale_after)) {
-				pw_cli_error(VERB, "--stale-after: a duration such as 3d, 72h or 3600, not '%s'",
-					     optarg);
+				pw_cli_error(
+					VERB,
+					"--stale-after: a duration such as 3d, 72h or 3600, not '%s'",
+					optarg);
 				return PW_EXIT_ERROR;
 			}
 			break;
@@ -341,7 +343,9 @@ int cmd_host(int argc, char **argv)
 			} else if (optarg[0] >= '1' && optarg[0] <= '5' && !optarg[1]) {
 				p.criticality = optarg[0] - '0';
 			} else {
-				pw_cli_error(VERB, "--criticality: an integer from 1 to 5, not '%s'", optarg);
+				pw_cli_error(VERB,
+					     "--criticality: an integer from 1 to 5, not '%s'",
+					     optarg);
 				return PW_EXIT_ERROR;
 			}
 			break;
@@ -411,8 +415,9 @@ int cmd_host(int argc, char **argv)
 		if (format == PW_FORMAT_JSON)
 			pw_jsonw_begin_array(&l.w);
 		else
-			printf("%-6s %-28s %-7s %-16s %-12s %-4s %-9s %-20s %-6s %s\n", "ID", "HOSTNAME",
-			       "ORIGIN", "OS", "ENVIRONMENT", "CRIT", "EXPOSURE", "LAST SEEN", "", "TAGS");
+			printf("%-6s %-28s %-7s %-16s %-12s %-4s %-9s %-20s %-6s %s\n", "ID",
+			       "HOSTNAME", "ORIGIN", "OS", "ENVIRONMENT", "CRIT", "EXPOSURE",
+			       "LAST SEEN", "", "TAGS");
 		if (pw_registry_each_host_matching(s, &q, list_cb, &l, &e)) {
 			pw_cli_report(VERB, &e);
 			goto out;
@@ -461,8 +466,8 @@ int cmd_host(int argc, char **argv)
 		if (format == PW_FORMAT_JSON)
 			pw_jsonw_begin_array(&l.w);
 		else
-			printf("%-20s %-4s %-32s %-8s %-24s %s\n", "AT", "FAM", "PACKAGE", "ARCH", "OLD",
-			       "NEW");
+			printf("%-20s %-4s %-32s %-8s %-24s %s\n", "AT", "FAM", "PACKAGE", "ARCH",
+			       "OLD", "NEW");
 		if (pw_registry_each_change(s, id, 0, limit, history_cb, &hc, &e)) {
 			pw_cli_report(VERB, &e);
 			goto out;

@@ -34,8 +34,17 @@ static int64_t stale_after(const struct pw_request *r)
 {
 	int64_t v = PW_REGISTRY_STALE_AFTER_DEFAULT;
 	const char *s = r->server ? pw_server_setting(r->server, "registry", "stale_after") : NULL;
-	if (s && !pw_registry_parse_duration(s, &v))
+	if (s && !pw_registry_parse_duration(s, &v)) {
+		static _Atomic bool warned;
+		if (!warned) {
+			warned = true;
+			pw_server_log("warning",
+				      "[registry] stale_after = %s: not a duration (3d, 72h, 3600);"
+				      " using 3d",
+				      s);
+		}
 		v = PW_REGISTRY_STALE_AFTER_DEFAULT;
+	}
 	return v;
 }
 
@@ -191,7 +200,8 @@ static void hosts_list(struct pw_request *r, struct pw_response *resp)
 	}
 	if ((v = pw_http_query(r, "retired"))) {
 		if (strcmp(v, "true") && strcmp(v, "false")) {
-			pw_http_error(resp, 400, "invalid_request", "retired must be true or false");
+			pw_http_error(resp, 400, "invalid_request",
+				      "retired must be true or false");
 			return;
 		}
 		q.include_retired = strcmp(v, "true") == 0;
@@ -274,8 +284,9 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 				   json_integer_value(v) <= 5) {
 				p.criticality = (int)json_integer_value(v);
 			} else {
-				pw_http_error(resp, 400, "invalid_request",
-					      "criticality must be an integer from 1 to 5, or null");
+				pw_http_error(
+					resp, 400, "invalid_request",
+					"criticality must be an integer from 1 to 5, or null");
 				goto out;
 			}
 		} else if (strcmp(key, "tags") == 0) {
@@ -298,10 +309,11 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 			p.tags = tags;
 			p.ntags = json_array_size(v);
 		} else {
-			pw_http_error(resp, 400, "invalid_request",
-				      "unknown field '%.64s' (owner, environment, criticality, exposure,"
-				      " site, tags)",
-				      key);
+			pw_http_error(
+				resp, 400, "invalid_request",
+				"unknown field '%.64s' (owner, environment, criticality, exposure,"
+				" site, tags)",
+				key);
 			goto out;
 		}
 	}
@@ -448,8 +460,9 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 	char key[300];
 	if (!mid) {
 		if (!inv.host.hostname || !*inv.host.hostname) {
-			pw_http_error(resp, 400, "invalid_inventory",
-				      "the inventory has neither host.machine_id nor host.hostname");
+			pw_http_error(
+				resp, 400, "invalid_inventory",
+				"the inventory has neither host.machine_id nor host.hostname");
 			goto out;
 		}
 		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
@@ -465,8 +478,8 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 	struct pw_inventory_delta d = { 0 };
 	pw_err rc = pw_sql_begin(r->store, &e);
 	if (!rc)
-		rc = pw_registry_host_ensure(r->store, PW_HOST_IMPORT, mid, inv.host.hostname, group,
-					     now, &id, &created, &e);
+		rc = pw_registry_host_ensure(r->store, PW_HOST_IMPORT, mid, inv.host.hostname,
+					     group, now, &id, &created, &e);
 	if (!rc)
 		rc = pw_registry_put_inventory(r->store, id, &inv, digest, now, &d, &e);
 	if (!rc) {
@@ -701,8 +714,8 @@ static bool host_ids(json_t *arr, const char *key, struct pw_response *resp, int
 	json_t *v;
 	json_array_foreach(arr, i, v) {
 		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-			pw_http_error(resp, 400, "invalid_request", "%s[%zu] must be a host id", key,
-				      i);
+			pw_http_error(resp, 400, "invalid_request", "%s[%zu] must be a host id",
+				      key, i);
 			free(*ids);
 			*ids = NULL;
 			return false;
@@ -728,7 +741,9 @@ static void groups_create(struct pw_request *r, struct pw_response *resp)
 	json_t *body = pw_http_body_json(r, resp);
 	if (!body)
 		return;
-	static const char *const keys[] = { "name", "kind", "filter", "description", "hosts", NULL };
+	static const char *const keys[] = {
+		"name", "kind", "filter", "description", "hosts", NULL
+	};
 	const char *name, *kind, *filter, *description;
 	int64_t *hosts = NULL;
 	size_t nhosts = 0;
@@ -849,7 +864,8 @@ static void groups_add_members(struct pw_request *r, struct pw_response *resp)
 	}
 	rc = pw_sql_begin(r->store, &e);
 	if (!rc)
-		rc = pw_registry_group_add_members(r->store, id, hosts, n, r->who.actor, &added, &e);
+		rc = pw_registry_group_add_members(r->store, id, hosts, n, r->who.actor, &added,
+						   &e);
 	if (!finish(r, resp, unknown_host_is_invalid(rc, &e), &e))
 		goto out;
 	pw_arena_init(&a);

@@ -286,9 +286,10 @@ pw_err pw_registry_check_attr(const char *field, const char *value, struct pw_er
 					    "owner: 1-128 characters without control characters");
 	} else if (strcmp(field, "environment") == 0) {
 		if (!token_ok(value, 32, "_-", true))
-			return pw_error_set(e, PW_ERR_INVALID,
-					    "environment \"%.64s\": 1-32 of a-z 0-9 _ - (e.g. production)",
-					    value);
+			return pw_error_set(
+				e, PW_ERR_INVALID,
+				"environment \"%.64s\": 1-32 of a-z 0-9 _ - (e.g. production)",
+				value);
 	} else if (strcmp(field, "criticality") == 0) {
 		if (!(value[0] >= '1' && value[0] <= '5' && value[1] == '\0'))
 			return pw_error_set(e, PW_ERR_INVALID,
@@ -296,16 +297,18 @@ pw_err pw_registry_check_attr(const char *field, const char *value, struct pw_er
 	} else if (strcmp(field, "exposure") == 0) {
 		if (!exposure_ok(value))
 			return pw_error_set(e, PW_ERR_INVALID,
-					    "exposure \"%.32s\": internet, internal or isolated", value);
+					    "exposure \"%.32s\": internet, internal or isolated",
+					    value);
 	} else if (strcmp(field, "site") == 0) {
 		if (!token_ok(value, 64, "_.-", false))
 			return pw_error_set(e, PW_ERR_INVALID,
 					    "site \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -", value);
 	} else if (strcmp(field, "tag") == 0) {
 		if (!token_ok(value, 64, "_.:-", true))
-			return pw_error_set(e, PW_ERR_INVALID,
-					    "tag \"%.64s\": 1-64 of a-z 0-9 _ . : -, starting with a letter or digit",
-					    value);
+			return pw_error_set(
+				e, PW_ERR_INVALID,
+				"tag \"%.64s\": 1-64 of a-z 0-9 _ . : -, starting with a letter or digit",
+				value);
 	} else {
 		return pw_error_set(e, PW_ERR_INVALID, "unknown attribute \"%.32s\"", field);
 	}
@@ -431,11 +434,11 @@ pw_err pw_registry_host_ensure(struct pw_store *s, enum pw_host_origin origin,
 	}
 	if (id) {
 		/* back from retirement when it shows up again */
-		if ((rc = pw_sql_exec(s,
-				      "UPDATE hosts SET retired_at = NULL, last_seen = $1,"
-				      " hostname = COALESCE($2, hostname) WHERE id = $3",
-				      PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_T(nz(hostname)), PW_SQL_I(id)),
-				      e)))
+		if ((rc = pw_sql_exec(
+			     s,
+			     "UPDATE hosts SET retired_at = NULL, last_seen = $1,"
+			     " hostname = COALESCE($2, hostname) WHERE id = $3",
+			     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_T(nz(hostname)), PW_SQL_I(id)), e)))
 			return rc;
 	} else {
 		const char *name = nz(hostname) ? hostname : machine_id ? machine_id : "";
@@ -444,7 +447,8 @@ pw_err pw_registry_host_ensure(struct pw_store *s, enum pw_host_origin origin,
 				     " last_seen, needs_assessment) VALUES ($1, $2, $3, $4, $4, 0)"
 				     " RETURNING id",
 				     PW_SQL_ARGS(PW_SQL_T(pw_host_origin_name(origin)),
-						 PW_SQL_T(machine_id), PW_SQL_T(name), PW_SQL_I(now)),
+						 PW_SQL_T(machine_id), PW_SQL_T(name),
+						 PW_SQL_I(now)),
 				     one_int, &id, NULL, e)))
 			return rc;
 		*created = true;
@@ -493,15 +497,17 @@ pw_err pw_registry_inventory_digest(struct pw_store *s, int64_t host_id, char *d
 	if (!d.found)
 		return pw_error_set(e, PW_ERR_NOTFOUND, "no host with id %lld", (long long)host_id);
 	if (!d.fits)
-		return pw_error_set(e, PW_ERR_LIMIT, "the digest does not fit %zu bytes", digest_size);
+		return pw_error_set(e, PW_ERR_LIMIT, "the digest does not fit %zu bytes",
+				    digest_size);
 	return PW_OK;
 }
 
 pw_err pw_registry_touch(struct pw_store *s, int64_t host_id, int64_t now, struct pw_error *e)
 {
 	int64_t changes = 0;
-	pw_err rc = pw_sql_run(s, "UPDATE hosts SET last_seen = $1 WHERE id = $2",
-			       PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id)), NULL, NULL, &changes, e);
+	pw_err rc =
+		pw_sql_run(s, "UPDATE hosts SET last_seen = $1 WHERE id = $2",
+			   PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id)), NULL, NULL, &changes, e);
 	if (!rc && changes == 0)
 		rc = pw_error_set(e, PW_ERR_NOTFOUND, "no host with id %lld", (long long)host_id);
 	return rc;
@@ -619,14 +625,14 @@ static pw_err pkg_insert(struct pw_store *s, int64_t host_id, const struct pw_pa
 		" source_version, state, rpm_epoch, rpm_version, rpm_release, rpm_sourcerpm,"
 		" multi_arch, candidate_version, candidate_origin, candidate_security, is_kernel)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-		PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_T(pw_family_name(p->family)), PW_SQL_T(p->name),
-			    PW_SQL_T(arch0(p)), PW_SQL_T(p->version), PW_SQL_T(p->source_name),
-			    PW_SQL_T(p->source_version), PW_SQL_T(pw_state_name(p->state)),
-			    PW_SQL_T(nz(p->rpm_epoch)), PW_SQL_T(nz(p->rpm_version)),
-			    PW_SQL_T(nz(p->rpm_release)), PW_SQL_T(nz(p->rpm_sourcerpm)),
-			    PW_SQL_T(nz(p->multi_arch)), PW_SQL_T(nz(p->candidate_version)),
-			    PW_SQL_T(nz(p->candidate_origin)), PW_SQL_I(p->candidate_security),
-			    PW_SQL_I(p->is_kernel)),
+		PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_T(pw_family_name(p->family)),
+			    PW_SQL_T(p->name), PW_SQL_T(arch0(p)), PW_SQL_T(p->version),
+			    PW_SQL_T(p->source_name), PW_SQL_T(p->source_version),
+			    PW_SQL_T(pw_state_name(p->state)), PW_SQL_T(nz(p->rpm_epoch)),
+			    PW_SQL_T(nz(p->rpm_version)), PW_SQL_T(nz(p->rpm_release)),
+			    PW_SQL_T(nz(p->rpm_sourcerpm)), PW_SQL_T(nz(p->multi_arch)),
+			    PW_SQL_T(nz(p->candidate_version)), PW_SQL_T(nz(p->candidate_origin)),
+			    PW_SQL_I(p->candidate_security), PW_SQL_I(p->is_kernel)),
 		e);
 }
 
@@ -639,7 +645,13 @@ static pw_err pkg_update(struct pw_store *s, int64_t row_id, const struct pw_pac
 		" state = $4, rpm_epoch = $5, rpm_version = $6, rpm_release = $7, rpm_sourcerpm = $8,"
 		" multi_arch = $9, candidate_version = $10, candidate_origin = $11,"
 		" candidate_security = $12, is_kernel = $13 WHERE id = $14",
-		PW_SQL_ARGS(PW_SQL_T(p->version), PW_SQL_T(p->source_name), PW_SQL_T(p->source_version), PW_SQL_T(pw_state_name(p->state)), PW_SQL_T(nz(p->rpm_epoch)), PW_SQL_T(nz(p->rpm_version)), PW_SQL_T(nz(p->rpm_release)), PW_SQL_T(nz(p->rpm_sourcerpm)), PW_SQL_T(nz(p->multi_arch)), PW_SQL_T(nz(p->candidate_version)), PW_SQL_T(nz(p->candidate_origin)), PW_SQL_I(p->candidate_security), PW_SQL_I(p->is_kernel), PW_SQL_I(row_id)),
+		PW_SQL_ARGS(PW_SQL_T(p->version), PW_SQL_T(p->source_name),
+			    PW_SQL_T(p->source_version), PW_SQL_T(pw_state_name(p->state)),
+			    PW_SQL_T(nz(p->rpm_epoch)), PW_SQL_T(nz(p->rpm_version)),
+			    PW_SQL_T(nz(p->rpm_release)), PW_SQL_T(nz(p->rpm_sourcerpm)),
+			    PW_SQL_T(nz(p->multi_arch)), PW_SQL_T(nz(p->candidate_version)),
+			    PW_SQL_T(nz(p->candidate_origin)), PW_SQL_I(p->candidate_security),
+			    PW_SQL_I(p->is_kernel), PW_SQL_I(row_id)),
 		e);
 }
 
@@ -653,13 +665,14 @@ static pw_err history(struct pw_store *s, int64_t host_id, int64_t now,
 		      const struct pw_package *p, const char *old_version, const char *new_version,
 		      struct pw_error *e)
 {
-	return pw_sql_exec(s,
-			   "INSERT INTO package_history(host_id, at, family, name, arch, old_version,"
-			   " new_version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			   PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(now),
-				       PW_SQL_T(pw_family_name(p->family)), PW_SQL_T(p->name),
-				       PW_SQL_T(arch0(p)), PW_SQL_T(old_version), PW_SQL_T(new_version)),
-			   e);
+	return pw_sql_exec(
+		s,
+		"INSERT INTO package_history(host_id, at, family, name, arch, old_version,"
+		" new_version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(now), PW_SQL_T(pw_family_name(p->family)),
+			    PW_SQL_T(p->name), PW_SQL_T(arch0(p)), PW_SQL_T(old_version),
+			    PW_SQL_T(new_version)),
+		e);
 }
 
 struct os_facts {
@@ -692,9 +705,9 @@ static void os_facts_free(struct os_facts *f)
 	free(f->kernel);
 }
 
-pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const struct pw_inventory *inv,
-				 const char *digest, int64_t now, struct pw_inventory_delta *delta,
-				 struct pw_error *e)
+pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id,
+				 const struct pw_inventory *inv, const char *digest, int64_t now,
+				 struct pw_inventory_delta *delta, struct pw_error *e)
 {
 	pw_err rc;
 	if ((rc = need_tx(s, "storing an inventory", e)))
@@ -727,7 +740,8 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 	for (size_t i = 0; i < inv->npkgs; i++) {
 		const struct pw_package *p = &inv->pkgs[i];
 		if (!p->name || !p->version || !*p->name) {
-			rc = pw_error_set(e, PW_ERR_INVALID, "package %zu has no name or version", i);
+			rc = pw_error_set(e, PW_ERR_INVALID, "package %zu has no name or version",
+					  i);
 			goto out;
 		}
 		neu[nn++] = p;
@@ -760,9 +774,10 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 			/* versions of one key, both sides sorted: merge them */
 			size_t x = i, y = j;
 			while (x < i2 || y < j2) {
-				int v = x < i2 && y < j2 ? strcmp(old.v[x].p.version, neu[y]->version)
-				      : x < i2	   ? -1
-							   : 1;
+				int v = x < i2 && y < j2
+						? strcmp(old.v[x].p.version, neu[y]->version)
+					: x < i2 ? -1
+						 : 1;
 				if (v < 0) {
 					if ((rc = pkg_delete(s, old.v[x].id, e)) ||
 					    (rc = history(s, host_id, now, &old.v[x].p,
@@ -771,7 +786,8 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 					d.removed++;
 					x++;
 				} else if (v > 0) {
-					if (y > j && strcmp(neu[y - 1]->version, neu[y]->version) == 0) {
+					if (y > j &&
+					    strcmp(neu[y - 1]->version, neu[y]->version) == 0) {
 						y++; /* the same package twice in the input */
 						continue;
 					}
@@ -790,7 +806,8 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 					d.unchanged++;
 					x++;
 					y++;
-					while (y < j2 && strcmp(neu[y - 1]->version, neu[y]->version) == 0)
+					while (y < j2 &&
+					       strcmp(neu[y - 1]->version, neu[y]->version) == 0)
 						y++;
 				}
 			}
@@ -802,8 +819,8 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 	bool os_changed = !streq0(f.os_id, nz(h->os_id)) ||
 			  !streq0(f.os_version_id, nz(h->os_version_id)) ||
 			  !streq0(f.os_codename, nz(h->os_codename)) ||
-			  !streq0(f.os_id_like, nz(h->os_id_like)) || !streq0(f.arch, nz(h->arch)) ||
-			  !streq0(f.kernel, nz(h->kernel_release));
+			  !streq0(f.os_id_like, nz(h->os_id_like)) ||
+			  !streq0(f.arch, nz(h->arch)) || !streq0(f.kernel, nz(h->kernel_release));
 	bool dirty = f.never || os_changed || d.added || d.removed || d.changed || rewritten;
 	int64_t npkgs = (int64_t)(d.added + d.changed + d.unchanged);
 	if ((rc = pw_sql_exec(
@@ -815,7 +832,14 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const stru
 		     " reboot_required = $14, newest_kernel = $15,"
 		     " needs_assessment = CASE WHEN $16 = 1 THEN 1 ELSE needs_assessment END"
 		     " WHERE id = $17",
-		     PW_SQL_ARGS(PW_SQL_T(nz(h->hostname)), PW_SQL_T(nz(h->os_id)), PW_SQL_T(nz(h->os_version_id)), PW_SQL_T(nz(h->os_codename)), PW_SQL_T(nz(h->os_id_like)), PW_SQL_T(nz(h->os_pretty_name)), PW_SQL_T(nz(h->arch)), PW_SQL_T(nz(h->kernel_release)), PW_SQL_T(nz(h->kernel_version)), PW_SQL_T(nz(digest)), PW_SQL_I(now), PW_SQL_I(npkgs), PW_SQL_I(inv->has_apt_lists), PW_SQL_I(inv->reboot_required), PW_SQL_T(nz(inv->newest_kernel)), PW_SQL_I(dirty ? 1 : 0), PW_SQL_I(host_id)),
+		     PW_SQL_ARGS(PW_SQL_T(nz(h->hostname)), PW_SQL_T(nz(h->os_id)),
+				 PW_SQL_T(nz(h->os_version_id)), PW_SQL_T(nz(h->os_codename)),
+				 PW_SQL_T(nz(h->os_id_like)), PW_SQL_T(nz(h->os_pretty_name)),
+				 PW_SQL_T(nz(h->arch)), PW_SQL_T(nz(h->kernel_release)),
+				 PW_SQL_T(nz(h->kernel_version)), PW_SQL_T(nz(digest)),
+				 PW_SQL_I(now), PW_SQL_I(npkgs), PW_SQL_I(inv->has_apt_lists),
+				 PW_SQL_I(inv->reboot_required), PW_SQL_T(nz(inv->newest_kernel)),
+				 PW_SQL_I(dirty ? 1 : 0), PW_SQL_I(host_id)),
 		     e)))
 		goto out;
 	if (delta)
@@ -879,11 +903,12 @@ pw_err pw_registry_load_inventory(struct pw_store *s, int64_t host_id, struct pw
 				  struct pw_error *e)
 {
 	struct load_ctx l = { inv, false };
-	pw_err rc = pw_sql_run(s,
-			       "SELECT machine_id, hostname, os_id, os_version_id, os_codename,"
-			       " os_id_like, os_pretty_name, arch, kernel_release, kernel_version,"
-			       " has_apt_lists, reboot_required, newest_kernel FROM hosts WHERE id = $1",
-			       PW_SQL_ARGS(PW_SQL_I(host_id)), load_host_row, &l, NULL, e);
+	pw_err rc = pw_sql_run(
+		s,
+		"SELECT machine_id, hostname, os_id, os_version_id, os_codename,"
+		" os_id_like, os_pretty_name, arch, kernel_release, kernel_version,"
+		" has_apt_lists, reboot_required, newest_kernel FROM hosts WHERE id = $1",
+		PW_SQL_ARGS(PW_SQL_I(host_id)), load_host_row, &l, NULL, e);
 	if (rc)
 		return rc;
 	if (!l.found)
@@ -933,8 +958,8 @@ static pw_err change_row(void *ctx, const struct pw_sql_row *row, struct pw_erro
 
 pw_err pw_registry_each_change(struct pw_store *s, int64_t host_id, int64_t before_id,
 			       int64_t limit,
-			       pw_err (*cb)(void *ctx, const struct pw_package_change *c), void *ctx,
-			       struct pw_error *e)
+			       pw_err (*cb)(void *ctx, const struct pw_package_change *c),
+			       void *ctx, struct pw_error *e)
 {
 	struct change_ctx c = { cb, ctx };
 	return pw_sql_run(s,
@@ -980,10 +1005,11 @@ pw_err pw_registry_host_context(struct pw_store *s, int64_t host_id, struct pw_h
 				struct pw_error *e)
 {
 	out->host_id = 0;
-	pw_err rc = pw_sql_run(s,
-			       "SELECT id, hostname, exposure, COALESCE(criticality, 0), environment"
-			       " FROM hosts WHERE id = $1",
-			       PW_SQL_ARGS(PW_SQL_I(host_id)), context_row, out, NULL, e);
+	pw_err rc =
+		pw_sql_run(s,
+			   "SELECT id, hostname, exposure, COALESCE(criticality, 0), environment"
+			   " FROM hosts WHERE id = $1",
+			   PW_SQL_ARGS(PW_SQL_I(host_id)), context_row, out, NULL, e);
 	if (!rc && out->host_id == 0)
 		rc = pw_error_set(e, PW_ERR_NOTFOUND, "no host with id %lld", (long long)host_id);
 	return rc;
@@ -1015,9 +1041,9 @@ pw_err pw_registry_mark_assessed(struct pw_store *s, int64_t host_id, int64_t no
 				 struct pw_error *e)
 {
 	int64_t changes = 0;
-	pw_err rc = pw_sql_run(s,
-			       "UPDATE hosts SET needs_assessment = 0, assessed_at = $1 WHERE id = $2",
-			       PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id)), NULL, NULL, &changes, e);
+	pw_err rc = pw_sql_run(
+		s, "UPDATE hosts SET needs_assessment = 0, assessed_at = $1 WHERE id = $2",
+		PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id)), NULL, NULL, &changes, e);
 	if (!rc && changes == 0)
 		rc = pw_error_set(e, PW_ERR_NOTFOUND, "no host with id %lld", (long long)host_id);
 	return rc;
@@ -1062,10 +1088,11 @@ pw_err pw_registry_each_device_cpe(struct pw_store *s,
 				   void *ctx, struct pw_error *e)
 {
 	struct cpe_list l = { 0 };
-	pw_err rc = pw_sql_run(s,
-			       "SELECT c.host_id, c.cpe FROM host_cpes c JOIN hosts h ON h.id = c.host_id"
-			       " WHERE h.retired_at IS NULL ORDER BY c.host_id, c.cpe",
-			       PW_SQL_NOARGS, cpe_row, &l, NULL, e);
+	pw_err rc = pw_sql_run(
+		s,
+		"SELECT c.host_id, c.cpe FROM host_cpes c JOIN hosts h ON h.id = c.host_id"
+		" WHERE h.retired_at IS NULL ORDER BY c.host_id, c.cpe",
+		PW_SQL_NOARGS, cpe_row, &l, NULL, e);
 	for (size_t i = 0; !rc && i < l.n; i++)
 		rc = cb(ctx, l.v[i].host_id, l.v[i].cpe);
 	for (size_t i = 0; i < l.n; i++)
@@ -1142,7 +1169,8 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 	if (!text)
 		return PW_OK;
 	if (strlen(text) > FILTER_MAX_LEN)
-		return pw_error_set(e, PW_ERR_INVALID, "filter longer than %d bytes", FILTER_MAX_LEN);
+		return pw_error_set(e, PW_ERR_INVALID, "filter longer than %d bytes",
+				    FILTER_MAX_LEN);
 	const char *p = text;
 	size_t idx = 0;
 	char value[FILTER_MAX_LEN + 1];
@@ -1209,7 +1237,8 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 			op = FO_EQ;
 			p++;
 		} else {
-			rc = term_error(e, idx, start, tlen, "expected =, ~, >=, >, <= or < after the key");
+			rc = term_error(e, idx, start, tlen,
+					"expected =, ~, >=, >, <= or < after the key");
 			goto fail;
 		}
 		size_t vlen = 0;
@@ -1237,13 +1266,15 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 		}
 		for (size_t i = 0; i < vlen; i++) {
 			if ((unsigned char)value[i] < 0x20) {
-				rc = term_error(e, idx, start, tlen, "control character in the value");
+				rc = term_error(e, idx, start, tlen,
+						"control character in the value");
 				goto fail;
 			}
 		}
 		bool ordered = op == FO_GE || op == FO_GT || op == FO_LE || op == FO_LT;
 		if (ordered && key != FK_CRITICALITY) {
-			rc = term_error(e, idx, start, tlen, "only criticality compares with >, >=, <, <=");
+			rc = term_error(e, idx, start, tlen,
+					"only criticality compares with >, >=, <, <=");
 			goto fail;
 		}
 		if (op == FO_GLOB && key != FK_HOSTNAME) {
@@ -1252,11 +1283,13 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 		}
 		struct pw_error ve = { 0 };
 		if (key == FK_CRITICALITY && pw_registry_check_attr("criticality", value, &ve)) {
-			rc = term_error(e, idx, start, tlen, "criticality is an integer from 1 to 5");
+			rc = term_error(e, idx, start, tlen,
+					"criticality is an integer from 1 to 5");
 			goto fail;
 		}
 		if (key == FK_EXPOSURE && !exposure_ok(value)) {
-			rc = term_error(e, idx, start, tlen, "exposure is internet, internal or isolated");
+			rc = term_error(e, idx, start, tlen,
+					"exposure is internet, internal or isolated");
 			goto fail;
 		}
 		if (key == FK_ORIGIN && strcmp(value, "agent") && strcmp(value, "import") &&
@@ -1296,8 +1329,9 @@ static pw_err filter_prepare(struct pw_store *s, struct filter *f, struct pw_err
 	for (size_t i = 0; !rc && i < f->n; i++) {
 		struct fterm *t = &f->t[i];
 		if (t->key == FK_TAG)
-			rc = pw_sql_run(s, "SELECT host_id FROM host_tags WHERE tag = $1 ORDER BY host_id",
-					PW_SQL_ARGS(PW_SQL_T(t->value)), id_row, &t->ids, NULL, e);
+			rc = pw_sql_run(
+				s, "SELECT host_id FROM host_tags WHERE tag = $1 ORDER BY host_id",
+				PW_SQL_ARGS(PW_SQL_T(t->value)), id_row, &t->ids, NULL, e);
 		else if (t->key == FK_PACKAGE)
 			rc = pw_sql_run(s,
 					"SELECT DISTINCT host_id FROM host_packages WHERE name = $1"
@@ -1433,7 +1467,8 @@ pw_err pw_registry_each_host_matching(struct pw_store *s, const struct pw_host_q
 				     PW_SQL_ARGS(PW_SQL_I(gid)), group_row, &gc, NULL, e)))
 			goto out;
 		if (!gc.found) {
-			rc = pw_error_set(e, PW_ERR_NOTFOUND, "no group with id %lld", (long long)gid);
+			rc = pw_error_set(e, PW_ERR_NOTFOUND, "no group with id %lld",
+					  (long long)gid);
 			goto out;
 		}
 		if (g.dynamic) {
@@ -1445,20 +1480,23 @@ pw_err pw_registry_each_host_matching(struct pw_store *s, const struct pw_host_q
 			}
 			rc = filter_parse(g.filter, gf, e);
 			for (size_t i = 0; !rc && i < gf->n; i++) {
-				if (!(rc = filter_add(f, gf->t[i].key, gf->t[i].op, gf->t[i].value, e)))
+				if (!(rc = filter_add(f, gf->t[i].key, gf->t[i].op, gf->t[i].value,
+						      e)))
 					f->t[f->n - 1].n = gf->t[i].n;
 			}
 			filter_free(gf);
 			free(gf);
 			if (rc) {
-				pw_error_set(e, rc, "group %s: %s", g.name, e ? e->msg : "bad filter");
+				pw_error_set(e, rc, "group %s: %s", g.name,
+					     e ? e->msg : "bad filter");
 				goto out;
 			}
 		} else {
 			if ((rc = pw_sql_run(s,
 					     "SELECT host_id FROM group_members WHERE group_id = $1"
 					     " ORDER BY host_id",
-					     PW_SQL_ARGS(PW_SQL_I(gid)), id_row, &members, NULL, e)))
+					     PW_SQL_ARGS(PW_SQL_I(gid)), id_row, &members, NULL,
+					     e)))
 				goto out;
 			pg.members = &members;
 		}
@@ -1593,7 +1631,8 @@ pw_err pw_registry_host_update(struct pw_store *s, int64_t id, const struct pw_h
 	if ((rc = need_tx(s, "changing a host", e)))
 		return rc;
 	if ((p->set_owner && (rc = pw_registry_check_attr("owner", p->owner, e))) ||
-	    (p->set_environment && (rc = pw_registry_check_attr("environment", p->environment, e))) ||
+	    (p->set_environment &&
+	     (rc = pw_registry_check_attr("environment", p->environment, e))) ||
 	    (p->set_exposure && (rc = pw_registry_check_attr("exposure", p->exposure, e))) ||
 	    (p->set_site && (rc = pw_registry_check_attr("site", p->site, e))))
 		return rc;
@@ -1631,7 +1670,9 @@ pw_err pw_registry_host_update(struct pw_store *s, int64_t id, const struct pw_h
 	if ((rc = pw_sql_exec(s,
 			      "UPDATE hosts SET owner = $1, environment = $2, criticality = $3,"
 			      " exposure = $4, site = $5 WHERE id = $6",
-			      PW_SQL_ARGS(PW_SQL_T(h.owner), PW_SQL_T(h.environment), h.criticality ? PW_SQL_I(h.criticality) : PW_SQL_NUL, PW_SQL_T(h.exposure), PW_SQL_T(h.site), PW_SQL_I(id)),
+			      PW_SQL_ARGS(PW_SQL_T(h.owner), PW_SQL_T(h.environment),
+					  h.criticality ? PW_SQL_I(h.criticality) : PW_SQL_NUL,
+					  PW_SQL_T(h.exposure), PW_SQL_T(h.site), PW_SQL_I(id)),
 			      e)))
 		goto out;
 	if (p->set_tags) {
@@ -1653,7 +1694,8 @@ pw_err pw_registry_host_update(struct pw_store *s, int64_t id, const struct pw_h
 				      PW_SQL_ARGS(PW_SQL_I(id)), e)))
 			goto out;
 		for (size_t i = 0; i < u; i++) {
-			if ((rc = pw_sql_exec(s, "INSERT INTO host_tags(host_id, tag) VALUES ($1, $2)",
+			if ((rc = pw_sql_exec(s,
+					      "INSERT INTO host_tags(host_id, tag) VALUES ($1, $2)",
 					      PW_SQL_ARGS(PW_SQL_I(id), PW_SQL_T(tags[i])), e)))
 				goto out;
 		}
@@ -1687,7 +1729,8 @@ pw_err pw_registry_host_retire(struct pw_store *s, int64_t id, int64_t now, cons
 	if ((rc = pw_registry_host_get(s, id, &a, &h, e)))
 		goto out;
 	if (h.retired_at) {
-		rc = pw_error_set(e, PW_ERR_NOTFOUND, "host %lld is already retired", (long long)id);
+		rc = pw_error_set(e, PW_ERR_NOTFOUND, "host %lld is already retired",
+				  (long long)id);
 		goto out;
 	}
 	if ((rc = host_attrs_json(&h, &before)))
@@ -1695,9 +1738,9 @@ pw_err pw_registry_host_retire(struct pw_store *s, int64_t id, int64_t now, cons
 	h.retired_at = now;
 	if ((rc = host_attrs_json(&h, &after)))
 		goto nomem;
-	if ((rc = pw_sql_exec(s,
-			      "UPDATE hosts SET retired_at = $1, needs_assessment = 0 WHERE id = $2",
-			      PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(id)), e)))
+	if ((rc = pw_sql_exec(
+		     s, "UPDATE hosts SET retired_at = $1, needs_assessment = 0 WHERE id = $2",
+		     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(id)), e)))
 		goto out;
 	char object[32];
 	snprintf(object, sizeof(object), "host:%lld", (long long)id);
@@ -1834,7 +1877,8 @@ static pw_err group_audit(struct pw_store *s, const char *actor, const char *act
 	char object[32];
 	snprintf(object, sizeof(object), "group:%lld", (long long)id);
 	pw_err rc = PW_OK;
-	if ((before && (rc = group_json(before, &b, e))) || (after && (rc = group_json(after, &a, e))))
+	if ((before && (rc = group_json(before, &b, e))) ||
+	    (after && (rc = group_json(after, &a, e))))
 		goto out;
 	rc = pw_audit_append(s, actor, action, object, b.data, a.data, e);
 out:
@@ -1847,12 +1891,13 @@ static pw_err group_insert(struct pw_store *s, const char *name, const char *fil
 			   const char *description, int64_t now, int64_t *id, struct pw_error *e)
 {
 	*id = 0;
-	pw_err rc = pw_sql_run(s,
-			       "INSERT INTO host_groups(name, kind, filter, description, created_at)"
-			       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT(name) DO NOTHING RETURNING id",
-			       PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(filter ? "dynamic" : "static"),
-					   PW_SQL_T(filter), PW_SQL_T(nz(description)), PW_SQL_I(now)),
-			       one_int, id, NULL, e);
+	pw_err rc =
+		pw_sql_run(s,
+			   "INSERT INTO host_groups(name, kind, filter, description, created_at)"
+			   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT(name) DO NOTHING RETURNING id",
+			   PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(filter ? "dynamic" : "static"),
+				       PW_SQL_T(filter), PW_SQL_T(nz(description)), PW_SQL_I(now)),
+			   one_int, id, NULL, e);
 	if (!rc && !*id)
 		rc = pw_error_set(e, PW_ERR_INVALID, "a group named \"%s\" exists already", name);
 	return rc;
@@ -1873,15 +1918,16 @@ static pw_err group_ensure_static(struct pw_store *s, const char *name, int64_t 
 		if ((rc = pw_registry_group_get(s, *id, &a, &g, e)))
 			goto out;
 		if (g.dynamic)
-			rc = pw_error_set(e, PW_ERR_INVALID,
-					  "group \"%s\" is dynamic: its members come from its filter",
-					  name);
+			rc = pw_error_set(
+				e, PW_ERR_INVALID,
+				"group \"%s\" is dynamic: its members come from its filter", name);
 		goto out;
 	}
 	if (!group_name_ok(name)) {
-		rc = pw_error_set(e, PW_ERR_INVALID,
-				  "group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
-				  name);
+		rc = pw_error_set(
+			e, PW_ERR_INVALID,
+			"group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+			name);
 		goto out;
 	}
 	if ((rc = group_insert(s, name, NULL, NULL, now, id, e)) ||
@@ -1901,16 +1947,19 @@ pw_err pw_registry_group_create(struct pw_store *s, const char *name, const char
 	if ((rc = need_tx(s, "creating a group", e)))
 		return rc;
 	if (!group_name_ok(name))
-		return pw_error_set(e, PW_ERR_INVALID,
-				    "group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
-				    name ? name : "");
+		return pw_error_set(
+			e, PW_ERR_INVALID,
+			"group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+			name ? name : "");
 	if (filter && (rc = pw_registry_filter_check(filter, e)))
 		return rc;
 	if (filter && !*filter)
-		return pw_error_set(e, PW_ERR_INVALID, "a dynamic group needs a filter with a term");
-	if (description && !text_ok(description, 512) && *description)
 		return pw_error_set(e, PW_ERR_INVALID,
-				    "description: at most 512 characters without control characters");
+				    "a dynamic group needs a filter with a term");
+	if (description && !text_ok(description, 512) && *description)
+		return pw_error_set(
+			e, PW_ERR_INVALID,
+			"description: at most 512 characters without control characters");
 	if ((rc = group_insert(s, name, filter, description, now, id, e)))
 		return rc;
 	struct pw_arena a;
@@ -1935,9 +1984,10 @@ pw_err pw_registry_group_update(struct pw_store *s, int64_t id, const char *name
 	if ((rc = pw_registry_group_get(s, id, &a, &before, e)))
 		goto out;
 	if (name && !group_name_ok(name)) {
-		rc = pw_error_set(e, PW_ERR_INVALID,
-				  "group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
-				  name);
+		rc = pw_error_set(
+			e, PW_ERR_INVALID,
+			"group name \"%.64s\": 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+			name);
 		goto out;
 	}
 	if (filter && !before.dynamic) {
@@ -1965,7 +2015,8 @@ pw_err pw_registry_group_update(struct pw_store *s, int64_t id, const char *name
 			     " WHEN $3 = '' THEN NULL ELSE $3 END"
 			     " WHERE id = $4 AND NOT EXISTS (SELECT 1 FROM host_groups o"
 			     " WHERE o.name = $1 AND o.id <> $4)",
-			     PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(filter), PW_SQL_T(description), PW_SQL_I(id)),
+			     PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(filter), PW_SQL_T(description),
+					 PW_SQL_I(id)),
 			     NULL, NULL, &changes, e)))
 		goto out;
 	if (changes == 0) {
@@ -2036,8 +2087,8 @@ pw_err pw_registry_group_add_members(struct pw_store *s, int64_t id, const int64
 		if ((rc = pw_sql_run(s,
 				     "INSERT INTO group_members(group_id, host_id) VALUES ($1, $2)"
 				     " ON CONFLICT DO NOTHING",
-				     PW_SQL_ARGS(PW_SQL_I(id), PW_SQL_I(hosts[i])), NULL, NULL, &changes,
-				     e)))
+				     PW_SQL_ARGS(PW_SQL_I(id), PW_SQL_I(hosts[i])), NULL, NULL,
+				     &changes, e)))
 			goto out;
 		if (changes) {
 			n++;
@@ -2244,10 +2295,11 @@ static bool device_field_ok(enum dcol k, const char *v, char *why, size_t size)
 		return true;
 	case DC_CPE:
 		if (!cpe23_ok(v)) {
-			snprintf(why, size,
-				 "\"%.80s\" is not a CPE 2.3 name (cpe:2.3:part:vendor:product:version:"
-				 "... 13 fields)",
-				 v);
+			snprintf(
+				why, size,
+				"\"%.80s\" is not a CPE 2.3 name (cpe:2.3:part:vendor:product:version:"
+				"... 13 fields)",
+				v);
 			return false;
 		}
 		return true;
@@ -2344,7 +2396,8 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 				map[i] = (int)k;
 			}
 			if (ok && (!seen[DC_VENDOR] || !seen[DC_PRODUCT] || !seen[DC_CPE])) {
-				BAD(l.lineno, "header", "vendor, product and cpe columns are required");
+				BAD(l.lineno, "header",
+				    "vendor, product and cpe columns are required");
 			}
 			ncols = l.nf;
 			header = true;
@@ -2368,7 +2421,8 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 		if (line_ok) {
 			char reason[400];
 			for (size_t k = 0; k < DC_COUNT; k++) {
-				if (!device_field_ok((enum dcol)k, d.v[k], reason, sizeof(reason))) {
+				if (!device_field_ok((enum dcol)k, d.v[k], reason,
+						     sizeof(reason))) {
 					BAD(l.lineno, dcol_names[k], "%s", reason);
 					line_ok = false;
 				}
@@ -2391,8 +2445,8 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 	}
 #undef BAD
 	if (nbad) {
-		rc = pw_error_set(e, PW_ERR_INVALID, "%zu bad line%s, nothing stored; first: %s", nbad,
-				  nbad == 1 ? "" : "s", first_bad);
+		rc = pw_error_set(e, PW_ERR_INVALID, "%zu bad line%s, nothing stored; first: %s",
+				  nbad, nbad == 1 ? "" : "s", first_bad);
 		goto out;
 	}
 	if (ndev == 0) {
@@ -2403,7 +2457,8 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 	for (size_t i = 0; !rc && i < ndev; i++) {
 		struct device *d = &dev[i];
 		struct pw_buf key = PW_BUF_INIT, pretty = PW_BUF_INIT;
-		pw_buf_addf(&key, "device:%s", d->v[DC_HOSTNAME] ? d->v[DC_HOSTNAME] : d->v[DC_CPE]);
+		pw_buf_addf(&key, "device:%s",
+			    d->v[DC_HOSTNAME] ? d->v[DC_HOSTNAME] : d->v[DC_CPE]);
 		for (char *c = key.data; c && *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		pw_buf_addf(&pretty, "%s %s%s%s", d->v[DC_VENDOR], d->v[DC_PRODUCT],
@@ -2418,12 +2473,14 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 								       : d->v[DC_PRODUCT],
 						     NULL, now, &hid, &made, e);
 		if (!rc && made)
-			rc = idset_add(&created, hid) ? pw_error_set(e, PW_ERR_NOMEM, "out of memory")
-						      : PW_OK;
+			rc = idset_add(&created, hid)
+				     ? pw_error_set(e, PW_ERR_NOMEM, "out of memory")
+				     : PW_OK;
 		if (!rc && !made && !idset_has(&touched, hid) && !idset_has(&created, hid)) {
 			/* sets stay sorted: ids only grow within one import's additions */
-			rc = idset_add(&touched, hid) ? pw_error_set(e, PW_ERR_NOMEM, "out of memory")
-						      : PW_OK;
+			rc = idset_add(&touched, hid)
+				     ? pw_error_set(e, PW_ERR_NOMEM, "out of memory")
+				     : PW_OK;
 			if (!rc)
 				qsort(touched.v, touched.n, sizeof(*touched.v), cmp_id);
 		}
@@ -2435,17 +2492,23 @@ pw_err pw_registry_import_devices(struct pw_store *s, const char *csv, size_t le
 				" criticality = COALESCE($4, criticality),"
 				" exposure = COALESCE($5, exposure), site = COALESCE($6, site),"
 				" last_seen = $7, inventory_at = $7 WHERE id = $8",
-				PW_SQL_ARGS(PW_SQL_T(pretty.data), PW_SQL_T(d->v[DC_OWNER]), PW_SQL_T(d->v[DC_ENVIRONMENT]), d->v[DC_CRITICALITY] ? PW_SQL_I(d->v[DC_CRITICALITY][0] - '0')
-								 : PW_SQL_NUL, PW_SQL_T(d->v[DC_EXPOSURE]), PW_SQL_T(d->v[DC_SITE]), PW_SQL_I(now), PW_SQL_I(hid)),
+				PW_SQL_ARGS(PW_SQL_T(pretty.data), PW_SQL_T(d->v[DC_OWNER]),
+					    PW_SQL_T(d->v[DC_ENVIRONMENT]),
+					    d->v[DC_CRITICALITY]
+						    ? PW_SQL_I(d->v[DC_CRITICALITY][0] - '0')
+						    : PW_SQL_NUL,
+					    PW_SQL_T(d->v[DC_EXPOSURE]), PW_SQL_T(d->v[DC_SITE]),
+					    PW_SQL_I(now), PW_SQL_I(hid)),
 				e);
 		if (!rc)
-			rc = pw_sql_run(s,
-					"INSERT INTO host_cpes(host_id, cpe, vendor, product, version)"
-					" VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-					PW_SQL_ARGS(PW_SQL_I(hid), PW_SQL_T(d->v[DC_CPE]),
-						    PW_SQL_T(d->v[DC_VENDOR]), PW_SQL_T(d->v[DC_PRODUCT]),
-						    PW_SQL_T(d->v[DC_VERSION])),
-					NULL, NULL, &changes, e);
+			rc = pw_sql_run(
+				s,
+				"INSERT INTO host_cpes(host_id, cpe, vendor, product, version)"
+				" VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+				PW_SQL_ARGS(PW_SQL_I(hid), PW_SQL_T(d->v[DC_CPE]),
+					    PW_SQL_T(d->v[DC_VENDOR]), PW_SQL_T(d->v[DC_PRODUCT]),
+					    PW_SQL_T(d->v[DC_VERSION])),
+				NULL, NULL, &changes, e);
 		if (!rc && changes) {
 			res.cpes_added++;
 			rc = pw_sql_exec(s, "UPDATE hosts SET needs_assessment = 1 WHERE id = $1",

@@ -79,9 +79,9 @@ static void load_bookworm(struct pw_inventory *inv)
 	struct pw_file file;
 	struct pw_error e = { 0 };
 	pw_inventory_init(inv, "/");
-	assert_int_equal(pw_file_read(&file, PW_TEST_DATA "/inventory/dpkg/this-host-bookworm/status",
-				      &e),
-			 PW_OK);
+	assert_int_equal(
+		pw_file_read(&file, PW_TEST_DATA "/inventory/dpkg/this-host-bookworm/status", &e),
+		PW_OK);
 	assert_int_equal(pw_dpkg_parse_status(inv, file.data, "status", false, &e), PW_OK);
 	pw_file_close(&file);
 	assert_int_equal(inv->npkgs, 823);
@@ -192,14 +192,14 @@ static void test_inventory_delta(void **state)
 	/* outside a transaction: refused */
 	int64_t id = 0;
 	bool created = false;
-	assert_int_equal(pw_registry_host_ensure(s, PW_HOST_AGENT, "m", "h", NULL, T0, &id, &created,
-						 &e),
-			 PW_ERR_USAGE);
+	assert_int_equal(
+		pw_registry_host_ensure(s, PW_HOST_AGENT, "m", "h", NULL, T0, &id, &created, &e),
+		PW_ERR_USAGE);
 
 	int64_t host = new_host(s, PW_HOST_AGENT, inv.host.machine_id, "web1", NULL, T0, &created);
 	assert_true(created);
-	assert_int_equal(new_host(s, PW_HOST_AGENT, inv.host.machine_id, "web1", NULL, T0, &created),
-			 host);
+	assert_int_equal(
+		new_host(s, PW_HOST_AGENT, inv.host.machine_id, "web1", NULL, T0, &created), host);
 	assert_false(created);
 
 	char digest[80];
@@ -213,7 +213,8 @@ static void test_inventory_delta(void **state)
 	put(s, host, &inv, "sha256:one", T0 + 10, &d, &ms_first);
 	assert_int_equal(d.added, 823);
 	assert_int_equal(d.unchanged + d.removed + d.changed, 0);
-	assert_int_equal(count(s, "SELECT COUNT(*) FROM host_packages WHERE host_id = $1", host), 823);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM host_packages WHERE host_id = $1", host),
+			 823);
 	/* the first inventory is the baseline: every package recorded installed */
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM package_history WHERE host_id = $1", host),
 			 823);
@@ -261,7 +262,8 @@ static void test_inventory_delta(void **state)
 	assert_int_equal(writes(s, "insert"), 1);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM package_history WHERE host_id = $1", host),
 			 828);
-	assert_int_equal(count(s, "SELECT COUNT(*) FROM package_history WHERE at = $1", T0 + 30), 5);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM package_history WHERE at = $1", T0 + 30),
+			 5);
 	struct change_list cl = { 0 };
 	assert_int_equal(pw_registry_each_change(s, host, 0, 5, change_cb, &cl, &e), PW_OK);
 	assert_int_equal(cl.n, 5);
@@ -401,9 +403,18 @@ static void set_attrs(struct pw_store *s, int64_t id, const char *owner, const c
 {
 	struct pw_error e = { 0 };
 	struct pw_host_patch p = {
-		.set_owner = true, .owner = owner, .set_environment = true, .environment = env,
-		.set_criticality = true, .criticality = crit, .set_exposure = true,
-		.exposure = exposure, .set_site = true, .site = site, .set_tags = true, .tags = tags,
+		.set_owner = true,
+		.owner = owner,
+		.set_environment = true,
+		.environment = env,
+		.set_criticality = true,
+		.criticality = crit,
+		.set_exposure = true,
+		.exposure = exposure,
+		.set_site = true,
+		.site = site,
+		.set_tags = true,
+		.tags = tags,
 		.ntags = ntags,
 	};
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
@@ -529,9 +540,10 @@ static void test_groups_and_filters(void **state)
 	/* dynamic groups: saved, validated, evaluated */
 	int64_t g1, g2, g3;
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
-	assert_int_equal(pw_registry_group_create(s, "debian-prod", "os=debian environment=production",
-						  "Debian in production", T0, "local:test", &g1, &e),
-			 PW_OK);
+	assert_int_equal(
+		pw_registry_group_create(s, "debian-prod", "os=debian environment=production",
+					 "Debian in production", T0, "local:test", &g1, &e),
+		PW_OK);
 	assert_int_equal(pw_registry_group_create(s, "bad", "os=debian relase=12", NULL, T0,
 						  "local:test", &g2, &e),
 			 PW_ERR_INVALID);
@@ -669,7 +681,8 @@ static void test_groups_and_filters(void **state)
 	/* retire: out of lists and assessment; the same machine id brings it back */
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_retire(s, b, T0 + 100, "local:test", &e), PW_OK);
-	assert_int_equal(pw_registry_host_retire(s, b, T0 + 100, "local:test", &e), PW_ERR_NOTFOUND);
+	assert_int_equal(pw_registry_host_retire(s, b, T0 + 100, "local:test", &e),
+			 PW_ERR_NOTFOUND);
 	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
 	assert_true(same(match(s, "os=debian"), 1, I(a)));
 	memset(&l, 0, sizeof(l));
@@ -690,8 +703,8 @@ static void test_groups_and_filters(void **state)
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
 	int64_t x;
 	bool cr;
-	assert_int_equal(pw_registry_host_ensure(s, PW_HOST_AGENT, "m-x", "x", "debian-prod", T0, &x,
-						 &cr, &e),
+	assert_int_equal(pw_registry_host_ensure(s, PW_HOST_AGENT, "m-x", "x", "debian-prod", T0,
+						 &x, &cr, &e),
 			 PW_ERR_INVALID);
 	pw_sql_rollback(s);
 }
@@ -810,8 +823,8 @@ static void test_devices(void **state)
 	}
 	assert_int_equal(bl.n, 6);
 	assert_non_null(strstr(e.msg, "6 bad lines, nothing stored"));
-	assert_int_equal(count(s, "SELECT COUNT(*) FROM hosts WHERE origin = 'device' AND $1 = 1", 1),
-			 0);
+	assert_int_equal(
+		count(s, "SELECT COUNT(*) FROM hosts WHERE origin = 'device' AND $1 = 1", 1), 0);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM host_cpes WHERE $1 = 1", 1), 0);
 
 	csv = read_data("devices.csv", &len);
@@ -841,8 +854,9 @@ static void test_devices(void **state)
 	free(csv);
 
 	/* headered CSV, columns in any order */
-	static const char hdr[] = "cpe,vendor,product,hostname\r\n"
-				  "cpe:2.3:h:hp:laserjet_pro_m404:-:*:*:*:*:*:*:*,HP,\"LaserJet, Pro\",printer-3\r\n";
+	static const char hdr[] =
+		"cpe,vendor,product,hostname\r\n"
+		"cpe:2.3:h:hp:laserjet_pro_m404:-:*:*:*:*:*:*:*,HP,\"LaserJet, Pro\",printer-3\r\n";
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_import_devices(s, hdr, sizeof(hdr) - 1, T0, "local:test", &r,
 						    bad_cb, &bl, &e),
