@@ -159,6 +159,9 @@ void pw_http_finish_response(struct pw_response *resp)
 		resp->content_type = "application/json";
 	if (resp->body.len || resp->status == 204 || resp->status == 304)
 		return;
+	/* an empty body of another type (an empty CSV export) is meant */
+	if (resp->status < 400 && strcmp(resp->content_type, "application/json") != 0)
+		return;
 	if (resp->status >= 400) {
 		static const struct {
 			int status;

@@ -535,6 +535,21 @@ static void test_finish(void **state)
 	pw_http_finish_response(&resp);
 	assert_int_equal(resp.body.len, 0);
 	free_resp(&resp);
+	/* an empty body of another type is meant */
+	init_resp(&resp);
+	resp.content_type = "text/csv";
+	pw_http_finish_response(&resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.body.len, 0);
+	free_resp(&resp);
+	/* but an error is always JSON */
+	init_resp(&resp);
+	resp.content_type = "text/csv";
+	resp.status = 404;
+	pw_http_finish_response(&resp);
+	assert_string_equal(resp.content_type, "application/json");
+	assert_string_equal(error_code(&resp), "not_found");
+	free_resp(&resp);
 	/* a body is left alone */
 	init_resp(&resp);
 	pw_http_json(&resp, 201, json_pack("{s:i}", "id", 3));
