@@ -433,12 +433,17 @@ pw_err pw_registry_host_ensure(struct pw_store *s, enum pw_host_origin origin,
 			return rc;
 	}
 	if (id) {
-		/* back from retirement when it shows up again */
+		/* back from retirement when it shows up again; an agent enrolling
+		 * on an imported host makes it an agent's */
 		if ((rc = pw_sql_exec(
 			     s,
 			     "UPDATE hosts SET retired_at = NULL, last_seen = $1,"
-			     " hostname = COALESCE($2, hostname) WHERE id = $3",
-			     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_T(nz(hostname)), PW_SQL_I(id)), e)))
+			     " hostname = COALESCE($2, hostname),"
+			     " origin = CASE WHEN $3 = 'agent' THEN 'agent' ELSE origin END"
+			     " WHERE id = $4",
+			     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_T(nz(hostname)),
+					 PW_SQL_T(pw_host_origin_name(origin)), PW_SQL_I(id)),
+			     e)))
 			return rc;
 	} else {
 		const char *name = nz(hostname) ? hostname : machine_id ? machine_id : "";
@@ -506,7 +511,9 @@ pw_err pw_registry_touch(struct pw_store *s, int64_t host_id, int64_t now, struc
 {
 	int64_t changes = 0;
 	pw_err rc =
-		pw_sql_run(s, "UPDATE hosts SET last_seen = $1 WHERE id = $2",
+		pw_sql_run(s,
+			   "UPDATE hosts SET last_seen = CASE WHEN last_seen > $1 THEN last_seen"
+			   " ELSE $1 END WHERE id = $2",
 			   PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id)), NULL, NULL, &changes, e);
 	if (!rc && changes == 0)
 		rc = pw_error_set(e, PW_ERR_NOTFOUND, "no host with id %lld", (long long)host_id);
@@ -928,10 +935,9 @@ pw_err pw_registry_each_package(struct pw_store *s, int64_t host_id, int64_t aft
 	struct pw_arena a;
 	pw_arena_init(&a);
 	struct pkg_rows r = { &a, NULL, 0, 0 };
-	pw_err rc = pw_sql_run(s,
-			       PKG_COLS " WHERE host_id = $1 AND id > $2 ORDER BY id"
-					" LIMIT CASE WHEN $3 > 0 THEN $3 ELSE -1 END",
-			       PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(after_id), PW_SQL_I(limit)),
+	pw_err rc = pw_sql_run(s, PKG_COLS " WHERE host_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+			       PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(after_id),
+					   PW_SQL_I(limit > 0 ? limit : INT64_MAX)),
 			       pkg_row_cb, &r, NULL, e);
 	for (size_t i = 0; !rc && i < r.n; i++)
 		rc = cb(ctx, r.v[i].id, &r.v[i].p);
@@ -965,8 +971,9 @@ pw_err pw_registry_each_change(struct pw_store *s, int64_t host_id, int64_t befo
 	return pw_sql_run(s,
 			  "SELECT id, host_id, at, family, name, arch, old_version, new_version"
 			  " FROM package_history WHERE host_id = $1 AND ($2 = 0 OR id < $2)"
-			  " ORDER BY id DESC LIMIT CASE WHEN $3 > 0 THEN $3 ELSE -1 END",
-			  PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(before_id), PW_SQL_I(limit)),
+			  " ORDER BY id DESC LIMIT $3",
+			  PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(before_id),
+				      PW_SQL_I(limit > 0 ? limit : INT64_MAX)),
 			  change_row, &c, NULL, e);
 }
 

@@ -751,6 +751,73 @@ static void test_dirty_hosts(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(pw_registry_each_host(s, dirty_cb, &l, &e), PW_OK);
 	assert_true(same(l, 2, I(a), I(b)));
+
+	/* last_seen never goes back (a late flush of an older check-in) */
+	assert_int_equal(pw_registry_touch(s, a, T0 + 500, &e), PW_OK);
+	assert_int_equal(pw_registry_touch(s, a, T0 + 400, &e), PW_OK);
+	assert_int_equal(count(s, "SELECT last_seen FROM hosts WHERE id = $1", a), T0 + 500);
+
+	/* an agent enrolling on an imported host makes it an agent's; an
+	 * import never takes it back */
+	int64_t imp = new_host(s, PW_HOST_IMPORT, "d-imp", "imp", NULL, T0, NULL);
+	struct pw_arena ar;
+	pw_arena_init(&ar);
+	struct pw_host h;
+	assert_int_equal(new_host(s, PW_HOST_AGENT, "d-imp", NULL, NULL, T0, NULL), imp);
+	assert_int_equal(pw_registry_host_get(s, imp, &ar, &h, &e), PW_OK);
+	assert_int_equal(h.origin, PW_HOST_AGENT);
+	assert_string_equal(h.hostname, "imp");
+	assert_int_equal(new_host(s, PW_HOST_IMPORT, "d-imp", NULL, NULL, T0, NULL), imp);
+	assert_int_equal(pw_registry_host_get(s, imp, &ar, &h, &e), PW_OK);
+	assert_int_equal(h.origin, PW_HOST_AGENT);
+	pw_arena_free(&ar);
+}
+
+static pw_err pkg_cb(void *ctx, int64_t row_id, const struct pw_package *p)
+{
+	struct ids *l = ctx;
+	if (l->n < 32)
+		l->v[l->n] = row_id;
+	l->n++;
+	return PW_OK;
+}
+
+static void test_inventory_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_store *s = f->s;
+	struct pw_error e = { 0 };
+	struct pw_inventory inv;
+	load_bookworm(&inv);
+	int64_t host = new_host(s, PW_HOST_IMPORT, inv.host.machine_id, "web1", NULL, T0, NULL);
+	struct pw_inventory_delta d;
+	put(s, host, &inv, "x", T0, &d, NULL);
+	/* pages of 300 by row id: every package once */
+	int64_t after = 0, total = 0, pages = 0;
+	for (;;) {
+		struct ids l = { 0 };
+		assert_int_equal(pw_registry_each_package(s, host, after, 300, pkg_cb, &l, &e),
+				 PW_OK);
+		if (l.n == 0)
+			break;
+		total += l.n;
+		pages++;
+		int64_t last = 0;
+		assert_int_equal(pw_sql_run(s,
+					    "SELECT MAX(id) FROM (SELECT id FROM host_packages"
+					    " WHERE host_id = $1 AND id > $2 ORDER BY id LIMIT 300)",
+					    PW_SQL_ARGS(PW_SQL_I(host), PW_SQL_I(after)), cb, &last, NULL,
+					    &e),
+				 PW_OK);
+		after = last;
+	}
+	assert_int_equal(total, 823);
+	assert_int_equal(pages, 3);
+	/* no limit: all of them */
+	struct ids all = { 0 };
+	assert_int_equal(pw_registry_each_package(s, host, 0, 0, pkg_cb, &all, &e), PW_OK);
+	assert_int_equal(all.n, 823);
+	pw_inventory_free(&inv);
 }
 
 /* ---- devices ---- */
@@ -874,6 +941,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_groups_and_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inventory_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
