@@ -405,21 +405,33 @@ static void me(struct pw_request *r, struct pw_response *resp)
 
 /* ---- users ---- */
 
+struct list_page {
+	json_t *items;
+	char last[PW_USER_NAME_MAX + 1]; /* users: the last name */
+	int64_t last_id;                 /* tokens: the last id */
+};
+
 static pw_err user_item(void *ctx, const struct pw_user *u)
 {
-	return json_array_append_new(ctx, user_json(u)) ? PW_ERR_NOMEM : PW_OK;
+	struct list_page *p = ctx;
+	snprintf(p->last, sizeof(p->last), "%s", u->name);
+	return json_array_append_new(p->items, user_json(u)) ? PW_ERR_NOMEM : PW_OK;
 }
 
+/* By name; the cursor is the last name of the previous page. */
 static void users_list(struct pw_request *r, struct pw_response *resp)
 {
-	json_t *items = json_array();
+	struct pw_page pg;
+	if (!pw_http_page_args(r, resp, &pg))
+		return;
+	struct list_page p = { json_array(), "", 0 };
 	struct pw_error e = { 0 };
-	if (pw_user_each(r->store, user_item, items, &e)) {
-		json_decref(items);
+	if (pw_user_page(r->store, pg.cursor, pg.limit, user_item, &p, &e)) {
+		json_decref(p.items);
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	pw_http_page(resp, items, NULL);
+	pw_http_page(resp, p.items, (int64_t)json_array_size(p.items) == pg.limit ? p.last : NULL);
 }
 
 static bool user_by_id(struct pw_request *r, struct pw_response *resp, struct pw_user *u)
@@ -559,19 +571,37 @@ static void users_delete(struct pw_request *r, struct pw_response *resp)
 
 static pw_err token_item(void *ctx, const struct pw_token *t)
 {
-	return json_array_append_new(ctx, token_json(t)) ? PW_ERR_NOMEM : PW_OK;
+	struct list_page *p = ctx;
+	p->last_id = t->id;
+	return json_array_append_new(p->items, token_json(t)) ? PW_ERR_NOMEM : PW_OK;
 }
 
+/* Newest first; the cursor is the last id of the previous page. */
 static void tokens_list(struct pw_request *r, struct pw_response *resp)
 {
-	json_t *items = json_array();
+	struct pw_page pg;
+	if (!pw_http_page_args(r, resp, &pg))
+		return;
+	int64_t before = 0;
+	if (pg.cursor) {
+		char *end;
+		long long v = strtoll(pg.cursor, &end, 10);
+		if (*end || end == pg.cursor || v <= 0) {
+			pw_http_error(resp, 400, "invalid_request", "cursor: not one this API gave");
+			return;
+		}
+		before = v;
+	}
+	struct list_page p = { json_array(), "", 0 };
 	struct pw_error e = { 0 };
-	if (pw_token_each(r->store, token_item, items, &e)) {
-		json_decref(items);
+	if (pw_token_page(r->store, before, pg.limit, token_item, &p, &e)) {
+		json_decref(p.items);
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	pw_http_page(resp, items, NULL);
+	char next[32];
+	snprintf(next, sizeof(next), "%lld", (long long)p.last_id);
+	pw_http_page(resp, p.items, (int64_t)json_array_size(p.items) == pg.limit ? next : NULL);
 }
 
 static bool token_by_id(struct pw_request *r, struct pw_response *resp, struct pw_token *t)

@@ -75,6 +75,10 @@ pw_err pw_user_find(struct pw_store *s, const char *name, struct pw_user *out, b
 /* Every user by name; a non-zero return from cb stops and is returned. */
 pw_err pw_user_each(struct pw_store *s, pw_err (*cb)(void *ctx, const struct pw_user *u),
 		    void *ctx, struct pw_error *e);
+/* One page: users whose name sorts after `after` (NULL: from the first),
+ * at most limit of them. */
+pw_err pw_user_page(struct pw_store *s, const char *after, int64_t limit,
+		    pw_err (*cb)(void *ctx, const struct pw_user *u), void *ctx, struct pw_error *e);
 
 /* Check a password. ok=false for an unknown or disabled user or a wrong
  * password; an unknown name costs the same argon2id verification as a known
@@ -151,6 +155,11 @@ pw_err pw_token_get(struct pw_store *s, int64_t id, struct pw_token *out, bool *
 /* Every token, newest first; no secrets exist to show. */
 pw_err pw_token_each(struct pw_store *s, pw_err (*cb)(void *ctx, const struct pw_token *t),
 		     void *ctx, struct pw_error *e);
+/* One page, newest first: tokens with an id below `before` (0: from the
+ * newest), at most limit of them. */
+pw_err pw_token_page(struct pw_store *s, int64_t before, int64_t limit,
+		     pw_err (*cb)(void *ctx, const struct pw_token *t), void *ctx,
+		     struct pw_error *e);
 
 /* Revoke (PW_ERR_NOTFOUND: no such token; revoking twice is a no-op with
  * *changed false). */

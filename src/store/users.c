@@ -294,6 +294,16 @@ pw_err pw_user_each(struct pw_store *s, pw_err (*cb)(void *ctx, const struct pw_
 			  each_user_row, &c, NULL, e);
 }
 
+pw_err pw_user_page(struct pw_store *s, const char *after, int64_t limit,
+		    pw_err (*cb)(void *ctx, const struct pw_user *u), void *ctx, struct pw_error *e)
+{
+	struct each_user c = { cb, ctx };
+	return pw_sql_run(s,
+			  "SELECT " USER_COLUMNS " FROM users WHERE name > $1 ORDER BY name LIMIT $2",
+			  PW_SQL_ARGS(PW_SQL_T(after ? after : ""), PW_SQL_I(limit)), each_user_row,
+			  &c, NULL, e);
+}
+
 static pw_err count_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
 {
 	*(int64_t *)ctx = pw_sql_int(row, 0);
@@ -831,6 +841,18 @@ pw_err pw_token_each(struct pw_store *s, pw_err (*cb)(void *ctx, const struct pw
 	struct token_row c = { .cb = cb, .ctx = ctx };
 	return pw_sql_run(s, "SELECT " TOKEN_COLUMNS " FROM api_tokens ORDER BY id DESC",
 			  PW_SQL_NOARGS, token_each_row, &c, NULL, e);
+}
+
+pw_err pw_token_page(struct pw_store *s, int64_t before, int64_t limit,
+		     pw_err (*cb)(void *ctx, const struct pw_token *t), void *ctx,
+		     struct pw_error *e)
+{
+	struct token_row c = { .cb = cb, .ctx = ctx };
+	return pw_sql_run(s,
+			  "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE id < $1"
+			  " ORDER BY id DESC LIMIT $2",
+			  PW_SQL_ARGS(PW_SQL_I(before > 0 ? before : INT64_MAX), PW_SQL_I(limit)),
+			  token_each_row, &c, NULL, e);
 }
 
 pw_err pw_token_revoke(struct pw_store *s, const char *actor, int64_t id, bool *changed,

@@ -373,6 +373,71 @@ static void test_tokens(void **state)
 	assert_non_null(strstr(seen.last_after, "\"revoked\":true"));
 }
 
+struct names {
+	int n;
+	char list[8][PW_USER_NAME_MAX + 1];
+	int64_t ids[8];
+};
+
+static pw_err name_collect(void *ctx, const struct pw_user *u)
+{
+	struct names *c = ctx;
+	if (c->n < 8)
+		snprintf(c->list[c->n], sizeof(c->list[0]), "%s", u->name);
+	c->n++;
+	return PW_OK;
+}
+
+static pw_err id_collect(void *ctx, const struct pw_token *t)
+{
+	struct names *c = ctx;
+	if (c->n < 8)
+		c->ids[c->n] = t->id;
+	c->n++;
+	return PW_OK;
+}
+
+static void test_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char hash[PW_PASSWORD_HASH_SIZE], secret[PW_SECRET_SIZE];
+	assert_int_equal(pw_password_hash("same for all", hash, &e), PW_OK);
+	const char *names[] = { "dave", "alice", "erin", "bob", "carol" };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(pw_user_add(f->s, "local:root", names[i], "auditor", hash, NULL, &e),
+				 PW_OK);
+		struct pw_token t;
+		assert_int_equal(pw_token_create(f->s, "local:root", names[i], "auditor", 0, &t, secret,
+						 &e),
+				 PW_OK);
+	}
+	struct names c = { 0 };
+	assert_int_equal(pw_user_page(f->s, NULL, 2, name_collect, &c, &e), PW_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.list[0], "alice");
+	assert_string_equal(c.list[1], "bob");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pw_user_page(f->s, "bob", 2, name_collect, &c, &e), PW_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.list[0], "carol");
+	assert_string_equal(c.list[1], "dave");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pw_user_page(f->s, "dave", 2, name_collect, &c, &e), PW_OK);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.list[0], "erin");
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pw_token_page(f->s, 0, 3, id_collect, &c, &e), PW_OK);
+	assert_int_equal(c.n, 3);
+	assert_true(c.ids[0] > c.ids[1] && c.ids[1] > c.ids[2]);
+	int64_t last = c.ids[2];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pw_token_page(f->s, last, 3, id_collect, &c, &e), PW_OK);
+	assert_int_equal(c.n, 2);
+	assert_true(c.ids[0] < last);
+}
+
 static void test_expiry_parse(void **state)
 {
 	(void)state;
@@ -403,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disable_role_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
