@@ -11,7 +11,7 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive
 # rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
 run_pkgs="rpm"
 test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev debsecan python3 sqlite3
-	python3-jsonschema openssl"
+	python3-jsonschema openssl curl"
 
 case "${1:-build}" in
 build) want="$build_pkgs $run_pkgs" ;;
