@@ -1288,6 +1288,17 @@ static pw_err filter_parse(const char *text, struct filter *f, struct pw_error *
 			rc = term_error(e, idx, start, tlen, "only hostname matches a glob with ~");
 			goto fail;
 		}
+		if (op == FO_GLOB) {
+			/* bounded, so a hostile pattern cannot make matching slow */
+			size_t stars = 0;
+			for (size_t i = 0; i < vlen; i++)
+				stars += value[i] == '*';
+			if (stars > 4 || vlen > 253) {
+				rc = term_error(e, idx, start, tlen,
+						"a glob has at most 4 '*' and 253 characters");
+				goto fail;
+			}
+		}
 		struct pw_error ve = { 0 };
 		if (key == FK_CRITICALITY && pw_registry_check_attr("criticality", value, &ve)) {
 			rc = term_error(e, idx, start, tlen,

@@ -528,6 +528,8 @@ static void test_groups_and_filters(void **state)
 		{ "tag=Web", "term 1 \"tag=Web\": tag" },
 		{ "origin=cloud", "origin is agent, import or device" },
 		{ "=x", "expected key=value" },
+		{ "hostname~*a*b*c*d*e", "at most 4 '*'" },
+		{ "os=debian\x01", "control character" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		pw_error_clear(&e);
