@@ -36,6 +36,10 @@ struct ahost {
 	struct pw_inventory *inv; /* NULL: not loaded (a device, or not assessable) */
 	size_t fleet_id;
 	bool in_fleet;
+	/* the stored inventory's digest, read before loading it: the host is
+	 * marked assessed only when it is still the same (an upload landing
+	 * during a run leaves the host dirty for the next) */
+	char digest[80];
 	/* this run */
 	bool write, dirty;
 	unsigned why; /* WHY_* */
@@ -194,7 +198,9 @@ static pw_err load_host(struct pw_assessor *a, struct pw_store *s, struct ahost 
 		return nomem(e);
 	pw_inventory_init(inv, "/");
 	struct pw_error inner = { 0 };
-	pw_err rc = pw_registry_load_inventory(s, h->id, inv, &inner);
+	pw_err rc = pw_registry_inventory_digest(s, h->id, h->digest, sizeof(h->digest), &inner);
+	if (!rc)
+		rc = pw_registry_load_inventory(s, h->id, inv, &inner);
 	if (rc) {
 		pw_inventory_free(inv);
 		free(inv);
@@ -370,9 +376,24 @@ static void batch_abort(struct pw_assessor *a, struct pw_store *s)
 
 /* Score fs for host h and make it the host's findings, with the assessed
  * mark when dirty, in one transaction. */
+static pw_err mark_assessed(struct pw_store *s, int64_t host_id, const char *digest,
+			    int64_t now, struct pw_error *e)
+{
+	char cur[80];
+	if (digest) {
+		pw_err rc = pw_registry_inventory_digest(s, host_id, cur, sizeof(cur), e);
+		if (rc)
+			return rc;
+		if (strcmp(cur, digest) != 0)
+			return PW_OK; /* a newer inventory came meanwhile: still dirty */
+	}
+	return pw_registry_mark_assessed(s, host_id, now, e);
+}
+
+/* digest: of the inventory assessed (NULL: not checked, for devices) */
 static pw_err write_findings(struct pw_assessor *a, struct pw_store *s, int64_t host_id,
-			     bool dirty, struct pw_findings *fs, struct write_result *out,
-			     struct pw_error *e)
+			     bool dirty, const char *digest, struct pw_findings *fs,
+			     struct write_result *out, struct pw_error *e)
 {
 	struct pw_asset_context ctx;
 	char hostname[256], env[64];
@@ -389,7 +410,7 @@ static pw_err write_findings(struct pw_assessor *a, struct pw_store *s, int64_t 
 	if ((rc = batch_open(a, s, e)) ||
 	    (fs && (rc = pw_findings_put_host(s, host_id, hostname[0] ? hostname : NULL, r.v, r.n,
 					      now, &out->d, e))) ||
-	    (dirty && (rc = pw_registry_mark_assessed(s, host_id, now, e)))) {
+	    (dirty && (rc = mark_assessed(s, host_id, digest, now, e)))) {
 		batch_abort(a, s);
 		out->aborted = true;
 		goto out;
@@ -819,7 +840,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 			/* not assessable: marked, so it is not tried on every run */
 			struct write_result wr = { 0 };
 			out->skipped++;
-			if ((rc = write_findings(a, s, h->id, true, NULL, &wr, e)))
+			if ((rc = write_findings(a, s, h->id, true, NULL, NULL, &wr, e)))
 				goto out;
 		}
 	}
@@ -846,14 +867,14 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 			say(a, "warning", "host %lld (%s %s): the store holds no advisories for its "
 			    "release; not assessed", (long long)h->id, fs.distro, fs.release);
 			out->skipped++;
-			rc = write_findings(a, s, h->id, h->dirty, NULL, &wr, e);
+			rc = write_findings(a, s, h->id, h->dirty, h->digest, NULL, &wr, e);
 			pw_findings_free(&fs);
 			if (rc)
 				goto out;
 			continue;
 		}
 		if (rc == PW_OK)
-			rc = write_findings(a, s, h->id, h->dirty, &fs, &wr, &inner);
+			rc = write_findings(a, s, h->id, h->dirty, h->digest, &fs, &wr, &inner);
 		pw_findings_free(&fs);
 		if (rc == PW_ERR_NOTFOUND && !wr.aborted) { /* the host went away meanwhile */
 			say(a, "warning", "host %lld: %s", (long long)h->id, inner.msg);
@@ -892,7 +913,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 				pw_findings_init(&fs);
 				rc = device_findings(a, &devs.v[i], j - i, &fs, e);
 				if (!rc)
-					rc = write_findings(a, s, id, d, &fs, &wr, e);
+					rc = write_findings(a, s, id, d, NULL, &fs, &wr, e);
 				pw_findings_free(&fs);
 				if (rc)
 					goto out;
