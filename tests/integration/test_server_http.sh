@@ -229,6 +229,8 @@ head -c 50000000 /dev/zero | tr '\0' ' ' >"$tmp/50mb"
 st=$(req big -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/50mb" "$PW_URL$login")
 check "a 50 MB body (Content-Length) is 413" eq "$st" 413
 check "... payload_too_large" is_error big payload_too_large
+st=$(req bignoexpect -X POST -H 'Content-Type: application/json' -H 'Expect:' --data-binary @"$tmp/50mb" "$PW_URL$login")
+check "... also when the client sends it without waiting for 100 Continue" eq "$st" 413
 st=$(req bigchunked -X POST -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' -H 'Expect:' \
 	--data-binary @"$tmp/50mb" "$PW_URL$login")
 check "a 50 MB chunked body is 413 once past the limit" eq "$st" 413
