@@ -389,6 +389,14 @@ check "a port in use: exit 2" eq "$?" 2
 check "... naming the address" grep -q "cannot listen on 127.0.0.1:" "$tmp/taken.err"
 kill $holder 2>/dev/null
 wait $holder 2>/dev/null
+# where the store is: --db, else $PATCHWARDEN_DB, else [store] path
+printf '[store]\npath = %s\n' "$tmp/fromconf.db" >"$tmp/store.conf"
+env -u PATCHWARDEN_DB "$pw" db migrate --config "$tmp/store.conf" >/dev/null 2>&1
+check "[store] path names the store" test -s "$tmp/fromconf.db"
+PATCHWARDEN_DB=$tmp/fromenv.db "$pw" db migrate --config "$tmp/store.conf" >/dev/null 2>&1
+check "\$PATCHWARDEN_DB comes before [store] path" test -s "$tmp/fromenv.db"
+PATCHWARDEN_DB=$tmp/fromenv2.db "$pw" db migrate --config "$tmp/store.conf" --db "$tmp/fromopt.db" >/dev/null 2>&1
+check "--db comes before both" sh -c 'test -s "$1" && test ! -e "$2"' - "$tmp/fromopt.db" "$tmp/fromenv2.db"
 "$pw" db migrate --config "$src/dist/patchwarden.conf" --db "$tmp/sample.db" >/dev/null 2>"$tmp/sample.err"
 check "the sample dist/patchwarden.conf is read without error" eq "$?" 0
 "$pw" serve --help >"$tmp/help" 2>&1
