@@ -690,7 +690,8 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 	struct pw_response *resp = &q->early;
 	size_t max = q->http->srv->max_body;
 	if (q->bad_uri) {
-		pw_http_error(resp, 400, "invalid_request", "the path holds an encoded NUL byte");
+		/* no resource has a NUL in its name */
+		pw_http_error(resp, 404, "not_found", "no such resource: the path holds a NUL byte");
 		return true;
 	}
 	size_t len = strlen(url);

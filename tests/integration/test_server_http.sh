@@ -154,7 +154,7 @@ for path in '/api/v1/hosts/..%2f..%2fetc' '/api/v1/../etc/passwd' '/api/v1/hosts
 	esac
 done
 st=$(req nul --path-as-is "$PW_URL/api/v1/health%00/x")
-check "an encoded NUL is 400" eq "$st" 400
+check "an encoded NUL is 404 (no such resource)" eq "$st" 404
 st=$(req badutf --path-as-is "$PW_URL/api/v1/%ff")
 check "invalid UTF-8 in the path is 400" eq "$st" 400
 st=$(req badquery "$PW_URL/api/v1/health?x=%ff%fe")
