@@ -298,10 +298,29 @@ static bool parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *
 	return false;
 }
 
+/* Every key of [server]: a misspelt one (say "tls_certificate") would
+ * silently mean something else, so it is refused. */
+static const char *const server_keys[] = {
+	"listen", "threads", "max_body", "tls_cert", "tls_key", "tls_priorities",
+	"access_log", "idle_timeout", "max_connections", "shutdown_timeout", NULL,
+};
+
 static pw_err check_settings(struct pw_server *srv, const struct pw_server_options *o,
 			     struct pw_error *e)
 {
 	pw_err rc;
+	for (size_t i = 0; i < srv->nsettings; i++) {
+		const struct pw_setting *s = &srv->settings[i];
+		if (strcasecmp(s->section, "server") != 0)
+			continue;
+		size_t k = 0;
+		while (server_keys[k] && strcasecmp(server_keys[k], s->key) != 0)
+			k++;
+		if (!server_keys[k])
+			return pw_error_set(e, PW_ERR_INVALID,
+					    "%s:%d: [server] %s: unknown key (see patchwarden serve --help)",
+					    srv->config_path ? srv->config_path : "-", s->line, s->key);
+	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus < 1)
 		cpus = 1;
