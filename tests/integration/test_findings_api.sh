@@ -259,9 +259,35 @@ call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$web1&limit=1000"
 # the server kept serving, and stops cleanly
 code=$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")
 [ "$code" = 200 ] && ok "still serving" || not_ok "health after the test: $code"
-grep -q "assess" "$PW_SERVER_LOG" && ok "the assess task logged its start-up run" ||
-	not_ok "no assess line in the server log"
+grep -q "info: assessed" "$PW_SERVER_LOG" && ok "the assess task logged its start-up run" ||
+	not_ok "no assessed line in the server log"
 pw_server_stop && ok "SIGTERM: exit 0" || not_ok "server exit on SIGTERM"
+
+# --- restarted with the task every second: it finds what changed on its own
+PW_SERVER_CONFIG_EXTRA="[assess]
+interval = 1"
+if pw_server_start; then
+	inv m-db1 db1 7.74.0-1.3+deb11u99 0 >"$tmp/db1-up.json"
+	"$pw" asset import-inventory "$tmp/db1-up.json" >/dev/null 2>&1
+	i=0
+	while [ $i -lt 300 ]; do
+		call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$db1&package=curl&status=open" >/dev/null
+		[ "$(json 'len(d["items"])' <"$tmp/body")" = 0 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -lt 300 ] && ok "the background task assessed the upgraded host by itself" ||
+		not_ok "the task did not assess db1 within 30 s"
+	grep -q "info: assessed 1 host (1 changed inventory)" "$PW_SERVER_LOG" &&
+		ok "it logged what it did: $(grep -o 'assessed 1 host (1 changed inventory).*' "$PW_SERVER_LOG" | head -1)" ||
+		not_ok "task log: $(grep assess "$PW_SERVER_LOG" | tail -3)"
+	grep -q "info: assessed [0-9]* hosts* (.*at start" "$PW_SERVER_LOG" &&
+		not_ok "the restart rewrote hosts although the feeds had not moved" ||
+		ok "the restart wrote nothing it had written before"
+	pw_server_stop || not_ok "second server exit on SIGTERM"
+else
+	not_ok "the server restarts on the same store"
+fi
 
 [ $fails -eq 0 ] && echo "# all passed" || echo "# $fails failed"
 [ $fails -eq 0 ]
