@@ -102,7 +102,7 @@ int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, 
 		return def;
 	if (!parse_int(s->value, &v)) {
 		pw_server_log("warning", "%s:%d: [%s] %s: '%s' is not a whole number; using %lld",
-			      srv->config_path ? srv->config_path : "-", s->line, section, key,
+			      srv->config_path ? srv->config_path : "-", s->line, s->section, s->key,
 			      s->value, (long long)def);
 		return def;
 	}
@@ -272,8 +272,10 @@ static bool parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *
 		host[close - v - 1] = '\0';
 		colon = close + 1;
 	} else {
-		colon = strrchr(v, ':');
-		if (!colon || (size_t)(colon - v) >= sizeof(host) || colon == v)
+		colon = strchr(v, ':');
+		/* an IPv6 address is written in brackets: "::1:80" is ambiguous */
+		if (!colon || strchr(colon + 1, ':') || (size_t)(colon - v) >= sizeof(host) ||
+		    colon == v)
 			return false;
 		memcpy(host, v, (size_t)(colon - v));
 		host[colon - v] = '\0';
