@@ -23,7 +23,6 @@
 #include "pw_auth.h"
 #include "pw_clock.h"
 #include "pw_http.h"
-#include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
 #include "pw_users.h"
