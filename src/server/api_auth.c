@@ -331,7 +331,11 @@ static void login(struct pw_request *r, struct pw_response *resp)
 	}
 	if (!ok) {
 		throttle_result(name, r->remote, false);
-		pw_server_log("warning", "failed login for '%.64s' from %s", name,
+		/* the name as typed could hold anything, line breaks too: it is
+		 * logged only when it is a valid name */
+		bool valid = pw_user_name_valid(name);
+		pw_server_log("warning", "failed login for %s%s%s from %s", valid ? "'" : "",
+			      valid ? name : "an invalid user name", valid ? "'" : "",
 			      r->remote ? r->remote : "?");
 		pw_http_error(resp, 401, "invalid_credentials",
 			      "the user name or password is wrong, or the user is disabled");
