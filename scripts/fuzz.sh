@@ -10,7 +10,11 @@ dir=build-fuzz
 [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true \
 	-Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
-ninja -C "$dir" >/dev/null
+# quiet when it builds, its errors shown when it does not
+if ! ninja -C "$dir" >"$dir.log" 2>&1; then
+	cat "$dir.log" >&2
+	exit 1
+fi
 mkdir -p fuzz/crashes
 status=0
 for exe in "$dir"/fuzz/fuzz_*; do

@@ -15,12 +15,12 @@
 #include "pw_sql.h"
 #include "pw_store.h"
 
-static const char *const steps_v1[] = {
-	"CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT,"
-	" r REAL, b BLOB)",
-};
+#define STEP_1                                                                                 \
+	"CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT,"          \
+	" r REAL, b BLOB)"
+static const char *const steps_v1[] = { STEP_1 };
 static const char *const steps_v2[] = {
-	steps_v1[0],
+	STEP_1,
 	"ALTER TABLE t ADD COLUMN note TEXT",
 };
 
