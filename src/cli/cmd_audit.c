@@ -129,6 +129,12 @@ static int do_list(struct pw_store *s, int64_t after, int64_t limit, enum pw_for
 	return PW_EXIT_OK;
 }
 
+static pw_err last_hash(void *ctx, const struct pw_audit_entry *a)
+{
+	snprintf(ctx, 80, "%s", a->hash ? a->hash : "");
+	return PW_OK;
+}
+
 static int do_verify(struct pw_store *s, enum pw_format fmt)
 {
 	bool ok = false;
@@ -138,8 +144,18 @@ static int do_verify(struct pw_store *s, enum pw_format fmt)
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
+	/* the newest entry's hash: kept elsewhere, it pins everything before it */
+	char head[80] = "";
+	if (ok && checked > 0 && pw_audit_each(s, checked - 1, 1, last_hash, head, &e)) {
+		pw_cli_report(VERB, &e);
+		return PW_EXIT_ERROR;
+	}
 	if (fmt == PW_FORMAT_JSON) {
 		json_t *doc = json_pack("{s:b,s:I}", "ok", ok, "checked", (json_int_t)checked);
+		if (doc && ok && head[0]) {
+			json_object_set_new(doc, "last_seq", json_integer(checked));
+			json_object_set_new(doc, "last_hash", json_string(head));
+		}
 		if (doc && !ok) {
 			json_object_set_new(doc, "first_bad_seq", json_integer(bad));
 			json_object_set_new(doc, "message", json_string(e.msg));
@@ -152,6 +168,8 @@ static int do_verify(struct pw_store *s, enum pw_format fmt)
 	} else if (ok) {
 		printf("audit log intact: %lld entr%s verified\n", (long long)checked,
 		       checked == 1 ? "y" : "ies");
+		if (head[0])
+			printf("newest entry: %lld, hash %s\n", (long long)checked, head);
 	} else {
 		printf("%s (first bad entry: %lld)\n", e.msg, (long long)bad);
 	}
