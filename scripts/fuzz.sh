@@ -11,8 +11,8 @@ dir=build-fuzz
 	-Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 # quiet when it builds, its errors shown when it does not
-if ! ninja -C "$dir" >"$dir.log" 2>&1; then
-	cat "$dir.log" >&2
+if ! ninja -C "$dir" >"$dir/ninja.log" 2>&1; then
+	cat "$dir/ninja.log" >&2
 	exit 1
 fi
 mkdir -p fuzz/crashes
