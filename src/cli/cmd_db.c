@@ -90,12 +90,26 @@ int cmd_db(int argc, char **argv)
 	struct pw_server *srv = NULL;
 	struct pw_store *store = NULL;
 	int status = PW_EXIT_ERROR;
-	if (pw_server_load(&o, &srv, &e) ||
-	    pw_store_open(pw_server_db_path(srv), &store, &e) || pw_server_migrate(store, &e)) {
+	if (pw_server_load(&o, &srv, &e)) {
 		pw_cli_report(VERB, &e);
 		goto out;
 	}
-	if (migrate) {
+	if (backup) {
+		/* not opened as a store: no migration, so no wait for the write
+		 * lock a running import may hold */
+		if (pw_store_backup_path(pw_server_db_path(srv), args[0], &e)) {
+			pw_cli_report(VERB, &e);
+			goto out;
+		}
+		printf("%s: backed up to %s\n", pw_server_db_path(srv), args[0]);
+		status = PW_EXIT_OK;
+		goto out;
+	}
+	if (pw_store_open(pw_server_db_path(srv), &store, &e) || pw_server_migrate(store, &e)) {
+		pw_cli_report(VERB, &e);
+		goto out;
+	}
+	{
 		printf("%s: schema: store %d", pw_server_db_path(srv),
 		       pw_store_schema_version(store));
 		if (pw_sql_run(store, "SELECT component, version FROM component_schema ORDER BY component",
@@ -105,12 +119,6 @@ int cmd_db(int argc, char **argv)
 			goto out;
 		}
 		putchar('\n');
-	} else {
-		if (pw_store_backup(store, args[0], &e)) {
-			pw_cli_report(VERB, &e);
-			goto out;
-		}
-		printf("%s: backed up to %s\n", pw_server_db_path(srv), args[0]);
 	}
 	status = PW_EXIT_OK;
 out:

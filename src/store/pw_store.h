@@ -140,6 +140,10 @@ int64_t pw_store_count_source(struct pw_store *s, const char *source);
  * backup API). The copy is written under a temporary name beside dest and
  * linked into place only when complete; dest must not exist. */
 pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e);
+/* The same from the store at `path`, without opening it as a store: no
+ * migration, so no wait for the write lock an import may hold for minutes
+ * (`patchwarden db backup`). A file that is not a store is refused. */
+pw_err pw_store_backup_path(const char *path, const char *dest, struct pw_error *e);
 
 /* The backend's name: "sqlite". */
 const char *pw_store_backend(struct pw_store *s);

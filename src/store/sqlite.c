@@ -1171,9 +1171,9 @@ out:
  * transaction (WAL lets writers go on), into a 0600 temporary file beside
  * dest, synced, then linked to dest (which must not exist: link() refuses
  * to replace) and the temporary name removed. */
-static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
+static pw_err backup_from(sqlite3 *src, const char *src_path, const char *dest,
+			  struct pw_error *e)
 {
-	struct sq *s = db;
 	pw_err rc = PW_OK;
 	size_t n = strlen(dest);
 	char *tmp = malloc(n + 16);
@@ -1199,7 +1199,7 @@ static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
 		goto out;
 	}
 	sqlite3_busy_timeout(out, 30000);
-	sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", src, "main");
 	if (!b) {
 		rc = pw_error_set(e, PW_ERR_IO, "%s: backup: %s", dest, sqlite3_errmsg(out));
 		goto out;
@@ -1215,7 +1215,7 @@ static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
 	}
 	int fr = sqlite3_backup_finish(b);
 	if (r != SQLITE_DONE || fr != SQLITE_OK) {
-		rc = pw_error_set(e, PW_ERR_IO, "%s: backup of %s: %s", dest, s->path,
+		rc = pw_error_set(e, PW_ERR_IO, "%s: backup of %s: %s", dest, src_path,
 				  sqlite3_errstr(r != SQLITE_DONE ? r : fr));
 		goto out;
 	}
@@ -1238,6 +1238,42 @@ out:
 		sqlite3_close(out);
 	unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
+{
+	struct sq *s = db;
+	return backup_from(s->db, s->path, dest, e);
+}
+
+/* The store at `path`, opened only to be read: no migration, so no write
+ * lock is waited for (an import may hold it for minutes). */
+static pw_err sq_backup_path(const char *path, const char *dest, struct pw_error *e)
+{
+	sqlite3 *src = NULL;
+	pw_err rc = PW_OK;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", path,
+				  src ? sqlite3_errmsg(src) : "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 30000);
+	int version = -1;
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(src, "SELECT MAX(version) FROM schema_version", -1, &q, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version < 1) {
+		rc = pw_error_set(e, PW_ERR_IO, "%s: not a patchwarden store (%s)", path,
+				  sqlite3_errmsg(src));
+		goto out;
+	}
+	rc = backup_from(src, path, dest, e);
+out:
+	sqlite3_close(src);
 	return rc;
 }
 
@@ -1269,4 +1305,5 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.sql_migrate = sq_sql_migrate,
 	.component_version = sq_component_version,
 	.backup = sq_backup,
+	.backup_path = sq_backup_path,
 };

@@ -126,6 +126,18 @@ pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e)
 	return s->ops->backup(s->db, dest, e);
 }
 
+pw_err pw_store_backup_path(const char *path, const char *dest, struct pw_error *e)
+{
+	if (!path || !*path || !dest || !*dest)
+		return pw_error_set(e, PW_ERR_USAGE, "no store or no backup destination given");
+	if (strncmp(path, "postgres://", 11) == 0 || strncmp(path, "postgresql://", 13) == 0)
+		return pw_error_set(e, PW_ERR_UNSUPPORTED,
+				    "%s: this build has no PostgreSQL backend", path);
+	if (access(path, F_OK) != 0)
+		return pw_error_set(e, PW_ERR_NOTFOUND, "%s: no such store", path);
+	return pw_store_sqlite_ops.backup_path(path, dest, e);
+}
+
 const char *pw_store_backend(struct pw_store *s)
 {
 	return s->ops->name;

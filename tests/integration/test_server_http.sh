@@ -259,6 +259,30 @@ a, b = tables(sys.argv[1]), tables(sys.argv[2])
 assert a == b, (a, b)
 assert "component_schema" in a[0] and len(a[0]) > 5, a
 PY
+# online: a writer holding the store's write lock does not stop a backup,
+# and what it has not committed is not in the copy
+check "db backup while a write transaction is open: a copy without the uncommitted row" \
+	python3 - "$pw" "$PW_DB" "$tmp/backup3.db" <<'PY'
+import sqlite3, subprocess, sys
+pw, db, dest = sys.argv[1:]
+w = sqlite3.connect(db, isolation_level=None, timeout=30)
+w.execute("BEGIN IMMEDIATE")
+w.execute("INSERT INTO component_schema(component, version, applied) VALUES ('zz_uncommitted', 1, 0)")
+r = subprocess.run([pw, "db", "backup", "--db", db, dest], capture_output=True, text=True, timeout=120)
+w.execute("ROLLBACK")
+assert r.returncode == 0, r.stderr
+b = sqlite3.connect("file:%s?mode=ro" % dest, uri=True)
+assert b.execute("SELECT count(*) FROM component_schema WHERE component = 'zz_uncommitted'").fetchone()[0] == 0
+assert b.execute("SELECT count(*) FROM component_schema").fetchone()[0] >= 3
+PY
+"$pw" db backup --db "$tmp/no-such.db" "$tmp/backup4.db" >/dev/null 2>&1
+check "db backup of a store that does not exist: exit 2, nothing written" \
+	sh -c '[ "$1" = 2 ] && [ ! -e "$2" ]' - "$?" "$tmp/backup4.db"
+echo "not a database" >"$tmp/junk.db"
+"$pw" db backup --db "$tmp/junk.db" "$tmp/backup5.db" >/dev/null 2>"$tmp/junk.err"
+check "db backup of a file that is not a store: exit 2, nothing written" \
+	sh -c '[ "$1" = 2 ] && [ ! -e "$2" ] && grep -q "not a patchwarden store" "$3"' - "$?" "$tmp/backup5.db" "$tmp/junk.err"
+check "... and no temporary file left" sh -c '! ls "$1"/backup*.tmp-* >/dev/null 2>&1' - "$tmp"
 "$pw" db backup --db "$PW_DB" "$tmp/backup.db" >/dev/null 2>"$tmp/backup2.err"
 check "db backup refuses an existing destination (exit 2)" eq "$?" 2
 check "... saying so" grep -q "already exists" "$tmp/backup2.err"
