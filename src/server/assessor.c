@@ -35,6 +35,7 @@
 #define STATE_GENERATION "feed_generation"
 #define STATE_KEV "kev_changed"
 #define STATE_EPSS "epss_changed"
+#define STATE_DAY "scored_day"
 
 struct ahost {
 	int64_t id;
@@ -81,6 +82,7 @@ struct pw_assessor {
 	bool started;
 	int64_t generation; /* of the store, caught up with */
 	int64_t kev_changed, epss_changed;
+	int64_t day; /* UTC day of the last run: a KEV due date passes with the days */
 	struct ahost *hosts; /* sorted by id */
 	size_t nhosts, cap;
 	bool in_batch;       /* a write transaction is open */
@@ -859,6 +861,7 @@ static pw_err first_run(struct pw_assessor *a, struct pw_store *s, const struct 
 	if ((rc = pw_vulndb_new(&a->db, e)) || (rc = pw_fleet_new(a->db, &a->fleet, e)) ||
 	    (rc = pw_vulndb_load(a->db, s, NULL, NULL, e)) ||
 	    (rc = state_get(s, STATE_KEV, &a->kev_changed, &found, e)) ||
+	    (rc = state_get(s, STATE_DAY, &a->day, &found, e)) ||
 	    (rc = state_get(s, STATE_EPSS, &a->epss_changed, &found, e)))
 		return rc;
 	if ((rc = state_get(s, STATE_GENERATION, &stored, &found, e)))
@@ -923,7 +926,9 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	struct feed_times ft = { 0 };
 	if ((rc = pw_store_each_feed_state(s, feed_time_cb, &ft, e)))
 		goto out;
-	bool rescore = ft.kev != a->kev_changed || ft.epss != a->epss_changed;
+	int64_t day = pw_clock_now() / 86400;
+	bool rescore = ft.kev != a->kev_changed || ft.epss != a->epss_changed ||
+		       (a->day && day != a->day);
 	if (rescore) {
 		for (size_t i = 0; i < a->nhosts; i++) {
 			if (a->hosts[i].in_fleet && !a->hosts[i].write) {
@@ -1058,8 +1063,10 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	    (rc = pw_findings_state_put(s, STATE_GENERATION, a->generation, e)) ||
 	    (rc = pw_findings_state_put(s, STATE_KEV, ft.kev, e)) ||
 	    (rc = pw_findings_state_put(s, STATE_EPSS, ft.epss, e)) ||
+	    (rc = pw_findings_state_put(s, STATE_DAY, day, e)) ||
 	    (rc = batch_close(a, s, e)))
 		goto out;
+	a->day = day;
 	a->kev_changed = ft.kev;
 	a->epss_changed = ft.epss;
 	out->generation = a->generation;
@@ -1104,7 +1111,8 @@ void pw_assess_run_describe(const struct pw_assess_run *r, char *out, size_t siz
 		sep = ", ";
 	}
 	if (r->rescored) {
-		pw_buf_addf(&b, "%s%llu rescored for KEV/EPSS", sep, (unsigned long long)r->rescored);
+		pw_buf_addf(&b, "%s%llu rescored (KEV, EPSS or a new day)", sep,
+			    (unsigned long long)r->rescored);
 		sep = ", ";
 	}
 	if (r->loaded) {

@@ -11,7 +11,8 @@
  *     assessed again and marked assessed;
  *  3. devices without a package manager are matched against NVD's CPE
  *     configurations (pw_cpe.h) when they or the feeds changed;
- *  4. when KEV or EPSS changed, every host's findings are scored again
+ *  4. when KEV or EPSS changed, or on the first run of a new (UTC) day (a
+ *     KEV due date passes), every host's findings are scored again
  *     (nothing is re-evaluated: only the risk moves).
  *
  * Each host written gets its findings' life from pw_findings_put_host, in
@@ -51,7 +52,7 @@ struct pw_assess_run {
 	uint64_t hosts;           /* hosts whose findings were written */
 	uint64_t changed;         /* ... because their inventory changed */
 	uint64_t touched;         /* ... because changed advisories touched them */
-	uint64_t rescored;        /* ... because KEV or EPSS changed */
+	uint64_t rescored;        /* ... because KEV or EPSS changed, or a day passed */
 	uint64_t loaded;          /* ... on the first run (all hosts when the feeds moved meanwhile) */
 	uint64_t devices;         /* devices matched against CPE configurations */
 	uint64_t skipped;         /* hosts not assessed (said through the log) */

@@ -718,6 +718,7 @@ static void devices_and_rescoring(void **state)
 	(void)state;
 	struct pw_store *s = open_store();
 	struct pw_error e = { 0 };
+	pw_clock_set(1800000000);
 	import_path(s, "nvd");
 	import_path(s, "debian/security-tracker/DSA-list");
 	/* NVD: CVE-2023-24256 in cpe:2.3:o:nio:aspen:* before 3.3.0 */
@@ -773,6 +774,14 @@ static void devices_and_rescoring(void **state)
 	assert_int_equal(r.opened + r.fixed + r.reopened, 0);
 	run(a, s, &r);
 	assert_int_equal(r.hosts, 0);
+	/* a day later (a KEV due date may have passed): scored again */
+	pw_clock_set(1800000000 + 86400);
+	run(a, s, &r);
+	assert_int_equal(r.rescored, 1);
+	assert_int_equal(r.evaluations, 0);
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 0);
+	pw_clock_set(-1);
 	pw_assessor_free(a);
 	pw_inventory_free(&inv);
 	close_store(s);
