@@ -26,6 +26,10 @@ d = json.load(sys.stdin)
 print(eval(sys.argv[1]))' "$1"
 }
 
+# one pinned time for the server and the CLI: a run across midnight would
+# otherwise rescore everything (a new day)
+PATCHWARDEN_NOW=$(date +%s)
+export PATCHWARDEN_NOW
 # the assessor's own task runs at start, then hourly: the test asks for runs
 PW_SERVER_CONFIG_EXTRA="[assess]
 interval = 3600"
