@@ -78,6 +78,11 @@ api() { # api <token> <method> <path> [body]: body on stdout, status in $tmp/sta
 	cat "$tmp/body"
 }
 status() { cat "$tmp/status"; }
+curl -s -o "$tmp/openapi.json" "$PW_URL/api/v1/openapi.json"
+oa() { # oa <method> <path template> <status> <file>: the body matches the OpenAPI document
+	python3 "$src/tests/integration/openapi_check.py" "$tmp/openapi.json" "$1" "$2" "$3" <"$4" 2>"$tmp/oa.err" ||
+		{ sed 's/^/# /' "$tmp/oa.err"; return 1; }
+}
 
 # --- an enrollment token for N agents
 token=$("$pw" enrollment create --group fleet-test --expires 1h --uses "$N" 2>"$tmp/err")
@@ -125,6 +130,9 @@ check "... and writes no credential" test ! -e "$tmp/state-extra/credential"
 body=$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' \
 	-d "{\"token\":\"$token\",\"machine_id\":\"0123456789abcdef0123456789abcdef\"}" "$PW_URL/api/v1/enroll")
 check "a replayed enrollment token gets 403 token_used_up" sh -c "echo '$body' | grep -q '\"token_used_up\".* 403\$'"
+curl -s -o "$tmp/replay.json" -H 'Content-Type: application/json' \
+	-d "{\"token\":\"$token\",\"machine_id\":\"0123456789abcdef0123456789abcdef\"}" "$PW_URL/api/v1/enroll"
+check "... as the OpenAPI document says" oa POST /api/v1/enroll 403 "$tmp/replay.json"
 "$pw" enrollment list --format json >"$tmp/tokens.json"
 check "the token counts $N uses" test "$(json 'd[-1]["uses"]' <"$tmp/tokens.json")" -eq "$N"
 
@@ -174,6 +182,7 @@ check "second check-in: agents report the inventory unchanged" \
 	test "$(grep -l 'inventory unchanged' "$tmp"/run-second-*.log | wc -l)" -eq "$N"
 
 api "$admin" GET "/api/v1/agents?limit=1000" >"$tmp/agents.json"
+check "GET /api/v1/agents matches the OpenAPI document" oa GET /api/v1/agents 200 "$tmp/agents.json"
 check "GET /api/v1/agents: 200 with $N agents" \
 	test "$(status) $(json 'len(d["items"])' <"$tmp/agents.json")" = "200 $N"
 check "the server counts exactly one upload per agent" \
@@ -210,6 +219,7 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer
 	-H 'Content-Type: application/json' --data-binary @"$tmp/inv-b.json" "$PW_URL/api/v1/agent/inventory")
 check "agent 1 PUTting host 2's inventory gets 403" test "$code" = 403
 check "... as a JSON error" grep -q '"error"' "$tmp/body"
+check "PUT /api/v1/agent/inventory 403 matches the OpenAPI document" oa PUT /api/v1/agent/inventory 403 "$tmp/body"
 check "... and no host's inventory changed" test "$(digests)" = "$before"
 # the same document without a machine-id lands on agent 1's own host only
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["host"]["machine_id"]; json.dump(d, open(sys.argv[2], "w"))' \
@@ -217,6 +227,11 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["host"]["mach
 api "$cred_a" PUT /api/v1/agent/inventory "$(cat "$tmp/inv-b-anon.json")" >"$tmp/put.json"
 check "an anonymous document is stored for the agent's own host ($host_a)" \
 	test "$(status) $(json 'd["host_id"]' <"$tmp/put.json")" = "200 $host_a"
+check "PUT /api/v1/agent/inventory 200 matches the OpenAPI document" oa PUT /api/v1/agent/inventory 200 "$tmp/put.json"
+api "$cred_a" POST /api/v1/agent/checkin '{"digest":""}' >"$tmp/checkin.json"
+check "POST /api/v1/agent/checkin: 200, inventory wanted for an empty digest" \
+	test "$(status) $(json 'd["inventory_wanted"], d["interval_s"], d["jobs"]' <"$tmp/checkin.json")" = "200 (True, 600, [])"
+check "... matching the OpenAPI document" oa POST /api/v1/agent/checkin 200 "$tmp/checkin.json"
 after=$(digests)
 check "... and only that host's digest changed" test "$(python3 -c '
 import sys
@@ -256,6 +271,9 @@ check "POST /api/v1/enrollment-tokens: 201 with the token once" \
 	test "$(status) $(json 'd["token"][:4], d["max_uses"], d["state"]' <"$tmp/tok.json")" = "201 ('pwe_', 3, 'active')"
 tid=$(json 'd["id"]' <"$tmp/tok.json")
 api "$admin" GET /api/v1/enrollment-tokens >"$tmp/toks.json"
+check "enrollment token answers match the OpenAPI document" \
+	sh -c "oa() { python3 '$src/tests/integration/openapi_check.py' '$tmp/openapi.json' \"\$@\"; }; \
+	oa POST /api/v1/enrollment-tokens 201 <'$tmp/tok.json' && oa GET /api/v1/enrollment-tokens 200 <'$tmp/toks.json'"
 check "GET /api/v1/enrollment-tokens lists it without the secret" \
 	sh -c "test $(status) = 200 && ! grep -q token\\\" '$tmp/toks.json' && grep -q api-made '$tmp/toks.json'"
 api "$admin" DELETE "/api/v1/enrollment-tokens/$tid" >/dev/null
