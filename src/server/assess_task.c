@@ -32,6 +32,9 @@ static void log_line(void *ctx, const char *level, const char *msg)
 static pw_err run_locked(struct pw_server *srv, struct pw_store *s, struct pw_assess_run *out,
 			 struct pw_error *e)
 {
+	/* a failure waits for the next interval too: one log line per interval */
+	clock_gettime(CLOCK_MONOTONIC, &last_run);
+	ran = true;
 	if (!shared) {
 		pw_err rc = pw_assessor_new(pw_server_setting(srv, "assess", "policy"), log_line,
 					    NULL, &shared, e);
@@ -40,7 +43,6 @@ static pw_err run_locked(struct pw_server *srv, struct pw_store *s, struct pw_as
 	}
 	pw_err rc = pw_assessor_run(shared, s, out, e);
 	clock_gettime(CLOCK_MONOTONIC, &last_run);
-	ran = true;
 	return rc;
 }
 
@@ -68,7 +70,7 @@ void pw_assessor_task(struct pw_server *srv, struct pw_store *store)
 	pw_err rc = run_locked(srv, store, &r, &e);
 	pthread_mutex_unlock(&lock);
 	if (rc) {
-		pw_server_log("error", "assess: %s", e.msg);
+		pw_server_log("error", "assess: %s (again in %lld s)", e.msg, (long long)interval);
 		return;
 	}
 	if (r.hosts || r.skipped || r.feeds_changed) {
