@@ -44,7 +44,12 @@ struct pw_inventory_delta {
 /* Store `inv` as the host's inventory: only the packages that changed are
  * written, each change appended to the history with `now`; the host's OS
  * facts and last_seen are updated and the host is marked for
- * re-assessment. `digest` is pw_inventory_digest() of inv. */
+ * re-assessment. `digest` is pw_inventory_digest() of inv.
+ * The mark is set by the host's first inventory and by any change of a
+ * package row or of the OS facts; an identical inventory leaves an
+ * assessed host clean (and writes no package row). delta->unchanged counts
+ * the versions kept, including those whose state or pending update was
+ * rewritten. */
 pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id, const struct pw_inventory *inv,
 				 const char *digest, int64_t now, struct pw_inventory_delta *delta,
 				 struct pw_error *e);
