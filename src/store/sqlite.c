@@ -1061,7 +1061,14 @@ static pw_err sq_sql_run(void *db, const char *sql, const struct pw_sql_arg *arg
 		return rc;
 	for (size_t i = 0; i < nargs; i++) {
 		const struct pw_sql_arg *a = &args[i];
-		int k = (int)i + 1;
+		/* SQLite numbers $n parameters in the order they first appear in
+		 * the text, not by n: "SET a = $2 WHERE id = $1" must find $1
+		 * by name. An argument the statement does not use is passed over. */
+		char name[24];
+		snprintf(name, sizeof(name), "$%zu", i + 1);
+		int k = sqlite3_bind_parameter_index(q, name);
+		if (k == 0)
+			continue;
 		switch (a->type) {
 		case PW_SQL_INT:
 			sqlite3_bind_int64(q, k, a->i);

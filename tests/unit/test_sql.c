@@ -110,6 +110,16 @@ static void test_executor(void **state)
 			 PW_ERR_LIMIT);
 	assert_int_equal(rows, 1);
 
+	/* $n is bound by its number, whatever order the text names them in */
+	assert_int_equal(pw_sql_exec(s, "UPDATE t SET n = $2 WHERE name = $1",
+				     PW_SQL_ARGS(PW_SQL_T("alpha"), PW_SQL_I(42)), &e),
+			 PW_OK);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(pw_sql_run(s, "SELECT name, n, r, b FROM t WHERE n = $1",
+				    PW_SQL_ARGS(PW_SQL_I(42)), collect, &got, NULL, &e),
+			 PW_OK);
+	assert_int_equal(got.rows, 1);
+
 	/* NULL strings bind SQL NULL; the next migration step adds a column */
 	struct pw_sql_migrations m2 = { "t", steps_v2, 2 };
 	assert_int_equal(pw_sql_migrate(s, &m2, &e), PW_OK);
