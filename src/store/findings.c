@@ -62,7 +62,55 @@ struct old {
 	int64_t id;
 	char *vuln_id, *package; /* one allocation: vuln_id\0package\0 */
 	bool open;
+	uint64_t content; /* content_hash() of what it says */
 };
+
+/* A hash of everything a finding says besides its identity and life: a
+ * finding still open whose hash is the same is not rewritten: only its
+ * last_seen moves (by rowid: no index to maintain), so a host re-evaluated
+ * because one of its packages was touched costs little more than the
+ * findings that changed. */
+#define FNV_PRIME 1099511628211ull
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0x1ff) * FNV_PRIME; /* NULL differs from "" */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * FNV_PRIME;
+	return (h ^ 0x100) * FNV_PRIME;
+}
+
+static uint64_t mix_int(uint64_t h, int64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (uint64_t)(v & 0xff)) * FNV_PRIME;
+	return h;
+}
+
+static int64_t micro(double v)
+{
+	return v < 0 ? -1 : (int64_t)(v * 1e6 + 0.5);
+}
+
+static uint64_t content_hash(const char *hostname, const struct pw_finding_row *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	h = mix_str(h, hostname);
+	h = mix_str(h, r->binaries);
+	h = mix_str(h, r->installed);
+	h = mix_str(h, r->fixed);
+	h = mix_int(h, r->fixable);
+	h = mix_str(h, r->affect_status ? r->affect_status : "vulnerable");
+	h = mix_str(h, r->advisories);
+	h = mix_str(h, r->patch ? r->patch : "unknown");
+	h = mix_int(h, r->score);
+	h = mix_int(h, r->priority);
+	h = mix_int(h, micro(r->cvss));
+	h = mix_int(h, micro(r->epss));
+	h = mix_int(h, r->kev);
+	return mix_str(h, r->reasons);
+}
 
 struct olds {
 	struct old *v;
@@ -81,6 +129,17 @@ static pw_err old_row(void *ctx, const struct pw_sql_row *row, struct pw_error *
 		o->cap = cap;
 	}
 	const char *v = pw_sql_text(row, 1), *p = pw_sql_text(row, 2), *st = pw_sql_text(row, 3);
+	struct pw_finding_row was = {
+		.binaries = pw_sql_text(row, 5), .installed = pw_sql_text(row, 6),
+		.fixed = pw_sql_text(row, 7), .fixable = pw_sql_int(row, 8) != 0,
+		.affect_status = pw_sql_text(row, 9), .advisories = pw_sql_text(row, 10),
+		.patch = pw_sql_text(row, 11), .score = (int)pw_sql_int(row, 12),
+		.priority = (int)pw_sql_int(row, 13),
+		.cvss = pw_sql_isnull(row, 14) ? -1 : pw_sql_real(row, 14),
+		.epss = pw_sql_isnull(row, 15) ? -1 : pw_sql_real(row, 15),
+		.kev = pw_sql_int(row, 16) != 0, .reasons = pw_sql_text(row, 17),
+	};
+	uint64_t content = content_hash(pw_sql_text(row, 4), &was);
 	size_t lv = strlen(v ? v : ""), lp = strlen(p ? p : "");
 	char *mem = malloc(lv + lp + 2);
 	if (!mem)
@@ -88,7 +147,7 @@ static pw_err old_row(void *ctx, const struct pw_sql_row *row, struct pw_error *
 	memcpy(mem, v ? v : "", lv + 1);
 	memcpy(mem + lv + 1, p ? p : "", lp + 1);
 	o->v[o->n++] = (struct old){ pw_sql_int(row, 0), mem, mem + lv + 1,
-				     st && strcmp(st, "open") == 0 };
+				     st && strcmp(st, "open") == 0, content };
 	return PW_OK;
 }
 
@@ -173,8 +232,9 @@ static pw_err write_host(struct pw_store *s, int64_t host_id, const char *hostna
 			 struct pw_findings_delta *d, struct pw_error *e)
 {
 	struct olds o = { 0 };
-	pw_err rc = pw_sql_run(s, "SELECT id, vuln_id, package, state FROM findings"
-			       " WHERE host_id = $1",
+	pw_err rc = pw_sql_run(s, "SELECT id, vuln_id, package, state, hostname, binaries,"
+			       " installed, fixed, fixable, affect_status, advisories, patch, score,"
+			       " priority, cvss, epss, kev, reasons FROM findings WHERE host_id = $1",
 			       PW_SQL_ARGS(PW_SQL_I(host_id)), old_row, &o, NULL, e);
 	if (rc)
 		goto out;
@@ -197,8 +257,13 @@ static pw_err write_host(struct pw_store *s, int64_t host_id, const char *hostna
 			d->opened++;
 			i++;
 		} else if (c == 0) {
-			if ((rc = check_row(r, e)) ||
-			    (rc = update_row(s, o.v[j].id, hostname, r, !o.v[j].open, now, e)))
+			if ((rc = check_row(r, e)))
+				goto out;
+			bool same = o.v[j].open && o.v[j].content == content_hash(hostname, r);
+			/* unchanged: last_seen alone (by rowid, no index to maintain) */
+			if (same ? (rc = pw_sql_exec(s, "UPDATE findings SET last_seen = $1 WHERE id = $2",
+						     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(o.v[j].id)), e))
+				 : (rc = update_row(s, o.v[j].id, hostname, r, !o.v[j].open, now, e)))
 				goto out;
 			if (o.v[j].open)
 				d->updated++;

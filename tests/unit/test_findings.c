@@ -174,7 +174,7 @@ static void close_store(struct pw_store *s)
 struct got {
 	int n;
 	struct {
-		char vuln[64], package[64], state[8], binaries[64];
+		char vuln[64], package[64], state[8], binaries[64], hostname[64];
 		int64_t host, first_seen, last_seen, fixed_at, reopened;
 		int priority, score;
 		bool kev;
@@ -190,6 +190,7 @@ static pw_err got_row(void *ctx, const struct pw_finding_row *r)
 	snprintf(g->v[g->n].package, 64, "%s", r->package);
 	snprintf(g->v[g->n].state, 8, "%s", r->state);
 	snprintf(g->v[g->n].binaries, 64, "%s", r->binaries ? r->binaries : "");
+	snprintf(g->v[g->n].hostname, 64, "%s", r->hostname ? r->hostname : "");
 	g->v[g->n].host = r->host_id;
 	g->v[g->n].first_seen = r->first_seen;
 	g->v[g->n].last_seen = r->last_seen;
@@ -256,7 +257,7 @@ static void store_lifecycle(void **state)
 	assert_int_equal(d.opened, 0);
 	assert_int_equal(d.updated, 1);
 	assert_int_equal(d.fixed, 1);
-	struct pw_findings_filter all = { .host_id = 7 };
+	struct pw_findings_filter all = { .host_id = 7 }, f0;
 	list(s, &all, &g, NULL);
 	assert_int_equal(g.n, 2);
 	int i1 = find_got(&g, 7, "CVE-1", "foo"), i2 = find_got(&g, 7, "CVE-2", "foo");
@@ -268,6 +269,23 @@ static void store_lifecycle(void **state)
 	assert_string_equal(g.v[i2].state, "fixed");
 	assert_int_equal(g.v[i2].fixed_at, 2000);
 	assert_int_equal(g.v[i2].first_seen, 1000);
+
+	/* the same again later: nothing rewritten but last_seen */
+	assert_int_equal(pw_findings_put_host(s, 7, "web1", r2, 1, 2500, &d, &e), PW_OK);
+	assert_int_equal(d.updated, 1);
+	assert_int_equal(d.opened + d.fixed + d.reopened, 0);
+	list(s, &all, &g, NULL);
+	i1 = find_got(&g, 7, "CVE-1", "foo");
+	assert_int_equal(g.v[i1].last_seen, 2500);
+	assert_int_equal(g.v[i1].score, 95);
+	assert_int_equal(g.v[find_got(&g, 7, "CVE-2", "foo")].last_seen, 1000); /* fixed: stays */
+	/* ... and renamed: rewritten */
+	assert_int_equal(pw_findings_put_host(s, 7, "web1.example", r2, 1, 2600, &d, &e), PW_OK);
+	f0 = (struct pw_findings_filter){ .host_id = 7, .vuln_id = "CVE-1" };
+	list(s, &f0, &g, NULL);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.v[0].last_seen, 2600);
+	assert_string_equal(g.v[0].hostname, "web1.example");
 
 	/* a downgrade brings it back: reopened */
 	assert_int_equal(pw_findings_put_host(s, 7, "web1", r1, 2, 3000, &d, &e), PW_OK);
