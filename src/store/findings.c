@@ -419,6 +419,23 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 				    f->state);
 	if (f->priority < 0 || f->priority > 4)
 		return pw_error_set(e, PW_ERR_INVALID, "priority must be P1 to P4");
+	/* "%,name,%" with LIKE's own characters escaped: one of the binaries */
+	char like[2 * 256 + 8];
+	if (f->package) {
+		size_t w = 0;
+		if (strlen(f->package) > 256)
+			return pw_error_set(e, PW_ERR_INVALID, "package name longer than 256 bytes");
+		like[w++] = '%';
+		like[w++] = ',';
+		for (const char *p = f->package; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				like[w++] = '\\';
+			like[w++] = *p;
+		}
+		like[w++] = ',';
+		like[w++] = '%';
+		like[w] = '\0';
+	}
 	struct lister l = { .f = f, .cb = cb, .ctx = ctx };
 	struct pw_error inner = { 0 };
 	pw_err rc = pw_sql_run(s,
@@ -427,15 +444,16 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 		" AND ($2 = 0 OR kev = 1)"
 		" AND ($3 = 0 OR fixable = 1)"
 		" AND ($4 IS NULL OR vuln_id = $4)"
-		" AND ($5 IS NULL OR package = $5 OR (',' || binaries || ',') LIKE ('%,' || $5 || ',%'))"
-		" AND ($6 IS NULL OR state = $6)"
-		" AND ($7 = 0 OR host_id = $7)"
-		" AND (priority > $8 OR (priority = $8 AND (score < $9 OR (score = $9 AND id > $10))))"
+		" AND ($5 IS NULL OR package = $5"
+		" OR (',' || binaries || ',') LIKE $6 ESCAPE '\\')"
+		" AND ($7 IS NULL OR state = $7)"
+		" AND ($8 = 0 OR host_id = $8)"
+		" AND (priority > $9 OR (priority = $9 AND (score < $10 OR (score = $10 AND id > $11))))"
 		" ORDER BY priority, score DESC, id",
 		PW_SQL_ARGS(PW_SQL_I(f->priority), PW_SQL_I(f->kev), PW_SQL_I(f->fixable),
-			    PW_SQL_T(f->vuln_id), PW_SQL_T(f->package), PW_SQL_T(f->state),
-			    PW_SQL_I(f->host_id), PW_SQL_I(after[0]), PW_SQL_I(after[1]),
-			    PW_SQL_I(after[2])),
+			    PW_SQL_T(f->vuln_id), PW_SQL_T(f->package), PW_SQL_T(f->package ? like : NULL),
+			    PW_SQL_T(f->state), PW_SQL_I(f->host_id), PW_SQL_I(after[0]),
+			    PW_SQL_I(after[1]), PW_SQL_I(after[2])),
 		list_row, &l, NULL, &inner);
 	if (rc == PW_ERR_LIMIT && l.stopped)
 		rc = PW_OK;

@@ -321,6 +321,15 @@ static void store_lifecycle(void **state)
 	f = (struct pw_findings_filter){ .package = "foo-utils" }; /* an installed binary */
 	list(s, &f, &g, NULL);
 	assert_int_equal(g.n, 2);
+	f = (struct pw_findings_filter){ .package = "foo_utils" }; /* '_' is no wildcard */
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 0);
+	f = (struct pw_findings_filter){ .package = "foo%" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 0);
+	f = (struct pw_findings_filter){ .package = "foo" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 2);
 	f = (struct pw_findings_filter){ .vuln_id = "CVE-1", .state = "open" };
 	list(s, &f, &g, NULL);
 	assert_int_equal(g.n, 2);
