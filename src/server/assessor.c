@@ -902,7 +902,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(out, 0, sizeof(*out));
-	struct id_list dirty = { 0 };
+	struct id_list dirty = { 0 }, active = { 0 };
 	struct dcpes devs = { 0 };
 	pw_err rc;
 	for (size_t i = 0; i < a->nhosts; i++) {
@@ -976,6 +976,22 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	}
 	pw_vulndb_stats(a->db, &ev1, &hits);
 	out->evaluations += ev1 - ev0;
+
+	/* a retired host keeps the findings it had: not written again */
+	size_t nwrite = 0;
+	for (size_t i = 0; i < a->nhosts; i++)
+		nwrite += a->hosts[i].write && !a->hosts[i].dirty;
+	if (nwrite) {
+		if ((rc = pw_registry_each_host(s, id_cb, &active, e)))
+			goto out;
+		for (size_t i = 0, k = 0; i < a->nhosts; i++) { /* both in id order */
+			while (k < active.n && active.v[k] < a->hosts[i].id)
+				k++;
+			if (a->hosts[i].write && !a->hosts[i].dirty &&
+			    (k == active.n || active.v[k] != a->hosts[i].id))
+				a->hosts[i].write = false;
+		}
+	}
 
 	/* write the hosts */
 	for (size_t i = 0; i < a->nhosts; i++) {
@@ -1088,6 +1104,7 @@ out:
 	if (rc)
 		batch_abort(a, s);
 	free(dirty.v);
+	free(active.v);
 	dcpes_free(&devs);
 	out->ms = ms_since(&t0);
 	return rc;
