@@ -85,6 +85,7 @@ struct pw_assessor {
 	int64_t day; /* UTC day of the last run: a KEV due date passes with the days */
 	struct ahost *hosts; /* sorted by id */
 	size_t nhosts, cap;
+	bool failed;         /* the last run stopped on an error: its hosts still to write */
 	bool in_batch;       /* a write transaction is open */
 	size_t nbatch;       /* hosts written in it */
 	struct crit *crits;
@@ -507,14 +508,18 @@ static pw_err mark_assessed(struct pw_store *s, int64_t host_id, const char *dig
 			    int64_t now, struct pw_error *e)
 {
 	char cur[80];
+	pw_err rc;
 	if (digest) {
-		pw_err rc = pw_registry_inventory_digest(s, host_id, cur, sizeof(cur), e);
+		rc = pw_registry_inventory_digest(s, host_id, cur, sizeof(cur), e);
+		if (rc == PW_ERR_NOTFOUND)
+			return PW_OK; /* gone meanwhile: nothing to mark */
 		if (rc)
 			return rc;
 		if (strcmp(cur, digest) != 0)
 			return PW_OK; /* a newer inventory came meanwhile: still dirty */
 	}
-	return pw_registry_mark_assessed(s, host_id, now, e);
+	rc = pw_registry_mark_assessed(s, host_id, now, e);
+	return rc == PW_ERR_NOTFOUND ? PW_OK : rc;
 }
 
 /* digest: of the inventory assessed (NULL: not checked, for devices) */
@@ -905,9 +910,14 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	struct id_list dirty = { 0 }, active = { 0 };
 	struct dcpes devs = { 0 };
 	pw_err rc;
+	/* after a failed run, what it had to write is written now (the feeds it
+	 * caught up with will not say so again) */
 	for (size_t i = 0; i < a->nhosts; i++) {
-		a->hosts[i].write = a->hosts[i].dirty = false;
-		a->hosts[i].why = 0;
+		a->hosts[i].dirty = false;
+		if (!a->failed) {
+			a->hosts[i].write = false;
+			a->hosts[i].why = 0;
+		}
 	}
 	bool first = !a->started, have_devs = false;
 	if (first) {
@@ -1103,6 +1113,7 @@ fail_start:
 out:
 	if (rc)
 		batch_abort(a, s);
+	a->failed = rc != PW_OK && a->started;
 	free(dirty.v);
 	free(active.v);
 	dcpes_free(&devs);

@@ -604,6 +604,26 @@ static void assessor_lifecycle_and_incremental(void **state)
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.v[0].host, id[0]);
 
+	/* a run that fails after catching up with the feeds: the next one
+	 * still writes what the change touched */
+	assert_int_equal(pw_sql_exec(s, "CREATE TRIGGER fail_once BEFORE INSERT ON findings"
+				     " WHEN NEW.vuln_id = 'CVE-2099-0004'"
+				     " BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END",
+				     PW_SQL_NOARGS, &e),
+			 PW_OK);
+	struct pw_affected adv4 = adv;
+	adv4.vuln_id = "CVE-2099-0004";
+	import_record(s, "DSA-9999-4", &adv4, 1, NULL, 0);
+	assert_int_not_equal(pw_assessor_run(a, s, &r, &e), PW_OK);
+	assert_non_null(strstr(e.msg, "the disk is on fire"));
+	assert_int_equal(pw_sql_exec(s, "DROP TRIGGER fail_once", PW_SQL_NOARGS, &e), PW_OK);
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 1);
+	assert_int_equal(r.opened, 1);
+	f = (struct pw_findings_filter){ .vuln_id = "CVE-2099-0004" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 1);
+
 	/* a second assessor (a restarted server) writes nothing: the store is
 	 * current with the feeds it saw */
 	struct pw_assessor *b;
