@@ -325,15 +325,10 @@ static void vulnerability(struct pw_request *r, struct pw_response *resp)
 	json_object_set_new(o, "kev", kev);
 	json_object_set_new(o, "epss", epss);
 	kev = epss = NULL;
-	int64_t hosts = 0, n;
+	int64_t hosts = 0;
 	/* hosts with an open finding under this id or the CVE it is known by */
-	if (pw_findings_vuln_hosts(r->store, id, &hosts, &e))
+	if (pw_findings_vuln_hosts(r->store, id, cvebuf[0] ? cvebuf : NULL, &hosts, &e))
 		goto fail;
-	if (cvebuf[0] && strcmp(cvebuf, id) != 0) {
-		if (pw_findings_vuln_hosts(r->store, cvebuf, &n, &e))
-			goto fail;
-		hosts = n > hosts ? n : hosts;
-	}
 	json_object_set_new(o, "affected_hosts", json_integer(hosts));
 	pw_http_json(resp, 200, o);
 	return;

@@ -475,13 +475,14 @@ static pw_err one_int(void *ctx, const struct pw_sql_row *row, struct pw_error *
 	return PW_OK;
 }
 
-pw_err pw_findings_vuln_hosts(struct pw_store *s, const char *vuln_id, int64_t *hosts,
-			      struct pw_error *e)
+pw_err pw_findings_vuln_hosts(struct pw_store *s, const char *vuln_id, const char *also_id,
+			      int64_t *hosts, struct pw_error *e)
 {
 	*hosts = 0;
 	return pw_sql_run(s, "SELECT COUNT(DISTINCT host_id) FROM findings"
-			  " WHERE vuln_id = $1 AND state = 'open'",
-			  PW_SQL_ARGS(PW_SQL_T(vuln_id)), one_int, hosts, NULL, e);
+			  " WHERE (vuln_id = $1 OR vuln_id = $2) AND state = 'open'",
+			  PW_SQL_ARGS(PW_SQL_T(vuln_id), PW_SQL_T(also_id ? also_id : vuln_id)),
+			  one_int, hosts, NULL, e);
 }
 
 static pw_err count_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)

@@ -105,10 +105,10 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 			pw_err (*cb)(void *ctx, const struct pw_finding_row *row), void *ctx,
 			char next_cursor[PW_FINDINGS_CURSOR_MAX], struct pw_error *e);
 
-/* Hosts with an open finding of vuln_id (the count the vulnerability view
- * shows). */
-pw_err pw_findings_vuln_hosts(struct pw_store *s, const char *vuln_id, int64_t *hosts,
-			      struct pw_error *e);
+/* Hosts with an open finding of vuln_id or of also_id (the CVE it is known
+ * by; NULL: none): the count the vulnerability view shows. */
+pw_err pw_findings_vuln_hosts(struct pw_store *s, const char *vuln_id, const char *also_id,
+			      int64_t *hosts, struct pw_error *e);
 
 /* Open findings by priority (index 1-4) and how many are open and fixed in
  * all: for summaries and tests. host_id 0: every host. */

@@ -346,8 +346,12 @@ static void store_lifecycle(void **state)
 	assert_int_equal(pw_findings_list(s, &f, got_row, &g, next, &e), PW_ERR_INVALID);
 	assert_non_null(strstr(e.msg, "closed"));
 	int64_t hosts;
-	assert_int_equal(pw_findings_vuln_hosts(s, "CVE-1", &hosts, &e), PW_OK);
+	assert_int_equal(pw_findings_vuln_hosts(s, "CVE-1", NULL, &hosts, &e), PW_OK);
 	assert_int_equal(hosts, 2);
+	assert_int_equal(pw_findings_vuln_hosts(s, "CVE-2", "CVE-1", &hosts, &e), PW_OK);
+	assert_int_equal(hosts, 2); /* distinct hosts over both ids */
+	assert_int_equal(pw_findings_vuln_hosts(s, "CVE-9", NULL, &hosts, &e), PW_OK);
+	assert_int_equal(hosts, 0);
 
 	/* pages of one, in order, each finding once */
 	char cursor[PW_FINDINGS_CURSOR_MAX] = "";
