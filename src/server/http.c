@@ -3,9 +3,10 @@
  * One MHD daemon with an internal thread pool (epoll in each worker, keep-
  * alive). A request's life, on the worker thread that owns its connection:
  *
- *   1. request line parsed: on_uri allocates its context (struct req) and
- *      counts it in flight; the raw URI is checked for an encoded NUL;
- *   2. headers parsed (first call of on_request): the decoded path is
+ *   1. request line parsed: on_uri allocates its context (struct req); the
+ *      raw URI is checked for an encoded NUL;
+ *   2. headers parsed (first call of on_request), the request is counted
+ *      in flight: the decoded path is
  *      checked (UTF-8, no control characters, no dot segments), a declared
  *      Content-Length above max_body is refused with 413 before a byte of
  *      the body is read, the route is matched (404, 405 with Allow);
@@ -40,15 +41,24 @@
 #include "pw_store.h"
 #include "server_internal.h"
 
+struct req;
+
 struct pw_http {
 	struct MHD_Daemon *mhd;
 	struct pw_server *srv;
 	bool tls;
 	atomic_bool stopping;
-	pthread_mutex_t lock; /* in_flight and its condition */
+	pthread_mutex_t lock; /* the requests in flight and their condition */
 	pthread_cond_t idle;
 	long in_flight;
+	struct req *active;   /* the requests in flight, a list */
 };
+
+/* A request in flight that made no progress for this long, at a stop, is
+ * given up: libmicrohttpd's epoll loop can miss the end of a connection
+ * whose client sent part of a body and closed, and such a request would
+ * hold the stop for shutdown_timeout. */
+#define STALLED_NS (5 * 1000000000LL)
 
 /* The store connection of each worker thread, closed when it ends. */
 static pthread_key_t store_key;
@@ -66,6 +76,9 @@ static void make_store_key(void)
 
 struct req {
 	struct pw_http *http;
+	struct req *prev, *next; /* in http->active while in flight */
+	atomic_llong progress;   /* monotonic ns of its last step */
+	atomic_bool busy;        /* its handler is running */
 	struct pw_http_source src;
 	bool started;       /* the first on_request call happened */
 	bool bad_uri;       /* an encoded NUL in the raw URI */
@@ -78,6 +91,13 @@ struct req {
 	char remote[64];    /* the peer's address */
 	struct pw_response early; /* a refusal decided from the headers */
 };
+
+static long long now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 /* ---- responses ---- */
 
@@ -499,9 +519,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	for (const char *p = uri; (p = strchr(p, '%')); p++)
 		if (p[1] == '0' && p[2] == '0')
 			q->bad_uri = true;
-	pthread_mutex_lock(&h->lock);
-	h->in_flight++;
-	pthread_mutex_unlock(&h->lock);
 	return q;
 }
 
@@ -513,11 +530,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 	if (!q)
 		return;
+	if (q->started) {
+		pthread_mutex_lock(&h->lock);
+		if (q->prev)
+			q->prev->next = q->next;
+		else
+			h->active = q->next;
+		if (q->next)
+			q->next->prev = q->prev;
+		if (--h->in_flight == 0)
+			pthread_cond_broadcast(&h->idle);
+		pthread_mutex_unlock(&h->lock);
+	}
 	free_req(q);
-	pthread_mutex_lock(&h->lock);
-	if (--h->in_flight == 0)
-		pthread_cond_broadcast(&h->idle);
-	pthread_mutex_unlock(&h->lock);
 }
 
 /* s with control characters, non-ASCII, quotes and backslashes as \xNN,
@@ -652,6 +677,7 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	r->tls = h->tls;
 	r->server = h->srv;
 	r->impl = &q->src;
+	atomic_store(&q->busy, true);
 	r->store = thread_store(h->srv, &e);
 	r->remote = q->remote;
 	if (!r->store) {
@@ -667,6 +693,8 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 			pw_sql_rollback(r->store);
 		}
 	}
+	atomic_store_explicit(&q->progress, now_ns(), memory_order_relaxed);
+	atomic_store(&q->busy, false);
 	return send_response(q, conn, method, url, &resp);
 }
 
@@ -756,7 +784,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!q)
 		return MHD_NO; /* out of memory in on_uri */
 	if (!q->started) {
+		/* in flight from here (its headers are in) until on_completed: a
+		 * client that never finished its headers is not waited for */
 		q->started = true;
+		atomic_store_explicit(&q->progress, now_ns(), memory_order_relaxed);
+		pthread_mutex_lock(&h->lock);
+		q->next = h->active;
+		if (h->active)
+			h->active->prev = q;
+		h->active = q;
+		h->in_flight++;
+		pthread_mutex_unlock(&h->lock);
 		peer_address(conn, q->remote, sizeof(q->remote));
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -773,6 +811,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		atomic_store_explicit(&q->progress, now_ns(), memory_order_relaxed);
 		if (!q->too_large && !q->early.status &&
 		    pw_buf_add(&q->body, upload_data, *upload_data_size) != PW_OK) {
 			q->too_large = true;
@@ -856,16 +895,33 @@ void pw_http_stop(struct pw_http *h, unsigned timeout_s)
 	MHD_socket fd = MHD_quiesce_daemon(h->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_s;
+	/* wait for the requests in flight: until none is left, or each one
+	 * left is stalled (no step for STALLED_NS, its handler not running),
+	 * or timeout_s passed */
+	long long deadline = now_ns() + (long long)timeout_s * 1000000000LL;
+	long left = 0, stalled = 0;
 	pthread_mutex_lock(&h->lock);
-	int rc = 0;
-	while (h->in_flight > 0 && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&h->idle, &h->lock, &until);
-	long left = h->in_flight;
+	for (;;) {
+		left = h->in_flight, stalled = 0;
+		long long now = now_ns();
+		for (struct req *q = h->active; q; q = q->next)
+			if (!atomic_load(&q->busy) &&
+			    now - atomic_load_explicit(&q->progress, memory_order_relaxed) > STALLED_NS)
+				stalled++;
+		if (left == 0 || stalled == left || now >= deadline)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200000000L; /* look again in 0.2 s at the latest */
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&h->idle, &h->lock, &until);
+	}
 	pthread_mutex_unlock(&h->lock);
-	if (left)
+	if (left && stalled == left)
+		pw_server_log("warning", "%ld request%s in flight made no progress for %lld s: closing",
+			      left, left == 1 ? "" : "s", STALLED_NS / 1000000000LL);
+	else if (left)
 		pw_server_log("warning", "%ld request%s still in flight after %u s: closing", left,
 			      left == 1 ? "" : "s", timeout_s);
 	MHD_stop_daemon(h->mhd);
