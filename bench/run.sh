@@ -12,7 +12,8 @@ export PATCHWARDEN="$top/build-bench/src/patchwarden"
 export RUNTIME="$top/build-bench/bench/runtime"
 export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
 export FLEET="$top/build-bench/bench/fleet"
-for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh; do
+export CHECKIN="$top/build-bench/bench/checkin"
+for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh bench/checkin.sh; do
 	sh "$b"
 	echo
 done

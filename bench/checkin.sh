@@ -1,0 +1,59 @@
+#!/bin/sh
+# checkin.sh - the server under its agents' load: a real server with a
+# fresh store, HOSTS hosts enrolled through POST /api/v1/enroll, each
+# uploading a full 823-package inventory (the real Debian 12 status file,
+# one version varied per host), then unchanged check-ins for a while, all
+# from bench/checkin.c (libcurl multi, CONC keep-alive connections) on the
+# same machine as the server. Prints the figures against the goals and the
+# server's memory (VmHWM, VmRSS) with HOSTS registered hosts.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+pw=${PATCHWARDEN:-$top/build/src/patchwarden}
+checkin=${CHECKIN:-$top/build-bench/bench/checkin}
+hosts=${HOSTS:-10000}
+conc=${CONC:-32}
+secs=${CHECKIN_SECONDS:-15}
+tmp=$(mktemp -d)
+PATCHWARDEN=$pw
+. "$top/tests/integration/server_lib.sh"
+trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
+
+# the 823-package inventory document
+mkdir -p "$tmp/root/var/lib/dpkg" "$tmp/root/etc"
+cp "$top/tests/data/inventory/dpkg/this-host-bookworm/status" "$tmp/root/var/lib/dpkg/status"
+cp "$top/tests/data/inventory/dpkg/this-host-bookworm/os-release" "$tmp/root/etc/os-release"
+"$pw" scan --root "$tmp/root" --format json >"$tmp/inventory.json"
+
+# enrollment is throttled per address; the load comes from one
+PW_SERVER_CONFIG_EXTRA="[agent]
+enroll_per_minute = 1000000000
+enroll_refused_per_minute = 1000"
+pw_server_start
+mem() { # mem <label>
+	printf '  server memory %s: %s, %s\n' "$1" \
+		"$(awk '/^VmHWM/ { printf "VmHWM %.1f MiB", $2 / 1024 }' "/proc/$PW_SERVER_PID/status")" \
+		"$(awk '/^VmRSS/ { printf "VmRSS %.1f MiB", $2 / 1024 }' "/proc/$PW_SERVER_PID/status")"
+}
+echo "== agent check-ins: $hosts hosts, $conc connections, server and load on $(nproc) CPUs"
+mem "at start"
+token=$("$pw" enrollment create --uses "$hosts" --expires 1d 2>/dev/null)
+"$checkin" "$PW_URL" enroll --token "$token" --hosts "$hosts" --conc "$conc" --out "$tmp/creds"
+mem "with $hosts hosts enrolled"
+up=$("$checkin" "$PW_URL" upload --creds "$tmp/creds" --inventory "$tmp/inventory.json" \
+	--conc "$conc" --out "$tmp/digests" --round 0)
+echo "$up" | sed 's/^inventory uploads/full inventory uploads (823 packages, all new)/'
+mem "with $hosts inventories stored"
+ci=$("$checkin" "$PW_URL" checkin --creds "$tmp/creds" --digests "$tmp/digests" --conc "$conc" \
+	--seconds "$secs")
+echo "$ci"
+re=$("$checkin" "$PW_URL" upload --creds "$tmp/creds" --inventory "$tmp/inventory.json" \
+	--conc "$conc" --out "$tmp/digests2" --round 1)
+echo "$re" | sed 's/^inventory uploads/inventory re-uploads (823 packages, 1 changed)/'
+mem "after the load"
+echo "  store: $(du -h "$PW_DB" | cut -f1) ($(du -h "$PW_DB-wal" 2>/dev/null | cut -f1 || echo 0) WAL)"
+rate() { echo "$1" | sed -n 's/.*: \([0-9]*\)\/s .*/\1/p' | head -1; }
+ci_rate=$(rate "$ci")
+up_rate=$(rate "$up")
+echo "  goal: >= 5000 unchanged check-ins/s: $ci_rate/s ($(awk -v a="$ci_rate" 'BEGIN { printf "%.2f", a / 5000 }')x)"
+echo "  goal: >= 300 full inventories/s: $up_rate/s ($(awk -v a="$up_rate" 'BEGIN { printf "%.2f", a / 300 }')x)"
+pw_server_stop >/dev/null || echo "  (the server did not stop cleanly)"
