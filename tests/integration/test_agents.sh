@@ -190,6 +190,16 @@ check "the server counts exactly one upload per agent" \
 check "every host has a stored inventory digest" \
 	test "$(json 'sum(1 for a in d["items"] if a.get("inventory_digest"))' <"$tmp/agents.json")" -eq "$N"
 
+# check-in times are written in batches (every 5 s): wait for them, up to 30 s
+i=0
+while [ $i -lt 60 ]; do
+	seen=$(api "$admin" GET "/api/v1/agents?limit=1000" | json 'sum(1 for a in d["items"] if a["last_seen"])')
+	[ "$seen" -eq "$N" ] && break
+	sleep 0.5
+	i=$((i + 1))
+done
+check "every agent's last_seen is recorded ($seen)" test "$seen" -eq "$N"
+
 # --- one package changes in one root: only that agent uploads
 changed=6
 sed -i '0,/^Version: /s/^Version: \(.*\)$/Version: \1+local1/' "$tmp/root-$changed/var/lib/dpkg/status"
