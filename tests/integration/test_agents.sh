@@ -343,6 +343,22 @@ check "--help documents --state-dir" test $? -eq 0
 "$agent" enroll --server "ftp://x" --token t >/dev/null 2>&1
 check "a non-HTTP server URL is refused" test $? -eq 2
 
+# --- enrollment is throttled per address: refused attempts run out first
+# (last: 127.0.0.1 stays throttled for the rest of the minute)
+i=0
+code=
+while [ $i -lt 30 ]; do
+	code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d '{"token":"pwe_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB","machine_id":"x"}' \
+		"$PW_URL/api/v1/enroll")
+	[ "$code" = 429 ] && break
+	i=$((i + 1))
+done
+check "repeated refused enrollments get 429 too_many_attempts" \
+	sh -c "test '$code' = 429 && grep -q too_many_attempts '$tmp/body'"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	-d "{\"token\":\"$token\",\"machine_id\":\"0123456789abcdef0123456789abcdef\"}" "$PW_URL/api/v1/enroll")
+check "... and then even a well-formed attempt waits (429)" test "$code" = 429
 check "the server still answers" test "$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")" = 200
 pw_server_stop || not_ok "the server exits 0 on SIGTERM"
 
