@@ -306,11 +306,31 @@ static pw_err make_parent(struct sq *s, struct pw_error *e)
 	return rc;
 }
 
+/* The schema version without taking the write lock: -1 when the table is
+ * not there yet (a new file) or cannot be read. */
+static int current_version(struct sq *s)
+{
+	sqlite3_stmt *q = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT MAX(version) FROM schema_version", -1, &q, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
 static pw_err migrate(struct sq *s, struct pw_error *e)
 {
 	pw_err rc;
 	sqlite3_stmt *q = NULL;
 	int version = 0;
+	/* an up-to-date store opens without the write lock, so opening it
+	 * never waits for an import under way */
+	if (current_version(s) == SCHEMA_VERSION) {
+		s->schema = SCHEMA_VERSION;
+		return PW_OK;
+	}
 	/* IMMEDIATE: two processes opening a new file at once migrate it once */
 	if ((rc = exec_sql(s, "BEGIN IMMEDIATE", e)))
 		return rc;
@@ -1140,6 +1160,9 @@ static pw_err sq_sql_migrate(void *db, const struct pw_sql_migrations *m, struct
 	struct sq *s = db;
 	pw_err rc;
 	int v = 0;
+	/* up to date: no write lock (see migrate) */
+	if (sq_component_version(s, m->component) == (int)m->nsteps)
+		return PW_OK;
 	/* IMMEDIATE: two servers starting on a new file migrate it once */
 	if ((rc = exec_sql(s, "BEGIN IMMEDIATE", e)))
 		return rc;

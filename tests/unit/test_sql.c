@@ -138,6 +138,15 @@ static void test_executor(void **state)
 	/* a syntax error names the statement */
 	assert_int_equal(pw_sql_exec(s, "SELEC 1", PW_SQL_NOARGS, &e), PW_ERR_IO);
 	assert_non_null(strstr(e.msg, "SELEC 1"));
+	/* an up-to-date store opens, and an up-to-date component migrates,
+	 * while another connection holds the write lock (an import under way):
+	 * neither waits for it */
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	struct pw_store *other;
+	assert_int_equal(pw_store_open(path, &other, &e), PW_OK);
+	assert_int_equal(pw_sql_migrate(other, &m2, &e), PW_OK);
+	pw_store_close(other);
+	pw_sql_rollback(s);
 	pw_store_close(s);
 	unlink(path);
 	char side[sizeof(path) + 8];
