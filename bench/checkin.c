@@ -13,6 +13,7 @@
  *   checkin URL checkin --creds CREDS --digests DIGESTS --conc C --seconds S
  *       unchanged check-ins, hosts in turn, for S seconds; an answer asking
  *       for the inventory counts as an error
+ *   --limit N (upload, checkin): only the first N hosts of CREDS
  *
  * Prints one line of figures per run: requests, seconds, per second,
  * latency p50/p99, errors. Exit 1 when any request failed.
@@ -327,7 +328,7 @@ int main(int argc, char **argv)
 	}
 	struct run r = { .url = argv[1] };
 	const char *mode = argv[2], *creds = NULL, *out = NULL, *inventory = NULL, *digests = NULL;
-	size_t hosts = 0;
+	size_t hosts = 0, limit = 0;
 	int conc = 16;
 	double seconds = 10;
 	for (int i = 3; i + 1 < argc; i += 2) {
@@ -341,6 +342,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--digests")) digests = v;
 		else if (!strcmp(k, "--seconds")) seconds = atof(v);
 		else if (!strcmp(k, "--round")) r.round = atoi(v);
+		else if (!strcmp(k, "--limit")) limit = strtoul(v, NULL, 10);
 		else {
 			fprintf(stderr, "checkin: unknown option %s\n", k);
 			return 2;
@@ -361,6 +363,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "upload")) {
 		r.mode = UPLOAD;
 		r.nhosts = r.total = load_creds(creds, &r.hosts);
+		if (limit && limit < r.nhosts)
+			r.nhosts = r.total = limit;
 		load_doc(&r, inventory);
 		rc = drive(&r, conc, "inventory uploads");
 		FILE *f = fopen(out, "w");
@@ -370,6 +374,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "checkin")) {
 		r.mode = CHECKIN;
 		r.nhosts = load_creds(creds, &r.hosts);
+		if (limit && limit < r.nhosts)
+			r.nhosts = limit;
 		FILE *f = fopen(digests, "r");
 		for (size_t i = 0; f && i < r.nhosts; i++) {
 			if (fscanf(f, "%71s", r.hosts[i].digest) != 1)

@@ -5,12 +5,15 @@
 # one version varied per host), then unchanged check-ins for a while, all
 # from bench/checkin.c (libcurl multi, CONC keep-alive connections) on the
 # same machine as the server. Prints the figures against the goals and the
-# server's memory (VmHWM, VmRSS) with HOSTS registered hosts.
+# server's memory (VmHWM, VmRSS) with HOSTS registered hosts. UPLOADS of
+# them (default 1000: each full upload writes 823 package rows and their
+# history) upload and then check in.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 pw=${PATCHWARDEN:-$top/build/src/patchwarden}
 checkin=${CHECKIN:-$top/build-bench/bench/checkin}
 hosts=${HOSTS:-10000}
+uploads=${UPLOADS:-1000}
 conc=${CONC:-32}
 secs=${CHECKIN_SECONDS:-15}
 tmp=$(mktemp -d)
@@ -34,20 +37,20 @@ mem() { # mem <label>
 		"$(awk '/^VmHWM/ { printf "VmHWM %.1f MiB", $2 / 1024 }' "/proc/$PW_SERVER_PID/status")" \
 		"$(awk '/^VmRSS/ { printf "VmRSS %.1f MiB", $2 / 1024 }' "/proc/$PW_SERVER_PID/status")"
 }
-echo "== agent check-ins: $hosts hosts, $conc connections, server and load on $(nproc) CPUs"
+echo "== agent check-ins: $hosts hosts ($uploads with inventories), $conc connections, server and load on $(nproc) CPUs"
 mem "at start"
 token=$("$pw" enrollment create --uses "$hosts" --expires 1d 2>/dev/null)
 "$checkin" "$PW_URL" enroll --token "$token" --hosts "$hosts" --conc "$conc" --out "$tmp/creds"
 mem "with $hosts hosts enrolled"
 up=$("$checkin" "$PW_URL" upload --creds "$tmp/creds" --inventory "$tmp/inventory.json" \
-	--conc "$conc" --out "$tmp/digests" --round 0)
+	--conc "$conc" --out "$tmp/digests" --round 0 --limit "$uploads")
 echo "$up" | sed 's/^inventory uploads/full inventory uploads (823 packages, all new)/'
-mem "with $hosts inventories stored"
+mem "with $hosts hosts, $uploads inventories stored"
 ci=$("$checkin" "$PW_URL" checkin --creds "$tmp/creds" --digests "$tmp/digests" --conc "$conc" \
-	--seconds "$secs")
+	--seconds "$secs" --limit "$uploads")
 echo "$ci"
 re=$("$checkin" "$PW_URL" upload --creds "$tmp/creds" --inventory "$tmp/inventory.json" \
-	--conc "$conc" --out "$tmp/digests2" --round 1)
+	--conc "$conc" --out "$tmp/digests2" --round 1 --limit "$uploads")
 echo "$re" | sed 's/^inventory uploads/inventory re-uploads (823 packages, 1 changed)/'
 mem "after the load"
 echo "  store: $(du -h "$PW_DB" | cut -f1) ($(du -h "$PW_DB-wal" 2>/dev/null | cut -f1 || echo 0) WAL)"
