@@ -623,8 +623,13 @@ pw_err pw_agents_flush_seen(struct pw_store *s, struct pw_error *e)
 				 "UPDATE agents SET last_seen = $1 WHERE id = $2"
 				 " AND (last_seen IS NULL OR last_seen < $1)",
 				 PW_SQL_ARGS(PW_SQL_I(tab[i].at), PW_SQL_I(tab[i].agent_id)), e);
-		if (!rc)
-			rc = pw_registry_touch(s, tab[i].host_id, tab[i].at, e);
+		/* a host removed since the check-in is no reason to lose the
+		 * batch: it is skipped */
+		if (!rc) {
+			pw_err t = pw_registry_touch(s, tab[i].host_id, tab[i].at, e);
+			if (t != PW_ERR_NOTFOUND)
+				rc = t;
+		}
 	}
 	if (!rc)
 		rc = pw_sql_commit(s, e);
