@@ -338,6 +338,15 @@ check "... saying so" grep -q "stopping" "$tmp/daemon.log"
 "$agent" run --once --state-dir "$tmp/nowhere" >/dev/null 2>"$tmp/err"
 check "run without enrollment exits 2" test $? -eq 2
 check "... telling to enroll" grep -q "enroll" "$tmp/err"
+printf '[agent]\ninterval = soon\n' >"$tmp/bad.conf"
+"$agent" --config "$tmp/bad.conf" run --once >/dev/null 2>"$tmp/err"
+check "a bad configuration value exits 2 naming file and key" \
+	sh -c "test $? -eq 2 && grep -q 'bad.conf.*interval' '$tmp/err'"
+printf '[agent]\nstate_dir = %s\ninterval = 10m\n' "$tmp/state-4" >"$tmp/good.conf"
+"$agent" --config "$tmp/good.conf" --root "$tmp/root-4" run --once >/dev/null 2>&1
+check "state_dir from the configuration file" test $? -eq 0
+"$agent" --config "$tmp/missing.conf" run --once >/dev/null 2>"$tmp/err"
+check "a missing --config file exits 2" sh -c "test $? -eq 2 && grep -q missing.conf '$tmp/err'"
 "$agent" --help | grep -q -- "--state-dir"
 check "--help documents --state-dir" test $? -eq 0
 "$agent" enroll --server "ftp://x" --token t >/dev/null 2>&1
@@ -361,6 +370,35 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json
 check "... and then even a well-formed attempt waits (429)" test "$code" = 429
 check "the server still answers" test "$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")" = 200
 pw_server_stop || not_ok "the server exits 0 on SIGTERM"
+
+# --- over HTTPS: the agent verifies the server's certificate
+if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+	chmod 600 "$tmp/key.pem"
+	PW_SERVER_DIR=$tmp/tls
+	PW_SERVER_TLS=1
+	PW_SERVER_KEYS="tls_cert = $tmp/cert.pem
+tls_key = $tmp/key.pem"
+	if pw_server_start; then
+		ttok=$("$pw" enrollment create --uses 3 2>/dev/null)
+		"$agent" --state-dir "$tmp/tls-untrusted" --root "$tmp/root-1" enroll --server "$PW_URL" \
+			--token "$ttok" >"$tmp/tls1.log" 2>&1
+		check "HTTPS: an unknown CA is refused (exit 2)" test $? -eq 2
+		check "... naming the certificate problem" grep -qi "certificate" "$tmp/tls1.log"
+		check "... and no credential is written" test ! -e "$tmp/tls-untrusted/credential"
+		"$agent" --state-dir "$tmp/tls-state" --root "$tmp/root-1" enroll --server "$PW_URL" \
+			--token "$ttok" --ca-file "$tmp/cert.pem" >"$tmp/tls2.log" 2>&1
+		check "HTTPS: enrollment with --ca-file succeeds" test $? -eq 0
+		"$agent" --state-dir "$tmp/tls-state" --root "$tmp/root-1" run --once >"$tmp/tls3.log" 2>&1
+		check "HTTPS: run --once uses the recorded CA and uploads" \
+			sh -c "test $? -eq 0 && grep -q 'inventory uploaded' '$tmp/tls3.log'"
+		pw_server_stop || not_ok "the TLS server exits 0 on SIGTERM"
+	else
+		not_ok "the server starts with TLS"
+	fi
+else
+	not_ok "openssl makes a test certificate"
+fi
 
 echo "agents: $fails failed"
 [ "$fails" -eq 0 ]
