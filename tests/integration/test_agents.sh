@@ -269,6 +269,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $cred_a"
 	-H 'Content-Type: application/json' -d '{}' "$PW_URL/api/v1/enrollment-tokens")
 check "an agent cannot create enrollment tokens (403)" test "$code" = 403
 
+head -c 20000000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $cred_a" \
+	-H 'Content-Type: application/json' --data-binary @"$tmp/big.json" "$PW_URL/api/v1/agent/inventory")
+check "a 20 MB inventory upload gets 413 JSON" sh -c "test $code = 413 && grep -q '\"error\"' '$tmp/body'"
+rm -f "$tmp/big.json"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $cred_a" \
+	-H 'Content-Type: text/plain' --data-binary @"$tmp/inv-b-anon.json" "$PW_URL/api/v1/agent/inventory")
+check "an upload that is not application/json gets 415" test "$code" = 415
+
+# --- pagination of the agent list
+api "$admin" GET "/api/v1/agents?limit=2" >"$tmp/p1.json"
+cur=$(json 'd["next_cursor"]' <"$tmp/p1.json")
+api "$admin" GET "/api/v1/agents?limit=2&cursor=$cur" >"$tmp/p2.json"
+check "the agent list pages by id (limit 2)" test "$(json '[a["id"] for a in d["items"]]' <"$tmp/p1.json") $(json '[a["id"] for a in d["items"]]' <"$tmp/p2.json")" = "[1, 2] [3, 4]"
+api "$admin" GET "/api/v1/agents?cursor=x" >/dev/null
+check "a bad cursor gets 400" test "$(status)" = 400
+
 # --- roles on the admin endpoints
 api "$operator" GET /api/v1/agents >/dev/null
 check "an operator may list agents" test "$(status)" = 200
