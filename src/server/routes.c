@@ -7,9 +7,17 @@
 #include "pw_http.h"
 #include "pw_registry.h"
 #include "pw_server.h"
+#include "pw_store.h"
 #include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+
+static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
+{
+	struct pw_error e;
+	if (pw_store_checkpoint(store, &e))
+		pw_server_log("warning", "store checkpoint: %s", e.msg);
+}
 
 const struct pw_route *const pw_api_routes[] = {
 	pw_api_system_routes,
@@ -24,6 +32,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "auth-housekeeping", 60, pw_auth_housekeeping },
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
+	{ "store-checkpoint", 10, store_checkpoint },
 	{ NULL, 0, NULL },
 };
 

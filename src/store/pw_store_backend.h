@@ -89,6 +89,7 @@ struct pw_store_ops {
 	int (*component_version)(void *db, const char *component);
 	/* pw_store_backup: the whole database into the new file `dest`. */
 	pw_err (*backup)(void *db, const char *dest, struct pw_error *e);
+	pw_err (*checkpoint)(void *db, struct pw_error *e);
 	/* pw_store_backup_path: the same from a database not opened as a store. */
 	pw_err (*backup_path)(const char *path, const char *dest, struct pw_error *e);
 };

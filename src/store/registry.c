@@ -97,6 +97,12 @@ static const char *const sqlite_steps[] = {
 	" cpe TEXT NOT NULL,"
 	" vendor TEXT, product TEXT, version TEXT,"
 	" PRIMARY KEY (host_id, cpe));",
+	/* 2: no index ordered by package name. Each would put the 823 rows of
+	 * a new host's inventory on 823 different pages (6 MB of log per
+	 * upload, 48 uploads/s); hosts having a package are found through
+	 * the (host_id, family, name, ...) key instead, one probe per host. */
+	"DROP INDEX host_packages_name;"
+	"DROP INDEX package_history_name;",
 };
 
 pw_err pw_registry_migrate(struct pw_store *s, struct pw_error *e)
@@ -1352,8 +1358,10 @@ static pw_err filter_prepare(struct pw_store *s, struct filter *f, struct pw_err
 				PW_SQL_ARGS(PW_SQL_T(t->value)), id_row, &t->ids, NULL, e);
 		else if (t->key == FK_PACKAGE)
 			rc = pw_sql_run(s,
-					"SELECT DISTINCT host_id FROM host_packages WHERE name = $1"
-					" AND state = 'installed' ORDER BY host_id",
+					"SELECT h.id FROM hosts h WHERE EXISTS (SELECT 1 FROM"
+					" host_packages p WHERE p.host_id = h.id AND p.family IN"
+					" ('deb', 'rpm', 'apk') AND p.name = $1 AND p.state = 'installed')"
+					" ORDER BY h.id",
 					PW_SQL_ARGS(PW_SQL_T(t->value)), id_row, &t->ids, NULL, e);
 	}
 	return rc;

@@ -126,6 +126,11 @@ pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e)
 	return s->ops->backup(s->db, dest, e);
 }
 
+pw_err pw_store_checkpoint(struct pw_store *s, struct pw_error *e)
+{
+	return s->ops->checkpoint(s->db, e);
+}
+
 pw_err pw_store_backup_path(const char *path, const char *dest, struct pw_error *e)
 {
 	if (!path || !*path || !dest || !*dest)
