@@ -150,7 +150,10 @@ int cmd_scan(int argc, char **argv)
 
 	if (format == PW_FORMAT_JSON) {
 		struct pw_buf out = PW_BUF_INIT;
-		pw_err rc = pw_inventory_write_json(&inv, &out, true);
+		/* about 220 bytes a package: one allocation, no copies as it grows */
+		pw_err rc = pw_buf_grow(&out, inv.npkgs * 256 + 4096);
+		if (rc == PW_OK)
+			rc = pw_inventory_write_json(&inv, &out, true);
 		if (rc == PW_OK)
 			rc = pw_buf_addc(&out, '\n');
 		if (rc != PW_OK || fwrite(out.data, 1, out.len, stdout) != out.len) {
