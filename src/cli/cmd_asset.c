@@ -58,40 +58,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 everything imported; 2 usage error, or a file or line was bad.\n";
 
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
-/* The store with every server module's schema in place. */
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e = { 0 };
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		pw_cli_report(VERB, &e);
-		pw_store_close(*s);
-		*s = NULL;
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
 /* A whole file, or standard input for "-". */
 static pw_err read_input(const char *path, struct pw_buf *out, struct pw_error *e)
 {
@@ -274,10 +240,10 @@ int cmd_asset(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (open_store(db, &s))
+	if (pw_server_cli_open_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	char actor[160];
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	int status = PW_EXIT_OK;
 	struct pw_buf out = PW_BUF_INIT;
 	struct pw_jsonw w;

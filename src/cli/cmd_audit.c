@@ -34,31 +34,6 @@ static void usage(FILE *f)
 		"removed or inserted (naming the first bad entry), 2 on error.\n");
 }
 
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e = { 0 };
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		if (*s)
-			pw_store_close(*s);
-		*s = NULL;
-		pw_cli_report(VERB, &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
 static bool parse_count(const char *opt, const char *s, int64_t min, int64_t *out)
 {
 	char *end;
@@ -229,7 +204,7 @@ int cmd_audit(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = open_store(db, &s);
+	int rc = pw_server_cli_open_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	rc = is_list ? do_list(s, after, limit, fmt) : do_verify(s, fmt);

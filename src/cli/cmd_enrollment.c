@@ -54,39 +54,6 @@ static bool parse_duration(const char *s, int64_t *out)
 	return true;
 }
 
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e;
-	char *def = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error("enrollment", "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		if (*s)
-			pw_store_close(*s);
-		*s = NULL;
-		pw_cli_report("enrollment", &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
 static const char *state_of(const struct pw_enrollment_token *t, int64_t now)
 {
 	return t->revoked_at ? "revoked"
@@ -124,7 +91,7 @@ static int do_create(struct pw_store *s, const char *group, int64_t secs, int64_
 	char actor[128], token[PW_AGENT_SECRET_SIZE];
 	int64_t id;
 	struct pw_error e;
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	if (pw_enrollment_create(s, actor, group, pw_clock_now() + secs, uses, token, &id, &e)) {
 		pw_cli_report("enrollment", &e);
 		return PW_EXIT_ERROR;
@@ -195,7 +162,7 @@ static int do_revoke(struct pw_store *s, const char *arg)
 	}
 	char actor[128];
 	struct pw_error e;
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	if (pw_enrollment_revoke(s, actor, id, &e)) {
 		pw_cli_report("enrollment", &e);
 		return PW_EXIT_ERROR;
@@ -277,7 +244,7 @@ int cmd_enrollment(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = open_store(db, &s);
+	int rc = pw_server_cli_open_store("enrollment", db, &s);
 	if (rc)
 		return rc;
 	if (is_create)

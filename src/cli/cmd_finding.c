@@ -61,40 +61,6 @@ static void usage(FILE *f)
 		"Exit status: 0 done, 2 usage error or failure.\n");
 }
 
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e;
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		if (*s)
-			pw_store_close(*s);
-		*s = NULL;
-		pw_cli_report(VERB, &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
 static bool positive_id(const char *v, int64_t *out)
 {
 	int64_t x = 0;
@@ -309,7 +275,7 @@ static int finding_list(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (open_store(db, &s))
+	if (pw_server_cli_open_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };
@@ -400,7 +366,7 @@ static int finding_assess(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (open_store(db, &s))
+	if (pw_server_cli_open_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	struct pw_assessor *a = NULL;
 	struct pw_assess_run r;
@@ -426,7 +392,7 @@ static int finding_assess(int argc, char **argv)
 	}
 	/* the run, in the audit log */
 	char *after = json_dumps(doc, JSON_COMPACT);
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	pw_err rc = pw_sql_begin(s, &e);
 	if (!rc && (rc = pw_audit_append(s, actor, "assessment.run", "findings", NULL, after, &e)))
 		pw_sql_rollback(s);

@@ -51,81 +51,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 done; 2 usage error, unknown host, invalid value or failure.\n";
 
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
-/* The store with every server module's schema in place. */
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e = { 0 };
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		pw_cli_report(VERB, &e);
-		pw_store_close(*s);
-		*s = NULL;
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
-struct find_ctx {
-	const char *name;
-	int64_t id;
-	int n;
-};
-
-static pw_err find_cb(void *ctx, const struct pw_host *h)
-{
-	struct find_ctx *f = ctx;
-	if ((h->hostname && strcasecmp(h->hostname, f->name) == 0) ||
-	    (h->machine_id && strcmp(h->machine_id, f->name) == 0)) {
-		f->id = h->id;
-		f->n++;
-	}
-	return PW_OK;
-}
-
-/* A host named by its id, hostname or machine id; 0 (reported) when none
- * or several match. */
-static int64_t resolve_host(struct pw_store *s, const char *arg)
-{
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-	if (*arg && *end == '\0' && v > 0)
-		return v;
-	struct find_ctx f = { arg, 0, 0 };
-	struct pw_error e = { 0 };
-	struct pw_host_query q = { .include_retired = false };
-	if (pw_registry_each_host_matching(s, &q, find_cb, &f, &e)) {
-		pw_cli_report(VERB, &e);
-		return 0;
-	}
-	if (f.n == 1)
-		return f.id;
-	if (f.n)
-		pw_cli_error(VERB, "%d hosts are named '%s': give the id", f.n, arg);
-	else
-		pw_cli_error(VERB, "no host with id or name '%s'", arg);
-	return 0;
-}
-
 static void print_time(int64_t t)
 {
 	char buf[32];
@@ -396,13 +321,13 @@ int cmd_host(int argc, char **argv)
 	}
 
 	struct pw_store *s;
-	if (open_store(db, &s))
+	if (pw_server_cli_open_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };
 	int64_t now = pw_clock_now();
 	char actor[160];
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	struct list_ctx l = { .format = format, .now = now, .stale_after = stale_after };
 	pw_buf_init(&l.out, 0);
 	pw_jsonw_init(&l.w, &l.out, true);
@@ -431,7 +356,7 @@ int cmd_host(int argc, char **argv)
 		goto out;
 	}
 
-	int64_t id = resolve_host(s, args[0]);
+	int64_t id = pw_server_cli_resolve_host(VERB, s, args[0]);
 	if (!id)
 		goto out;
 	struct pw_host h;

@@ -40,40 +40,6 @@ static void usage(FILE *f)
 		"The token is printed once; the store keeps only its hash.\n");
 }
 
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e = { 0 };
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		if (*s)
-			pw_store_close(*s);
-		*s = NULL;
-		pw_cli_report(VERB, &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
 static const char *state_of(const struct pw_token *t, int64_t now)
 {
 	return t->revoked ? "revoked" : t->expires && t->expires <= now ? "expired" : "active";
@@ -109,7 +75,7 @@ static int do_create(struct pw_store *s, const char *name, const char *role, int
 	char actor[128], secret[PW_SECRET_SIZE];
 	struct pw_token t;
 	struct pw_error e = { 0 };
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	if (pw_token_create(s, actor, name, role, expires, &t, secret, &e)) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
@@ -183,7 +149,7 @@ static int do_revoke(struct pw_store *s, const char *arg)
 	char actor[128];
 	struct pw_error e = { 0 };
 	bool changed = false;
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	if (pw_token_revoke(s, actor, id, &changed, &e)) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
@@ -270,7 +236,7 @@ int cmd_token(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = open_store(db, &s);
+	int rc = pw_server_cli_open_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	if (is_create)

@@ -48,40 +48,6 @@ static void usage(FILE *f)
 		"              standard location)\n");
 }
 
-static void local_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name)
-		snprintf(out, size, "local:%s", pw->pw_name);
-	else
-		snprintf(out, size, "local:%u", (unsigned)getuid());
-}
-
-static int open_store(const char *path, struct pw_store **s)
-{
-	struct pw_error e = { 0 };
-	char *def = NULL;
-	*s = NULL;
-	if (!path)
-		path = def = pw_store_default_path();
-	if (!path) {
-		pw_cli_error(VERB, "out of memory");
-		return PW_EXIT_ERROR;
-	}
-	pw_err rc = pw_store_open(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
-	free(def);
-	if (rc) {
-		if (*s)
-			pw_store_close(*s);
-		*s = NULL;
-		pw_cli_report(VERB, &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
-}
-
 /* One line from f into buf (without the newline); false when too long or
  * unreadable. */
 static bool read_line(FILE *f, char *buf, size_t size, const char *what)
@@ -206,7 +172,7 @@ static int do_add(struct pw_store *s, const char *name, const char *role, const 
 	char hash[PW_PASSWORD_HASH_SIZE], actor[128];
 	if (!read_password(file, hash))
 		return PW_EXIT_ERROR;
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	int64_t id = 0;
 	if (pw_user_add(s, actor, name, role, hash, &id, &e)) {
 		pw_cli_report(VERB, &e);
@@ -225,7 +191,7 @@ static int update(struct pw_store *s, const char *name, const char *role, int di
 	char actor[128];
 	struct pw_error e = { 0 };
 	bool changed = false;
-	local_actor(actor, sizeof(actor));
+	pw_server_cli_actor(actor, sizeof(actor));
 	if (pw_user_update(s, actor, u.id, role, disabled, hash, &changed, &e)) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
@@ -362,7 +328,7 @@ int cmd_user(int argc, char **argv)
 	}
 
 	struct pw_store *s = NULL;
-	int rc = open_store(db, &s);
+	int rc = pw_server_cli_open_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	if (is_add) {
@@ -387,7 +353,7 @@ int cmd_user(int argc, char **argv)
 		struct pw_user u;
 		char actor[128];
 		struct pw_error e = { 0 };
-		local_actor(actor, sizeof(actor));
+		pw_server_cli_actor(actor, sizeof(actor));
 		if (!find(s, args[0], &u)) {
 			rc = PW_EXIT_ERROR;
 		} else if (pw_user_remove(s, actor, u.id, &e)) {

@@ -6,6 +6,9 @@
 #ifndef PW_SERVER_CLI_H
 #define PW_SERVER_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 int cmd_feed(int argc, char **argv);       /* cmd_feed.c: import, sync, status */
 int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
 int cmd_db(int argc, char **argv);         /* cmd_db.c: backup, migrate */
@@ -17,5 +20,15 @@ int cmd_group(int argc, char **argv);      /* cmd_group.c: static and dynamic gr
 int cmd_finding(int argc, char **argv);    /* cmd_finding.c: list the server's findings */
 int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, import-devices */
 int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
+
+/* server_cli.c: shared by the verbs above. */
+struct pw_store;
+/* The audit log's name for this command's user: "local:alice". */
+void pw_server_cli_actor(char *out, size_t size);
+/* Open the store (path NULL: the default) with every server module's
+ * migrations applied; PW_EXIT_ERROR (reported as `verb`) on failure. */
+int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store **s);
+/* A host by id, hostname or machine id; 0 (reported) when none or several. */
+int64_t pw_server_cli_resolve_host(const char *verb, struct pw_store *s, const char *arg);
 
 #endif
