@@ -47,7 +47,7 @@ static json_t *list_of(const char *csv)
 	return a;
 }
 
-static json_t *finding_json(const struct pw_finding_row *f)
+json_t *pw_finding_json(const struct pw_finding_row *f)
 {
 	char prio[4];
 	snprintf(prio, sizeof(prio), "P%d", f->priority);
@@ -213,7 +213,7 @@ struct list_ctx {
 static pw_err list_item(void *ctx, const struct pw_finding_row *row)
 {
 	struct list_ctx *l = ctx;
-	json_array_append_new(l->items, finding_json(row));
+	json_array_append_new(l->items, pw_finding_json(row));
 	return PW_OK;
 }
 

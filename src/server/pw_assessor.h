@@ -27,6 +27,8 @@
 #ifndef PW_ASSESSOR_H
 #define PW_ASSESSOR_H
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,5 +83,10 @@ void pw_assess_run_describe(const struct pw_assess_run *r, char *out, size_t siz
 pw_err pw_assessor_run_shared(struct pw_server *srv, struct pw_store *s,
 			      struct pw_assess_run *out, struct pw_error *e);
 void pw_assessor_task(struct pw_server *srv, struct pw_store *store);
+
+/* A finding as the API and `finding list --format json` show it
+ * (api_findings.c; docs/openapi/findings.json, schema Finding). */
+struct pw_finding_row;
+json_t *pw_finding_json(const struct pw_finding_row *f);
 
 #endif
