@@ -527,15 +527,16 @@ void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store)
 
 #define ADMIN PW_ALLOW_ROLE(PW_ROLE_ADMIN)
 #define OPERATOR PW_ALLOW_ROLE(PW_ROLE_OPERATOR)
+#define AUDITOR PW_ALLOW_ROLE(PW_ROLE_AUDITOR)
 
 const struct pw_route pw_api_agent_routes[] = {
 	{ "POST", "/api/v1/agent/checkin", checkin, PW_ALLOW_AGENT },
 	{ "PUT", "/api/v1/agent/inventory", put_inventory, PW_ALLOW_AGENT },
 	{ "POST", "/api/v1/enroll", enroll, PW_ALLOW_PUBLIC },
-	{ "GET", "/api/v1/enrollment-tokens", tokens_list, ADMIN },
+	{ "GET", "/api/v1/enrollment-tokens", tokens_list, ADMIN | AUDITOR },
 	{ "POST", "/api/v1/enrollment-tokens", tokens_create, ADMIN },
 	{ "DELETE", "/api/v1/enrollment-tokens/{id}", tokens_revoke, ADMIN },
-	{ "GET", "/api/v1/agents", agents_list, ADMIN | OPERATOR },
+	{ "GET", "/api/v1/agents", agents_list, ADMIN | OPERATOR | AUDITOR },
 	{ "DELETE", "/api/v1/agents/{id}", agents_revoke, ADMIN },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -291,8 +291,11 @@ api "$operator" GET /api/v1/agents >/dev/null
 check "an operator may list agents" test "$(status)" = 200
 api "$operator" DELETE /api/v1/agents/1 >/dev/null
 check "an operator may not revoke an agent (403)" test "$(status)" = 403
-api "$auditor" GET /api/v1/enrollment-tokens >/dev/null
-check "an auditor may not read enrollment tokens (403)" test "$(status)" = 403
+api "$auditor" GET /api/v1/enrollment-tokens >"$tmp/aud.json"
+check "an auditor may read enrollment tokens, never their secrets" \
+	sh -c 'test "$1" = 200 && ! grep -q pwe_ "$2"' - "$(status)" "$tmp/aud.json"
+api "$auditor" POST /api/v1/enrollment-tokens '{"max_uses":1}' >/dev/null
+check "an auditor may not create enrollment tokens (403)" test "$(status)" = 403
 api "$admin" POST /api/v1/enrollment-tokens '{"group":"api-made","expires_in":"2d","max_uses":3}' >"$tmp/tok.json"
 check "POST /api/v1/enrollment-tokens: 201 with the token once" \
 	test "$(status) $(json 'd["token"][:4], d["max_uses"], d["state"]' <"$tmp/tok.json")" = "201 ('pwe_', 3, 'active')"
