@@ -804,9 +804,11 @@ pw_err pw_registry_put_inventory(struct pw_store *s, int64_t host_id,
 						y++; /* the same package twice in the input */
 						continue;
 					}
+					/* the first inventory is the baseline, dated by the
+					 * host's inventory_at: its packages are not changes */
 					if ((rc = pkg_insert(s, host_id, neu[y], e)) ||
-					    (rc = history(s, host_id, now, neu[y], NULL,
-							  neu[y]->version, e)))
+					    (!f.never && (rc = history(s, host_id, now, neu[y], NULL,
+								       neu[y]->version, e))))
 						goto out;
 					d.added++;
 					y++;

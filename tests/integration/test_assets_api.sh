@@ -243,7 +243,7 @@ st=$(api hi "$auditor" GET "/api/v1/hosts/$deb/history?limit=4")
 check "GET /hosts/{id}/history: 200, documented" doc hi GET /api/v1/hosts/{id}/history 200
 check "history: the 4 changes, newest first" \
 	eq "$(json hi 'sorted(c["change"] for c in d["items"])')" "['changed', 'changed', 'installed', 'removed']"
-check "history: ids descending, a next page (the baseline)" \
+check "history: ids descending, a full page gives a next cursor" \
 	eq "$(json hi '(d["items"][0]["id"] > d["items"][3]["id"], d["next_cursor"] is not None)')" "(True, True)"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["host"]["machine_id"]="0123456789abcdef0123456789abcd09"; d["host"]["hostname"]="web2.par1.example"; json.dump(d, open(sys.argv[2], "w"))' \
 	"$tmp/deb.json" "$tmp/deb3.json"
