@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		" [--format table|json]\n"
 		"       patchwarden enrollment list [--format table|json]\n"
 		"       patchwarden enrollment revoke ID\n"
+		"       patchwarden enrollment agents [--format table|json]\n"
+		"       patchwarden enrollment revoke-agent ID\n"
 		"\n"
 		"Enrollment tokens let agents join the server (patchwarden-agent enroll):\n"
 		"  --group G      enrolled hosts join group G (created when missing)\n"
@@ -30,7 +32,9 @@ static void usage(FILE *f)
 		"  --uses N       at most N enrollments (default 1)\n"
 		"  --db PATH      the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                 standard location)\n"
-		"The token is printed once; the store keeps only its hash.\n");
+		"The token is printed once; the store keeps only its hash.\n"
+		"'agents' lists the enrolled agents; 'revoke-agent' makes an agent's\n"
+		"credential fail at once (its host stays in the register).\n");
 }
 
 static bool parse_duration(const char *s, int64_t *out)
@@ -171,6 +175,63 @@ static int do_revoke(struct pw_store *s, const char *arg)
 	return PW_EXIT_OK;
 }
 
+static pw_err agent_row(void *ctx, const struct pw_agent_info *a)
+{
+	struct list_ctx *l = ctx;
+	char seen[32], enrolled[32];
+	if (l->fmt == PW_FORMAT_JSON) {
+		json_array_append_new(
+			l->items,
+			json_pack("{s:I, s:I, s:s?, s:s?, s:s, s:s?, s:I, s:b}", "id",
+				  (json_int_t)a->id, "host_id", (json_int_t)a->host_id, "hostname",
+				  a->hostname, "machine_id", a->machine_id, "enrolled_at",
+				  pw_clock_format(a->enrolled_at, enrolled, sizeof(enrolled)),
+				  "last_seen",
+				  a->last_seen ? pw_clock_format(a->last_seen, seen, sizeof(seen)) : NULL,
+				  "uploads", (json_int_t)a->uploads, "revoked", a->revoked_at != 0));
+		return PW_OK;
+	}
+	printf("%-6lld %-6lld %-28.28s %-8s %-21s %lld\n", (long long)a->id, (long long)a->host_id,
+	       a->hostname ? a->hostname : "-", a->revoked_at ? "revoked" : "live",
+	       a->last_seen ? pw_clock_format(a->last_seen, seen, sizeof(seen)) : "never",
+	       (long long)a->uploads);
+	return PW_OK;
+}
+
+static int do_agents(struct pw_store *s, enum pw_format fmt)
+{
+	struct list_ctx l = { fmt, fmt == PW_FORMAT_JSON ? json_array() : NULL, pw_clock_now() };
+	struct pw_error e;
+	if (fmt != PW_FORMAT_JSON)
+		printf("%-6s %-6s %-28s %-8s %-21s %s\n", "ID", "HOST", "HOSTNAME", "STATE",
+		       "LAST SEEN", "UPLOADS");
+	if (pw_agents_each(s, 0, 0, agent_row, &l, &e)) {
+		json_decref(l.items);
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	return fmt == PW_FORMAT_JSON ? print_json(l.items) : PW_EXIT_OK;
+}
+
+static int do_revoke_agent(struct pw_store *s, const char *arg)
+{
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	if (*end || end == arg || id <= 0) {
+		pw_cli_error("enrollment", "revoke-agent: '%s' is not an agent id", arg);
+		return PW_EXIT_ERROR;
+	}
+	char actor[128];
+	struct pw_error e;
+	pw_server_cli_actor(actor, sizeof(actor));
+	if (pw_agents_revoke(s, actor, id, &e)) {
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	fprintf(stderr, "agent %lld revoked: its credential no longer works\n", id);
+	return PW_EXIT_OK;
+}
+
 int cmd_enrollment(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -233,14 +294,17 @@ int cmd_enrollment(int argc, char **argv)
 	int nargs = argc - 1 - optind;
 	char **args = argv + 1 + optind;
 	bool is_create = strcmp(sub, "create") == 0, is_list = strcmp(sub, "list") == 0,
-	     is_revoke = strcmp(sub, "revoke") == 0;
-	if (!is_create && !is_list && !is_revoke) {
-		pw_cli_error("enrollment", "unknown command '%s' (create, list, revoke)", sub);
+	     is_revoke = strcmp(sub, "revoke") == 0, is_agents = strcmp(sub, "agents") == 0,
+	     is_revoke_agent = strcmp(sub, "revoke-agent") == 0;
+	if (!is_create && !is_list && !is_revoke && !is_agents && !is_revoke_agent) {
+		pw_cli_error("enrollment",
+			     "unknown command '%s' (create, list, revoke, agents, revoke-agent)", sub);
 		return PW_EXIT_ERROR;
 	}
-	if ((is_revoke && nargs != 1) || (!is_revoke && nargs != 0)) {
-		pw_cli_error("enrollment", is_revoke ? "revoke needs one token id"
-						      : "unexpected argument '%s'", nargs ? args[0] : "");
+	bool takes_id = is_revoke || is_revoke_agent;
+	if ((takes_id && nargs != 1) || (!takes_id && nargs != 0)) {
+		pw_cli_error("enrollment", takes_id ? "%s needs one id" : "unexpected argument '%s'",
+			     takes_id ? sub : nargs ? args[0] : "");
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
@@ -251,6 +315,10 @@ int cmd_enrollment(int argc, char **argv)
 		rc = do_create(s, group, secs, uses, fmt);
 	else if (is_list)
 		rc = do_list(s, fmt);
+	else if (is_agents)
+		rc = do_agents(s, fmt);
+	else if (is_revoke_agent)
+		rc = do_revoke_agent(s, args[0]);
 	else
 		rc = do_revoke(s, args[0]);
 	pw_store_close(s);

@@ -332,6 +332,14 @@ check "the other agents keep checking in" test $? -eq 0
 api "$admin" GET "/api/v1/agents?limit=1000" >"$tmp/agents3.json"
 check "the agent list shows it revoked" \
 	test "$(json "[a['revoked'] for a in d['items'] if a['id'] == $vid]" <"$tmp/agents3.json")" = "[True]"
+# the same from the command line, on the running server's store
+vid5=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["agent_id"])' "$tmp/state-6/agent.json")
+"$pw" enrollment revoke-agent "$vid5" 2>/dev/null
+check "enrollment revoke-agent: exit 0" test $? -eq 0
+"$agent" --state-dir "$tmp/state-6" --root "$tmp/root-6" run --once >/dev/null 2>&1
+check "... and that agent's next check-in is refused at once" test $? -eq 2
+check "enrollment agents lists it revoked" \
+	sh -c '"$1" enrollment agents --format json | python3 -c "import json,sys; print([a[\"revoked\"] for a in json.load(sys.stdin) if a[\"id\"] == $2])" | grep -qx "\[True\]"' - "$pw" "$vid5"
 
 # --- the audit log has every step
 "$pw" audit list --format json >"$tmp/audit.json" 2>/dev/null
