@@ -462,10 +462,15 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 	/* One host's or one vulnerability's findings are read through their
 	 * index: a condition written "($n = 0 OR col = $n)" is one SQLite
 	 * cannot use an index for, so those two have statements of their own. */
+	/* a vulnerability by its id or any alias a feed gave it (a DSA names
+	 * the CVEs it fixes, a CVE is known by its DSAs) */
+#define VULN_IS_4                                                                               \
+	"vuln_id IN (SELECT $4 UNION SELECT alias FROM aliases WHERE vuln_id = $4"                 \
+	" UNION SELECT vuln_id FROM aliases WHERE alias = $4)"
 	static const char *const sql[] = {
-		LIST_SQL("($4 IS NULL OR vuln_id = $4)", "($8 = 0 OR host_id = $8)"),
-		LIST_SQL("($4 IS NULL OR vuln_id = $4)", "host_id = $8"),
-		LIST_SQL("vuln_id = $4", "($8 = 0 OR host_id = $8)"),
+		LIST_SQL("($4 IS NULL OR " VULN_IS_4 ")", "($8 = 0 OR host_id = $8)"),
+		LIST_SQL("($4 IS NULL OR " VULN_IS_4 ")", "host_id = $8"),
+		LIST_SQL(VULN_IS_4, "($8 = 0 OR host_id = $8)"),
 	};
 	const char *q = f->host_id ? sql[1] : f->vuln_id ? sql[2] : sql[0];
 	pw_err rc = pw_sql_run(s, q,

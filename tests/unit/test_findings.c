@@ -421,6 +421,13 @@ static void import_record(struct pw_store *s, const char *id, const struct pw_af
 	struct pw_import_stats st;
 	struct pw_error e;
 	struct pw_vuln v = { .id = n ? a[0].vuln_id : cpes[0].vuln_id, .cvss_score = 9.8 };
+	/* the record's own id is an alias of its vulnerability, as the
+	 * Debian and OSV importers give it */
+	const char *alias[] = { id };
+	if (strcmp(id, v.id) != 0) {
+		v.aliases = alias;
+		v.naliases = 1;
+	}
 	struct pw_feed_record r = { "osv", id, &v, 1, a, n, cpes, ncpes };
 	assert_int_equal(pw_store_import_begin(s, "osv", &sink, &st, &e), PW_OK);
 	assert_int_equal(sink.record(sink.ctx, &r, &e), PW_OK);
@@ -592,6 +599,13 @@ static void assessor_lifecycle_and_incremental(void **state)
 	assert_int_equal(g.n, 2);
 	assert_true(find_got(&g, id[0], "CVE-2099-0001", "sudo") >= 0);
 	assert_true(find_got(&g, id[2], "CVE-2099-0001", "sudo") >= 0);
+	/* the same findings by the advisory's name */
+	f = (struct pw_findings_filter){ .vuln_id = "DSA-9999-1" };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 2);
+	f = (struct pw_findings_filter){ .vuln_id = "DSA-9999-1", .host_id = id[0] };
+	list(s, &f, &g, NULL);
+	assert_int_equal(g.n, 1);
 
 	/* host-c retired: a change touching sudo writes host-a only */
 	struct pw_affected adv3 = adv;
