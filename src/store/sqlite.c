@@ -460,6 +460,17 @@ static pw_err sq_open(const char *path, void **out, struct pw_error *e)
 		goto fail;
 	if (!memory && (rc = exec_sql(s, "PRAGMA journal_mode = WAL", e)))
 		goto fail;
+	/* Keep the -wal and -shm files when the last connection closes: a
+	 * command that opens the store for a few milliseconds (assess, finding
+	 * list) otherwise created and deleted both each time, and creating an
+	 * inode cost more than its whole query on a busy file system. The
+	 * log is cut back to 16 MiB at each checkpoint. */
+	if (!memory) {
+		int persist = 1;
+		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		if ((rc = exec_sql(s, "PRAGMA journal_size_limit = 16777216", e)))
+			goto fail;
+	}
 	/* in WAL mode NORMAL loses at most the last transactions on power
 	 * loss, never consistency; feeds can be imported again. A 32 MiB page
 	 * cache (a ceiling, not an allocation) keeps the affected indexes of a
