@@ -12,6 +12,7 @@
 #include "pw_agents.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_server_cli.h"
 #include "pw_store.h"
@@ -35,27 +36,6 @@ static void usage(FILE *f)
 		"The token is printed once; the store keeps only its hash.\n"
 		"'agents' lists the enrolled agents; 'revoke-agent' makes an agent's\n"
 		"credential fail at once (its host stays in the register).\n");
-}
-
-static bool parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	long long v = strtoll(s, &end, 10);
-	int64_t unit = 1;
-	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	case 'w': unit = 604800; break;
-	default: return false;
-	}
-	if ((*end && end[1]) || v <= 0 || v > 3650LL * 86400 / unit)
-		return false;
-	*out = v * unit;
-	return true;
 }
 
 static const char *state_of(const struct pw_enrollment_token *t, int64_t now)
@@ -263,7 +243,7 @@ int cmd_enrollment(int argc, char **argv)
 			group = optarg;
 			break;
 		case 'x':
-			if (!parse_duration(optarg, &secs)) {
+			if (!pw_registry_parse_duration(optarg, &secs)) {
 				pw_cli_error("enrollment",
 					     "--expires: '%s' is not a duration (e.g. 3600, 12h, 7d, 2w;"
 					     " at most 10 years)", optarg);

@@ -40,35 +40,6 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* A duration "90s", "30m", "12h", "7d", "2w" (or plain seconds). */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	if (!s || !*s)
-		return false;
-	int64_t v = 0;
-	const char *p = s;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > INT64_MAX / 10 / 604800)
-			return false;
-		v = v * 10 + (*p - '0');
-	}
-	if (p == s)
-		return false;
-	int64_t unit = 1;
-	switch (*p) {
-	case '\0': case 's': break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	case 'w': unit = 604800; break;
-	default: return false;
-	}
-	if (*p && p[1])
-		return false;
-	*out = v * unit;
-	return v > 0;
-}
-
 /* ---- enrollment tokens (admin) ---- */
 
 static json_t *token_json(const struct pw_enrollment_token *t, int64_t now)
@@ -160,7 +131,8 @@ static void tokens_create(struct pw_request *r, struct pw_response *resp)
 		if (json_is_integer(jx) && json_integer_value(jx) > 0 &&
 		    json_integer_value(jx) <= 3650LL * 86400) {
 			secs = json_integer_value(jx);
-		} else if (!json_is_string(jx) || !parse_duration(json_string_value(jx), &secs) ||
+		} else if (!json_is_string(jx) ||
+			   !pw_registry_parse_duration(json_string_value(jx), &secs) ||
 			   secs > 3650LL * 86400) {
 			pw_http_error(resp, 400, "invalid_request",
 				      "expires_in: expected seconds or a duration such as \"7d\""
