@@ -111,7 +111,8 @@ pw_err pw_registry_each_device_cpe(struct pw_store *s,
 const char *pw_host_origin_name(enum pw_host_origin o); /* "agent", "import", "device" */
 
 /* A duration (stale_after, enrollment token expiries): seconds ("3600"),
- * or a number with s, m, h, d or w ("72h", "3d"). false when malformed, zero or over ten years. */
+ * or a number with s, m, h, d or w ("72h", "3d"). false when malformed,
+ * zero or over ten years. */
 bool pw_registry_parse_duration(const char *s, int64_t *seconds);
 
 struct pw_host {
