@@ -374,6 +374,23 @@ static pw_err pkg_item(void *ctx, int64_t row_id, const struct pw_package *p)
 	return json_array_append_new(pg->items, o) ? PW_ERR_NOMEM : PW_OK;
 }
 
+/* Answer with a page of package rows or changes, keyed by row id, or with
+ * the error that stopped the listing. */
+static void page_reply(struct pw_response *resp, pw_err rc, struct pkg_page *p, int64_t limit,
+		       struct pw_error *e)
+{
+	if (rc) {
+		json_decref(p->items);
+		if (rc == PW_ERR_NOMEM)
+			pw_error_set(e, rc, "out of memory");
+		pw_http_error_from(resp, e);
+		return;
+	}
+	char next[32];
+	snprintf(next, sizeof(next), "%lld", (long long)p->last);
+	pw_http_page(resp, p->items, (int64_t)json_array_size(p->items) == limit ? next : NULL);
+}
+
 static void hosts_inventory(struct pw_request *r, struct pw_response *resp)
 {
 	int64_t id, after;
@@ -384,16 +401,7 @@ static void hosts_inventory(struct pw_request *r, struct pw_response *resp)
 	struct pkg_page p = { json_array(), 0 };
 	struct pw_error e = { 0 };
 	pw_err rc = pw_registry_each_package(r->store, id, after, pg.limit, pkg_item, &p, &e);
-	if (rc) {
-		json_decref(p.items);
-		if (rc == PW_ERR_NOMEM)
-			pw_error_set(&e, rc, "out of memory");
-		pw_http_error_from(resp, &e);
-		return;
-	}
-	char next[32];
-	snprintf(next, sizeof(next), "%lld", (long long)p.last);
-	pw_http_page(resp, p.items, (int64_t)json_array_size(p.items) == pg.limit ? next : NULL);
+	page_reply(resp, rc, &p, pg.limit, &e);
 }
 
 static pw_err change_item(void *ctx, const struct pw_package_change *c)
@@ -429,16 +437,7 @@ static void hosts_history(struct pw_request *r, struct pw_response *resp)
 	struct pkg_page p = { json_array(), 0 };
 	struct pw_error e = { 0 };
 	pw_err rc = pw_registry_each_change(r->store, id, before, pg.limit, change_item, &p, &e);
-	if (rc) {
-		json_decref(p.items);
-		if (rc == PW_ERR_NOMEM)
-			pw_error_set(&e, rc, "out of memory");
-		pw_http_error_from(resp, &e);
-		return;
-	}
-	char next[32];
-	snprintf(next, sizeof(next), "%lld", (long long)p.last);
-	pw_http_page(resp, p.items, (int64_t)json_array_size(p.items) == pg.limit ? next : NULL);
+	page_reply(resp, rc, &p, pg.limit, &e);
 }
 
 /* ---- agentless inventories and devices ---- */
