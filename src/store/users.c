@@ -320,6 +320,19 @@ static pw_err other_admins(struct pw_store *s, int64_t id, int64_t *n, struct pw
 			  PW_SQL_ARGS(PW_SQL_I(id)), count_row, n, NULL, e);
 }
 
+/* An enabled admin about to lose the role (or be disabled, or removed):
+ * refused when no other enabled admin is left. */
+static pw_err keep_an_admin(struct pw_store *s, const struct pw_user *old, struct pw_error *e)
+{
+	int64_t n = 0;
+	pw_err rc = other_admins(s, old->id, &n, e);
+	if (rc == PW_OK && n == 0)
+		rc = pw_error_set(e, PW_ERR_INVALID,
+				  "user '%s' is the last enabled admin: make another admin first",
+				  old->name);
+	return rc;
+}
+
 /* Commit, or roll back and keep the first error. */
 static pw_err finish(struct pw_store *s, pw_err rc, struct pw_error *e)
 {
@@ -417,18 +430,8 @@ pw_err pw_user_update(struct pw_store *s, const char *actor, int64_t id, const c
 		return finish(s, PW_OK, e);
 	bool was_admin = strcmp(old.role, "admin") == 0 && !old.disabled;
 	bool is_admin = strcmp(nu.role, "admin") == 0 && !nu.disabled;
-	if (was_admin && !is_admin) {
-		int64_t n = 0;
-		if ((rc = other_admins(s, id, &n, e)))
-			return finish(s, rc, e);
-		if (n == 0)
-			return finish(s,
-				      pw_error_set(e, PW_ERR_INVALID,
-						   "user '%s' is the last enabled admin: make "
-						   "another admin first",
-						   old.name),
-				      e);
-	}
+	if (was_admin && !is_admin && (rc = keep_an_admin(s, &old, e)))
+		return finish(s, rc, e);
 	nu.updated = pw_clock_now();
 	rc = pw_sql_exec(s,
 			 "UPDATE users SET role = $1, disabled = $2,"
@@ -472,18 +475,8 @@ pw_err pw_user_remove(struct pw_store *s, const char *actor, int64_t id, struct 
 	if (!found)
 		return finish(s, pw_error_set(e, PW_ERR_NOTFOUND, "no user %lld", (long long)id),
 			      e);
-	if (strcmp(old.role, "admin") == 0 && !old.disabled) {
-		int64_t n = 0;
-		if ((rc = other_admins(s, id, &n, e)))
-			return finish(s, rc, e);
-		if (n == 0)
-			return finish(s,
-				      pw_error_set(e, PW_ERR_INVALID,
-						   "user '%s' is the last enabled admin: make "
-						   "another admin first",
-						   old.name),
-				      e);
-	}
+	if (strcmp(old.role, "admin") == 0 && !old.disabled && (rc = keep_an_admin(s, &old, e)))
+		return finish(s, rc, e);
 	if ((rc = pw_sql_exec(s, "DELETE FROM sessions WHERE user_id = $1",
 			      PW_SQL_ARGS(PW_SQL_I(id)), e)) ||
 	    (rc = pw_sql_exec(s, "DELETE FROM users WHERE id = $1", PW_SQL_ARGS(PW_SQL_I(id)), e)))
