@@ -37,7 +37,6 @@ struct pw_index {
 	size_t nkeys, cap_keys;
 	struct release_count *rel;
 	size_t nrel, cap_rel;
-	size_t nentries;
 	uint32_t mark;
 };
 
@@ -183,22 +182,6 @@ static void count_entries(struct pw_index *idx, const struct pw_index_key *k, lo
 	size_t *c = release_slot(idx, k->distro, k->release);
 	if (c) /* only an allocation failure loses the count, never a finding */
 		*c = (size_t)((long)*c + delta);
-	idx->nentries = (size_t)((long)idx->nentries + delta);
-}
-
-size_t pw_index_nentries(const struct pw_index *idx)
-{
-	return idx->nentries;
-}
-
-size_t pw_index_nkeys(const struct pw_index *idx)
-{
-	return idx->nkeys;
-}
-
-struct pw_index_key *pw_index_key_at(struct pw_index *idx, uint32_t id)
-{
-	return id < idx->nkeys ? idx->keys[id] : NULL;
 }
 
 static struct pw_index_key *lookup(struct pw_index *idx, const char *distro, const char *release,
@@ -437,14 +420,6 @@ const struct pw_index_entry *pw_index_entries(struct pw_index *idx, struct pw_in
 	}
 	*n = k->n;
 	return k->entries;
-}
-
-void pw_index_clear(struct pw_index *idx, struct pw_index_key *k)
-{
-	count_entries(idx, k, -(long)k->n);
-	k->n = 0;
-	k->sorted = true;
-	k->generation++;
 }
 
 void pw_keyset_init(struct pw_keyset *ks)

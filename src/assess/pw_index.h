@@ -39,13 +39,13 @@ struct pw_index_entry {
 struct pw_index_key {
 	const char *distro, *release, *package; /* interned */
 	enum pw_scheme scheme;                  /* of the distro */
-	uint32_t id;                            /* dense: 0 .. pw_index_nkeys() - 1 */
+	uint32_t id;                            /* dense: the order keys were made in */
 	uint32_t generation;                    /* bumped whenever the entries change */
 	/* private to index.c */
 	struct pw_index_entry *entries;
 	size_t n, cap;
 	bool sorted;
-	struct pw_index_entry *pending; /* pw_index_reload(): the fresh entries */
+	struct pw_index_entry *pending; /* pw_index_refresh(): the fresh entries */
 	size_t npending, cap_pending;
 	uint32_t mark;
 };
@@ -79,19 +79,10 @@ struct pw_index_key *pw_index_get(struct pw_index *idx, const char *distro, cons
 const struct pw_index_entry *pw_index_entries(struct pw_index *idx, struct pw_index_key *k,
 					      size_t *n);
 
-/* Drop a key's entries (its generation is bumped). */
-void pw_index_clear(struct pw_index *idx, struct pw_index_key *k);
-
-size_t pw_index_nkeys(const struct pw_index *idx);
-struct pw_index_key *pw_index_key_at(struct pw_index *idx, uint32_t id);
-
 /* Entries held for one (distro, release): 0 means the index knows nothing
  * of that release, and a host there must not be reported clean. */
 size_t pw_index_release_entries(const struct pw_index *idx, const char *distro,
 				const char *release);
-
-/* Total entries and keys (for reports and benchmarks). */
-size_t pw_index_nentries(const struct pw_index *idx);
 
 /* A copy of s owned by the index; equal strings give the same pointer.
  * NULL stays NULL; NULL on ENOMEM otherwise. */
