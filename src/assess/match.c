@@ -567,6 +567,8 @@ pw_err pw_match_inventory(struct pw_vulndb *db, const struct pw_inventory *inv,
 		    (rc = pw_findings_add_hits(out, inv, p, dr.scheme, hits, e)))
 			return rc;
 	}
+	if ((rc = pw_findings_add_updates(out, inv, dr.scheme, e)))
+		return rc;
 	if (out->packages_other_family &&
 	    (rc = warn(out, e, "%zu packages of another family than %s's were not assessed",
 		       out->packages_other_family, dr.distro)))
