@@ -51,6 +51,11 @@ struct pw_finding_row {
 	double cvss, epss;         /* < 0 unknown */
 	bool kev;
 	const char *reasons;
+	/* "vulnerability" (NULL reads so) or "update": a pending update no
+	 * advisory covers, vuln_id "security-update" (pw_match.h) */
+	const char *kind;
+	const char *update_class;  /* "security" (NULL reads so), "bugfix", "enhancement" */
+	const char *repository;    /* kind update: the repositories offering it; NULL */
 	/* read back only */
 	int64_t id;
 	int64_t host_id;
@@ -86,6 +91,7 @@ struct pw_findings_filter {
 	const char *vuln_id;
 	const char *package;   /* as matched, or one of the installed binaries */
 	const char *state;     /* "open" or "fixed" */
+	const char *kind;      /* "vulnerability" or "update" */
 	int64_t host_id;
 	/* a set of hosts (a group's members), sorted ascending; used when
 	 * use_hosts, even when empty */
