@@ -526,6 +526,12 @@ pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *
 			patch_of(inv, p, scheme, x->fixed, f);
 		else
 			f->patch = PW_PATCH_NO;
+		/* a bug-fix or enhancement erratum is an available update, not a
+		 * vulnerability */
+		if ((f->update_class = pw_advisory_class(x->vuln_id)) != PW_CLASS_SECURITY) {
+			f->kind = PW_KIND_UPDATE;
+			f->repository = p->candidate_origin;
+		}
 	}
 	return PW_OK;
 }

@@ -130,16 +130,7 @@ enum pw_finding_kind {
 	PW_KIND_UPDATE,
 };
 
-/* An update's class, as errata are typed (Red Hat, Uyuni, Katello): a
- * vulnerability is always "security". */
-enum pw_update_class {
-	PW_CLASS_SECURITY,
-	PW_CLASS_BUGFIX,
-	PW_CLASS_ENHANCEMENT,
-};
-
 const char *pw_finding_kind_name(enum pw_finding_kind k); /* "vulnerability", "update" */
-const char *pw_update_class_name(enum pw_update_class c);  /* "security", "bugfix", "enhancement" */
 bool pw_finding_kind_parse(const char *s, enum pw_finding_kind *out);
 
 /* The vulnerability id of a security update no advisory names: one per
@@ -150,7 +141,7 @@ bool pw_finding_kind_parse(const char *s, enum pw_finding_kind *out);
 /* One vulnerability (or pending update) of one installed package of one host. */
 struct pw_finding {
 	enum pw_finding_kind kind;
-	enum pw_update_class update_class;
+	enum pw_update_class update_class; /* pw_advisory.h */
 	/* kind update: the repositories offering it as apt names them
 	 * ("bookworm-security", "oldstable-security,stable-security"); NULL else */
 	const char *repository;

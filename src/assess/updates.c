@@ -16,21 +16,9 @@ static const char *const kind_names[] = {
 	[PW_KIND_UPDATE] = "update",
 };
 
-static const char *const class_names[] = {
-	[PW_CLASS_SECURITY] = "security",
-	[PW_CLASS_BUGFIX] = "bugfix",
-	[PW_CLASS_ENHANCEMENT] = "enhancement",
-};
-
 const char *pw_finding_kind_name(enum pw_finding_kind k)
 {
 	return (unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "unknown";
-}
-
-const char *pw_update_class_name(enum pw_update_class c)
-{
-	return (unsigned)c < sizeof(class_names) / sizeof(class_names[0]) ? class_names[c]
-									   : "unknown";
 }
 
 bool pw_finding_kind_parse(const char *s, enum pw_finding_kind *out)

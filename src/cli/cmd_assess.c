@@ -41,9 +41,11 @@ static void usage(FILE *out)
 		"binary rpm for the RHEL family, origins for Alpine; the host's own release\n"
 		"only) and rank each finding by risk, with its reasons. A fixed or not-affected\n"
 		"entry never makes a finding; vulnerabilities with no fix yet are listed apart.\n"
-		"A pending update from the host's own security repositories that no advisory\n"
-		"covers is a finding of kind \"update\" (class security), the repository as its\n"
-		"evidence, ranked as a fix available of unknown severity; also listed apart.\n"
+		"Available updates are findings of kind \"update\", listed apart: a pending\n"
+		"update from the host's own security repositories that no advisory covers\n"
+		"(class security, the repository as its evidence, ranked as a fix available of\n"
+		"unknown severity), and bug-fix and enhancement errata (ALBA, ALEA, ...; class\n"
+		"bugfix or enhancement, score 0, P4, never a reason for exit status 1).\n"
 		"\n"
 		"  --root DIR          assess an image or chroot (default: this host)\n"
 		"  --inventory FILE    a document from 'patchwarden scan --format json'\n"
@@ -60,11 +62,12 @@ static void usage(FILE *out)
 		"  --min-priority P    report only findings at P or more urgent (default P4)\n"
 		"  --only-fixable      leave out vulnerabilities with no fix available\n"
 		"  --kind K            report only vulnerabilities (advisories name them) or\n"
-		"                      updates (pending updates no advisory covers)\n"
+		"                      updates (see above)\n"
 		"  --format F          table (default), json (docs/assess-output.md) or csv\n"
 		"  -h, --help          show this help\n"
 		"\n"
-		"Exit status: 0 nothing reported at or above the threshold, 1 something is,\n"
+		"Exit status: 0 nothing of class security reported at or above the threshold,\n"
+		"1 something is,\n"
 		"2 usage error, unknown OS, no advisories for the host's release, or a failure.\n");
 }
 
@@ -303,7 +306,7 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 	       "available", host_name(fs), fs->distro, fs->release, fs->packages_checked, n,
 	       n == 1 ? "" : "s", nfix, n - nfix);
 	if (nupd)
-		printf(", %zu of the fixable pending update%s no advisory names", nupd,
+		printf(", %zu of the fixable available update%s (kind update)", nupd,
 		       nupd == 1 ? "" : "s");
 	if (total > n)
 		printf(" (%zu more below the threshold)", total - n);
@@ -332,7 +335,7 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 	wf = wf > 28 ? 28 : wf;
 	static const char *const titles[NSECTIONS] = {
 		[SECTION_FIXABLE] = "Fixable:", [SECTION_NO_FIX] = "No fix available:",
-		[SECTION_UPDATES] = "Pending updates no advisory names (kind update):",
+		[SECTION_UPDATES] = "Available updates (kind update):",
 	};
 	for (int section = 0; section < NSECTIONS; section++) {
 		bool fixable = section != SECTION_NO_FIX, header = false;
@@ -610,7 +613,12 @@ int cmd_assess(int argc, char **argv)
 	} else {
 		print_table(&fs, sel, nsel, fs.n);
 	}
-	status = nsel ? PW_EXIT_FOUND : PW_EXIT_OK;
+	/* bug-fix and enhancement updates are listed, never a reason to fail */
+	status = PW_EXIT_OK;
+	for (size_t i = 0; i < nsel; i++) {
+		if (sel[i]->update_class == PW_CLASS_SECURITY)
+			status = PW_EXIT_FOUND;
+	}
 	if (fflush(stdout) != 0) {
 		pw_cli_error(VERB, "writing the output: %s", strerror(errno));
 		status = PW_EXIT_ERROR;

@@ -587,6 +587,37 @@ static void security_updates_as_findings(void **state)
 	pw_findings_free(&g);
 	pw_fleet_free(fleet);
 
+	/* bug-fix and enhancement errata are updates of their class, and cover
+	 * no pending security update */
+	struct pw_inventory alma;
+	struct pw_findings h;
+	add(db, "ALBA-2024:1", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.0.9-1.el9");
+	add(db, "ALEA-2024:2", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.1.0-1.el9");
+	add(db, "CVE-72", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.0.9-1.el9");
+	host(&alma, "almalinux", "9", NULL);
+	p = pkg(&alma, PW_FAMILY_RPM, "qatzip", "1.0.8-1.el9", NULL, NULL);
+	match(db, &alma, &h);
+	assert_int_equal(h.n, 3);
+	x = find(&h, "ALBA-2024:1", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_UPDATE);
+	assert_int_equal(x->update_class, PW_CLASS_BUGFIX);
+	assert_string_equal(x->fixed, "1.0.9-1.el9");
+	x = find(&h, "ALEA-2024:2", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_UPDATE);
+	assert_int_equal(x->update_class, PW_CLASS_ENHANCEMENT);
+	x = find(&h, "CVE-72", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_VULNERABILITY);
+	assert_int_equal(x->update_class, PW_CLASS_SECURITY);
+	done(&alma, &h);
+	assert_int_equal(pw_advisory_class("ALBA-2024:1"), PW_CLASS_BUGFIX);
+	assert_int_equal(pw_advisory_class("RLEA-2024:1"), PW_CLASS_ENHANCEMENT);
+	assert_int_equal(pw_advisory_class("RHBA-2024:1"), PW_CLASS_BUGFIX);
+	assert_int_equal(pw_advisory_class("ALSA-2024:1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("CVE-2024-1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("ALBA"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("DLA-3000-1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class(""), PW_CLASS_SECURITY);
+
 	/* names */
 	enum pw_finding_kind k;
 	assert_true(pw_finding_kind_parse("update", &k) && k == PW_KIND_UPDATE);
