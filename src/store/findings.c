@@ -51,12 +51,16 @@ static const char *const sqlite_steps[] = {
 	"CREATE INDEX findings_order ON findings(priority, score DESC, id);",
 	/* 3: what a finding is: a vulnerability an advisory names, or a pending
 	 * update no advisory covers, with its class and the repository offering
-	 * it (the evidence when no advisory is) */
+	 * it (the evidence when no advisory is); the generation the assessor
+	 * caught up with is forgotten, so its first run writes every host once
+	 * and stored hosts get their update findings without waiting for a
+	 * new inventory */
 	"ALTER TABLE findings ADD COLUMN kind TEXT NOT NULL DEFAULT 'vulnerability'"
 	" CHECK (kind IN ('vulnerability', 'update'));"
 	"ALTER TABLE findings ADD COLUMN update_class TEXT NOT NULL DEFAULT 'security'"
 	" CHECK (update_class IN ('security', 'bugfix', 'enhancement'));"
-	"ALTER TABLE findings ADD COLUMN repository TEXT;",
+	"ALTER TABLE findings ADD COLUMN repository TEXT;"
+	"DELETE FROM assess_state WHERE name = 'feed_generation';",
 };
 
 static const struct pw_sql_migrations migrations = {
