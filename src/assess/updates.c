@@ -1,5 +1,5 @@
-/* updates.c - pending updates as findings (pw_findings_add_updates in
- * pw_match.h) and the names of finding kinds and update classes.
+/* updates.c - pending security updates as findings (pw_findings_add_updates
+ * in pw_match.h) and the names of finding kinds.
  *
  * A feed snapshot can be older than the host's release (a 2023 DSA list
  * knows nothing of what bookworm-security shipped since), so "no advisory"

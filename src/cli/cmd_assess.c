@@ -67,8 +67,8 @@ static void usage(FILE *out)
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit status: 0 nothing of class security reported at or above the threshold,\n"
-		"1 something is,\n"
-		"2 usage error, unknown OS, no advisories for the host's release, or a failure.\n");
+		"1 something is, 2 usage error, unknown OS, no advisories for the host's\n"
+		"release, or a failure.\n");
 }
 
 struct opts {
@@ -262,7 +262,7 @@ static void remove_feed_store(char *dir)
 }
 
 /* The table's sections, in order: fixable vulnerabilities, vulnerabilities
- * with no fix, pending updates no advisory covers. */
+ * with no fix, available updates (kind update). */
 enum { SECTION_FIXABLE, SECTION_NO_FIX, SECTION_UPDATES, NSECTIONS };
 
 static int section_of(const struct pw_finding *f)

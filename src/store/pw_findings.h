@@ -1,6 +1,7 @@
 /* pw_findings.h - the server's findings and their life.
  *
- * A finding is one vulnerability of one package of one host, identified by
+ * A finding is one vulnerability (or available update: its kind) of one
+ * package of one host, identified by
  * (host, vulnerability, package as matched: the deb/apk source name, the rpm
  * binary name, or a device's "vendor:product"). The assessor hands over a
  * host's complete current findings (pw_findings_put_host) and the store
@@ -51,8 +52,9 @@ struct pw_finding_row {
 	double cvss, epss;         /* < 0 unknown */
 	bool kev;
 	const char *reasons;
-	/* "vulnerability" (NULL reads so) or "update": a pending update no
-	 * advisory covers, vuln_id "security-update" (pw_match.h) */
+	/* "vulnerability" (NULL reads so) or "update": a pending security
+	 * update no advisory covers (vuln_id "security-update") or a bug-fix
+	 * or enhancement erratum (pw_match.h) */
 	const char *kind;
 	const char *update_class;  /* "security" (NULL reads so), "bugfix", "enhancement" */
 	const char *repository;    /* kind update: the repositories offering it; NULL */
