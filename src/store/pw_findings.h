@@ -1,9 +1,9 @@
 /* pw_findings.h - the server's findings and their life.
  *
  * A finding is one vulnerability (or available update: its kind) of one
- * package of one host, identified by
- * (host, vulnerability, package as matched: the deb/apk source name, the rpm
- * binary name, or a device's "vendor:product"). The assessor hands over a
+ * package of one host, identified by (host, vulnerability, package as
+ * matched: the deb/apk source name, the rpm binary name, or a device's
+ * "vendor:product"). The assessor hands over a
  * host's complete current findings (pw_findings_put_host) and the store
  * works out the life of each:
  *
