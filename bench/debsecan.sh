@@ -37,7 +37,7 @@ printf '%-44s %10s %10s %7sx\n' "  the same, store with every bundled feed" "$ou
 	"$(ratio "$base" "$ours")"
 
 # the same answer? (package, vulnerability) pairs with a fix
-"$pw" assess --db "$tmp/pw.db" --root "$tmp/root" --format json --only-fixable |
+"$pw" assess --db "$tmp/pw.db" --root "$tmp/root" --format json --only-fixable --kind vulnerability |
 	python3 -c 'import json,sys
 for f in json.load(sys.stdin)["findings"]: print(f["source_package"], f["vulnerability"])' |
 	sort -u >"$tmp/ours.txt" || true

@@ -207,7 +207,7 @@ pw_err pw_fleet_findings(const struct pw_fleet *f, size_t id, struct pw_findings
 		if (rc)
 			return rc;
 	}
-	return PW_OK;
+	return pw_findings_add_updates(out, h->inv, h->dr.scheme, e);
 }
 
 pw_err pw_fleet_update(struct pw_fleet *f, const struct pw_keyset *touched, size_t *hosts,

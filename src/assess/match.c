@@ -526,6 +526,12 @@ pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *
 			patch_of(inv, p, scheme, x->fixed, f);
 		else
 			f->patch = PW_PATCH_NO;
+		/* a bug-fix or enhancement erratum is an available update, not a
+		 * vulnerability */
+		if ((f->update_class = pw_advisory_class(x->vuln_id)) != PW_CLASS_SECURITY) {
+			f->kind = PW_KIND_UPDATE;
+			f->repository = p->candidate_origin;
+		}
 	}
 	return PW_OK;
 }
@@ -567,6 +573,8 @@ pw_err pw_match_inventory(struct pw_vulndb *db, const struct pw_inventory *inv,
 		    (rc = pw_findings_add_hits(out, inv, p, dr.scheme, hits, e)))
 			return rc;
 	}
+	if ((rc = pw_findings_add_updates(out, inv, dr.scheme, e)))
+		return rc;
 	if (out->packages_other_family &&
 	    (rc = warn(out, e, "%zu packages of another family than %s's were not assessed",
 		       out->packages_other_family, dr.distro)))

@@ -120,8 +120,31 @@ enum pw_patch {
 
 const char *pw_patch_name(enum pw_patch p); /* "unknown", "no", "yes" */
 
-/* One vulnerability of one installed package of one host. */
+/* What a finding is. A vulnerability is named by an advisory; an update
+ * is a pending update the host's own repositories offer that no advisory
+ * finding covers (pw_findings_add_updates): a security repository's update
+ * is a fix whatever the feeds know (a feed snapshot older than the release
+ * knows nothing of it). */
+enum pw_finding_kind {
+	PW_KIND_VULNERABILITY,
+	PW_KIND_UPDATE,
+};
+
+const char *pw_finding_kind_name(enum pw_finding_kind k); /* "vulnerability", "update" */
+bool pw_finding_kind_parse(const char *s, enum pw_finding_kind *out);
+
+/* The vulnerability id of a security update no advisory names: one per
+ * package, whatever the candidate version (so the finding lives until the
+ * update is installed, not until a newer candidate replaces it). */
+#define PW_UPDATE_SECURITY_ID "security-update"
+
+/* One vulnerability (or pending update) of one installed package of one host. */
 struct pw_finding {
+	enum pw_finding_kind kind;
+	enum pw_update_class update_class; /* pw_advisory.h */
+	/* kind update: the repositories offering it as apt names them
+	 * ("bookworm-security", "oldstable-security,stable-security"); NULL else */
+	const char *repository;
 	const char *host;             /* hostname (or machine id); NULL unknown */
 	const struct pw_package *pkg; /* binary name and version, source name and version */
 	const char *match_name;       /* what was matched: deb/apk source, rpm binary name */
@@ -173,8 +196,21 @@ pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *
 			    const struct pw_package *p, enum pw_scheme scheme,
 			    const struct pw_hits *hits, struct pw_error *e);
 
-/* Evaluate an inventory into out (initialised). PW_ERR_UNSUPPORTED when the
- * host's distribution is not one patchwarden assesses (pw_match_host). */
+/* Append a finding of kind update, class security, for every installed
+ * package of the host's family whose pending update comes from a security
+ * repository (candidate_security) and that no finding already in out
+ * covers: a fixable finding of the same package whose fix the candidate
+ * reaches (patch yes) or cannot be compared with (patch unknown) covers it;
+ * one whose fix the candidate does not reach (patch no) does not: the
+ * update is pending all the same. Its fixed version is the candidate, its
+ * patch "yes", its repository the candidate's origin. */
+pw_err pw_findings_add_updates(struct pw_findings *out, const struct pw_inventory *inv,
+			       enum pw_scheme scheme, struct pw_error *e);
+
+/* Evaluate an inventory into out (initialised), advisories first, then the
+ * pending security updates no advisory covers (pw_findings_add_updates).
+ * PW_ERR_UNSUPPORTED when the host's distribution is not one patchwarden
+ * assesses (pw_match_host). */
 pw_err pw_match_inventory(struct pw_vulndb *db, const struct pw_inventory *inv,
 			  struct pw_findings *out, struct pw_error *e);
 

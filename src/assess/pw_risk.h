@@ -47,6 +47,13 @@ struct pw_risk_input {
 	const char *fixed;
 	enum pw_patch patch;
 	const char *patch_origin, *patch_version;
+	/* a pending update no advisory names (pw_findings_add_updates): a
+	 * security one is scored as a fix available with no CVSS or EPSS
+	 * known, and says so; a bug-fix or enhancement one is no risk: score
+	 * 0, P4 */
+	enum pw_finding_kind kind;
+	enum pw_update_class update_class;
+	const char *repository;
 };
 
 struct pw_risk {

@@ -96,6 +96,18 @@ pw_err pw_risk_compute(const struct pw_risk_input *in, const struct pw_policy *p
 	double score = 0;
 	if (!ctx)
 		ctx = &nothing;
+	if (in->kind == PW_KIND_UPDATE && in->update_class != PW_CLASS_SECURITY) {
+		/* listed as an available update, never ranked as a risk */
+		say(&w, "%s update%s%s, not a vulnerability: lowest priority",
+		    in->update_class == PW_CLASS_BUGFIX ? "bug-fix" : "enhancement",
+		    in->repository ? " from " : "", in->repository ? in->repository : "");
+		out->score = 0;
+		out->priority = 4;
+		return w.err;
+	}
+	if (in->kind == PW_KIND_UPDATE) /* the repository is said with the fix below */
+		say(&w, "pending security update that no advisory in the feeds names "
+		    "(severity unknown)");
 
 	if (in->kev) {
 		char added[11], due[11];
@@ -269,9 +281,14 @@ pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 		qsort(order, fs->n, sizeof(*order), cmp_by_vuln);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct pw_finding *f = order[i];
-		if ((i == 0 || strcmp(order[i - 1]->vuln_id, f->vuln_id) != 0) &&
-		    (rc = look_up(s, f->vuln_id, &facts, e)))
+		if (f->kind == PW_KIND_UPDATE) {
+			/* no advisory names it: nothing to look up */
+			memset(&facts, 0, sizeof(facts));
+			facts.cvss = facts.epss = facts.epss_percentile = -1;
+		} else if ((i == 0 || strcmp(order[i - 1]->vuln_id, f->vuln_id) != 0) &&
+			   (rc = look_up(s, f->vuln_id, &facts, e))) {
 			goto out;
+		}
 		struct pw_risk_input in = {
 			.cvss = facts.cvss, .severity = facts.severity[0] ? facts.severity : NULL,
 			.epss = facts.epss, .epss_percentile = facts.epss_percentile,
@@ -279,6 +296,7 @@ pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 			.kev_added = facts.kev_added, .kev_due = facts.kev_due,
 			.fixable = f->fixable, .status = f->status, .fixed = f->fixed, .patch = f->patch,
 			.patch_origin = f->patch_origin, .patch_version = f->patch_version,
+			.kind = f->kind, .update_class = f->update_class, .repository = f->repository,
 		};
 		struct pw_risk r;
 		pw_buf_reset(&reasons);

@@ -34,12 +34,18 @@ static void usage(FILE *out)
 		"                          [--exposure internet|internal|isolated] [--criticality 1-5]\n"
 		"                          [--environment NAME] [--format table|json|csv]\n"
 		"                          [--min-priority P1..P4] [--only-fixable]\n"
+		"                          [--kind vulnerability|update]\n"
 		"\n"
 		"Match a host's packages against the vulnerability feeds by its distribution's\n"
 		"own rules (source packages and versions for Debian and Ubuntu, [E:]V-R of the\n"
 		"binary rpm for the RHEL family, origins for Alpine; the host's own release\n"
 		"only) and rank each finding by risk, with its reasons. A fixed or not-affected\n"
 		"entry never makes a finding; vulnerabilities with no fix yet are listed apart.\n"
+		"Available updates are findings of kind \"update\", listed apart: a pending\n"
+		"update from the host's own security repositories that no advisory covers\n"
+		"(class security, the repository as its evidence, ranked as a fix available of\n"
+		"unknown severity), and bug-fix and enhancement errata (ALBA, ALEA, ...; class\n"
+		"bugfix or enhancement, score 0, P4, never a reason for exit status 1).\n"
 		"\n"
 		"  --root DIR          assess an image or chroot (default: this host)\n"
 		"  --inventory FILE    a document from 'patchwarden scan --format json'\n"
@@ -55,11 +61,14 @@ static void usage(FILE *out)
 		"  --environment NAME  production, staging, dev, ...\n"
 		"  --min-priority P    report only findings at P or more urgent (default P4)\n"
 		"  --only-fixable      leave out vulnerabilities with no fix available\n"
+		"  --kind K            report only vulnerabilities (advisories name them) or\n"
+		"                      updates (see above)\n"
 		"  --format F          table (default), json (docs/assess-output.md) or csv\n"
 		"  -h, --help          show this help\n"
 		"\n"
-		"Exit status: 0 nothing reported at or above the threshold, 1 something is,\n"
-		"2 usage error, unknown OS, no advisories for the host's release, or a failure.\n");
+		"Exit status: 0 nothing of class security reported at or above the threshold,\n"
+		"1 something is, 2 usage error, unknown OS, no advisories for the host's\n"
+		"release, or a failure.\n");
 }
 
 struct opts {
@@ -70,6 +79,8 @@ struct opts {
 	enum pw_format format;
 	int min_priority;
 	bool only_fixable;
+	bool by_kind;
+	enum pw_finding_kind kind;
 };
 
 /* 0 ok, 1 --help, -1 error (said) */
@@ -87,6 +98,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "min-priority", required_argument, NULL, 'm' },
 		{ "only-fixable", no_argument, NULL, 'o' },
+		{ "kind", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +152,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->min_priority = optarg[1] - '0';
 			break;
 		case 'o': o->only_fixable = true; break;
+		case 'k':
+			if (!pw_finding_kind_parse(optarg, &o->kind)) {
+				pw_cli_error(VERB, "--kind must be vulnerability or update, not '%s'", optarg);
+				return -1;
+			}
+			o->by_kind = true;
+			break;
 		case 'h': return 1;
 		default: usage(stderr); return -1;
 		}
@@ -242,12 +261,24 @@ static void remove_feed_store(char *dir)
 	rmdir(dir);
 }
 
+/* The table's sections, in order: fixable vulnerabilities, vulnerabilities
+ * with no fix, available updates (kind update). */
+enum { SECTION_FIXABLE, SECTION_NO_FIX, SECTION_UPDATES, NSECTIONS };
+
+static int section_of(const struct pw_finding *f)
+{
+	if (f->kind == PW_KIND_UPDATE)
+		return SECTION_UPDATES;
+	return f->fixable ? SECTION_FIXABLE : SECTION_NO_FIX;
+}
+
 static int cmp_finding(const void *pa, const void *pb)
 {
 	const struct pw_finding *a = *(const struct pw_finding *const *)pa;
 	const struct pw_finding *b = *(const struct pw_finding *const *)pb;
-	if (a->fixable != b->fixable)
-		return a->fixable ? -1 : 1;
+	int sa = section_of(a), sb = section_of(b);
+	if (sa != sb)
+		return sa - sb;
 	if (a->score != b->score)
 		return b->score - a->score;
 	int c = strcmp(a->pkg->name, b->pkg->name);
@@ -264,15 +295,19 @@ static const char *host_name(const struct pw_findings *fs)
 static void print_table(const struct pw_findings *fs, const struct pw_finding *const *sel,
 			size_t n, size_t total)
 {
-	size_t all[5] = { 0 }, fix[5] = { 0 }, nfix = 0;
+	size_t all[5] = { 0 }, fix[5] = { 0 }, nfix = 0, nupd = 0;
 	for (size_t i = 0; i < n; i++) {
 		all[sel[i]->priority]++;
 		fix[sel[i]->priority] += sel[i]->fixable;
 		nfix += sel[i]->fixable;
+		nupd += sel[i]->kind == PW_KIND_UPDATE;
 	}
 	printf("Host %s (%s %s): %zu packages checked, %zu finding%s: %zu fixable, %zu with no fix "
 	       "available", host_name(fs), fs->distro, fs->release, fs->packages_checked, n,
 	       n == 1 ? "" : "s", nfix, n - nfix);
+	if (nupd)
+		printf(", %zu of the fixable available update%s (kind update)", nupd,
+		       nupd == 1 ? "" : "s");
 	if (total > n)
 		printf(" (%zu more below the threshold)", total - n);
 	printf("\n");
@@ -298,14 +333,18 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 	wp = wp > 36 ? 36 : wp;
 	wi = wi > 28 ? 28 : wi;
 	wf = wf > 28 ? 28 : wf;
-	for (int section = 0; section < 2; section++) {
-		bool fixable = section == 0, header = false;
+	static const char *const titles[NSECTIONS] = {
+		[SECTION_FIXABLE] = "Fixable:", [SECTION_NO_FIX] = "No fix available:",
+		[SECTION_UPDATES] = "Available updates (kind update):",
+	};
+	for (int section = 0; section < NSECTIONS; section++) {
+		bool fixable = section != SECTION_NO_FIX, header = false;
 		for (size_t i = 0; i < n; i++) {
 			const struct pw_finding *f = sel[i];
-			if (f->fixable != fixable)
+			if (section_of(f) != section)
 				continue;
 			if (!header) {
-				printf("\n%s\n", fixable ? "Fixable:" : "No fix available:");
+				printf("\n%s\n", titles[section]);
 				printf("PRI  SCORE  %-*s  %-*s  %-*s  %-*s  %s\n", wv, "VULNERABILITY", wp,
 				       "PACKAGE", wi, "INSTALLED", wf, fixable ? "FIXED IN" : "STATUS",
 				       "WHY");
@@ -360,10 +399,11 @@ static json_t *advisories(const char *list)
 static int print_json(const struct pw_findings *fs, const struct pw_finding *const *sel, size_t n,
 		      size_t total, const struct opts *o, const char *policy)
 {
-	size_t by[5] = { 0 }, nfix = 0;
+	size_t by[5] = { 0 }, nfix = 0, nupd = 0;
 	for (size_t i = 0; i < n; i++) {
 		by[sel[i]->priority]++;
 		nfix += sel[i]->fixable;
+		nupd += sel[i]->kind == PW_KIND_UPDATE;
 	}
 	json_t *warnings = json_array();
 	for (size_t i = 0; i < fs->nwarnings; i++)
@@ -399,6 +439,10 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 			"kev_due_date", date_or_null(f->kev_due),
 			"ransomware", f->ransomware,
 			"reasons", str_or_null(f->reasons ? f->reasons : "")));
+		json_t *item = json_array_get(items, json_array_size(items) - 1);
+		json_object_set_new(item, "kind", json_string(pw_finding_kind_name(f->kind)));
+		json_object_set_new(item, "class", json_string(pw_update_class_name(f->update_class)));
+		json_object_set_new(item, "repository", str_or_null(f->repository));
 	}
 	json_t *doc = json_pack(
 		"{s:i, s:{s:o, s:s, s:s}, s:{s:o, s:o, s:o, s:s, s:b},"
@@ -421,6 +465,9 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 		return -1;
 	json_object_set_new(json_object_get(doc, "settings"), "environment",
 			    str_or_null(o->ctx.environment));
+	json_object_set_new(json_object_get(doc, "settings"), "kind",
+			    o->by_kind ? json_string(pw_finding_kind_name(o->kind)) : json_null());
+	json_object_set_new(json_object_get(doc, "summary"), "updates", json_integer((json_int_t)nupd));
 	int rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(5));
 	json_decref(doc);
 	if (rc == 0)
@@ -451,7 +498,7 @@ static void print_csv(const struct pw_finding *const *sel, size_t n)
 {
 	printf("priority,score,vulnerability,package,version,source_package,source_version,status,"
 	       "fixable,fixed_version,advisories,patch_available,cvss,epss,epss_percentile,kev,"
-	       "ransomware,reasons\n");
+	       "ransomware,reasons,kind,class,repository\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct pw_finding *f = sel[i];
 		printf("P%d,%d,", f->priority, f->score);
@@ -468,7 +515,9 @@ static void print_csv(const struct pw_finding *const *sel, size_t n)
 		csv_number(f->epss, ',');
 		csv_number(f->epss_percentile, ',');
 		printf("%s,%s,", f->kev ? "yes" : "no", f->ransomware ? "yes" : "no");
-		csv_field(f->reasons, '\n');
+		csv_field(f->reasons, ',');
+		printf("%s,%s,", pw_finding_kind_name(f->kind), pw_update_class_name(f->update_class));
+		csv_field(f->repository, '\n');
 	}
 }
 
@@ -548,7 +597,8 @@ int cmd_assess(int argc, char **argv)
 	size_t nsel = 0;
 	for (size_t i = 0; i < fs.n; i++) {
 		const struct pw_finding *f = &fs.items[i];
-		if (f->priority <= o.min_priority && (!o.only_fixable || f->fixable))
+		if (f->priority <= o.min_priority && (!o.only_fixable || f->fixable) &&
+		    (!o.by_kind || f->kind == o.kind))
 			sel[nsel++] = f;
 	}
 	if (nsel > 1)
@@ -563,7 +613,12 @@ int cmd_assess(int argc, char **argv)
 	} else {
 		print_table(&fs, sel, nsel, fs.n);
 	}
-	status = nsel ? PW_EXIT_FOUND : PW_EXIT_OK;
+	/* bug-fix and enhancement updates are listed, never a reason to fail */
+	status = PW_EXIT_OK;
+	for (size_t i = 0; i < nsel; i++) {
+		if (sel[i]->update_class == PW_CLASS_SECURITY)
+			status = PW_EXIT_FOUND;
+	}
 	if (fflush(stdout) != 0) {
 		pw_cli_error(VERB, "writing the output: %s", strerror(errno));
 		status = PW_EXIT_ERROR;

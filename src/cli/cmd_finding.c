@@ -30,7 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: patchwarden finding list [--priority P1..P4] [--kev] [--fixable] [--cve ID]\n"
 		"                                [--package P] [--group G] [--host ID]\n"
-		"                                [--status open|fixed] [--limit N]\n"
+		"                                [--status open|fixed] [--kind K] [--limit N]\n"
 		"                                [--format table|json|csv] [--db PATH]\n"
 		"       patchwarden finding assess [--policy FILE] [--format table|json] [--db PATH]\n"
 		"\n"
@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"  --group G       a group's hosts (id or name)\n"
 		"  --host ID       one host\n"
 		"  --status S      open or fixed (default: both)\n"
+		"  --kind K        vulnerability (an advisory names it) or update (a pending\n"
+		"                  update of the host's repositories no advisory covers)\n"
 		"  --limit N       at most N findings\n"
 		"assess: run the assessor once (what changed since its last run: inventories,\n"
 		"        feeds, KEV and EPSS, devices) and print what it did\n"
@@ -117,7 +119,10 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *f)
 		       f->kev ? "yes" : "no", f->state, pw_clock_format(f->first_seen, first, 32));
 		printf("%s,%lld,", f->fixed_at ? pw_clock_format(f->fixed_at, fixed, 32) : "",
 		       (long long)f->reopened_count);
-		csv_field(f->reasons, '\n');
+		csv_field(f->reasons, ',');
+		printf("%s,%s,", f->kind ? f->kind : "vulnerability",
+		       f->update_class ? f->update_class : "security");
+		csv_field(f->repository, '\n');
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
@@ -162,6 +167,7 @@ static int finding_list(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "status", required_argument, NULL, 's' },
+		{ "kind", required_argument, NULL, 'K' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
@@ -200,6 +206,13 @@ static int finding_list(int argc, char **argv)
 				return PW_EXIT_ERROR;
 			}
 			f.state = optarg;
+			break;
+		case 'K':
+			if (strcmp(optarg, "vulnerability") != 0 && strcmp(optarg, "update") != 0) {
+				pw_cli_error(VERB, "--kind must be vulnerability or update, not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			f.kind = optarg;
 			break;
 		case 'l':
 			if (!positive_id(optarg, &f.limit)) {
@@ -246,7 +259,7 @@ static int finding_list(int argc, char **argv)
 	else if (o.format == PW_FORMAT_CSV)
 		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
 		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
-		       "reasons\n");
+		       "reasons,kind,class,repository\n");
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
 		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");

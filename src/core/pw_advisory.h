@@ -35,6 +35,22 @@ enum pw_affect_status {
 const char *pw_affect_status_name(enum pw_affect_status s); /* "fixed", "vulnerable", ... */
 bool pw_affect_status_parse(const char *s, enum pw_affect_status *out);
 
+/* An update's class, as errata are typed (Red Hat's RHSA/RHBA/RHEA, and
+ * Uyuni and Katello after them): security, bug fix, enhancement. A
+ * vulnerability is always security. */
+enum pw_update_class {
+	PW_CLASS_SECURITY,
+	PW_CLASS_BUGFIX,
+	PW_CLASS_ENHANCEMENT,
+};
+
+const char *pw_update_class_name(enum pw_update_class c); /* "security", "bugfix", "enhancement" */
+
+/* The class an advisory id says: the RHEL family writes the erratum type in
+ * the prefix ("ALBA-2024:1234", "RLEA-...", "RHBA-..."): BA bug fix, EA
+ * enhancement. Every other id (CVEs, ALSA, DSA, USN, ...) is security. */
+enum pw_update_class pw_advisory_class(const char *id);
+
 struct pw_vuln {
 	const char *id;            /* preferred id: the CVE when there is one */
 	const char *const *aliases; /* other ids: DSA-5000-1, ALSA-2024:1234, USN-6000-1, GHSA-... */

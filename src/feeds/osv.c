@@ -14,10 +14,13 @@
  *    "aliases", "related" or "upstream" (AlmaLinux lists them in "related",
  *    Ubuntu's USN in "upstream" as UBUNTU-CVE-x), each carrying the record
  *    id as an alias and as the `advisory` of its affected entries;
- *  - an advisory naming no CVE is kept under its own id only when its
- *    prefix says security advisory (ALSA, RLSA, RXSA, RHSA, USN, DSA, DLA);
- *    bug-fix and enhancement advisories (ALBA, ALEA, RLBA, ...) fix no
- *    vulnerability and are skipped: "not a security advisory (no CVE)".
+ *  - an advisory naming no CVE is kept under its own id when its prefix
+ *    says security advisory (ALSA, RLSA, RXSA, RHSA, USN, DSA, DLA), or
+ *    bug-fix or enhancement erratum of the RHEL family (ALBA, ALEA, RLBA,
+ *    RHEA, ...: pw_advisory_class): those fix no vulnerability, and the
+ *    matcher makes them findings of kind update with their class, never
+ *    vulnerabilities; any other is skipped: "not a security advisory (no
+ *    CVE)".
  * A vulnerability's aliases are the record id and the record's non-CVE
  * "aliases"; "related" and "upstream" are never aliases (they name other
  * vulnerabilities or the advisory's subject).
@@ -614,7 +617,8 @@ static pw_err parse_record(struct osv *o, const json_t *rec)
 		    (rc = add_cves(o, upstream)))
 			return rc;
 		unique_cves(o);
-		if (o->ncves == 0 && !security_advisory_id(id)) {
+		if (o->ncves == 0 && !security_advisory_id(id) &&
+		    pw_advisory_class(id) == PW_CLASS_SECURITY) {
 			skip(o, "not a security advisory (no CVE)");
 			return PW_OK;
 		}

@@ -55,6 +55,9 @@ json_t *pw_finding_json(const struct pw_finding_row *f)
 	json_object_set_new(o, "id", json_integer(f->id));
 	json_object_set_new(o, "host_id", json_integer(f->host_id));
 	json_object_set_new(o, "hostname", str_or_null(f->hostname));
+	json_object_set_new(o, "kind", json_string(f->kind ? f->kind : "vulnerability"));
+	json_object_set_new(o, "class", json_string(f->update_class ? f->update_class : "security"));
+	json_object_set_new(o, "repository", str_or_null(f->repository));
 	json_object_set_new(o, "vulnerability", str_or_null(f->vuln_id));
 	json_object_set_new(o, "package", str_or_null(f->package));
 	json_object_set_new(o, "binaries", list_of(f->binaries));
@@ -172,6 +175,11 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 		if (!plain_word(v, 256))
 			return bad(resp, "%s: '%.40s' is not a package name", "package", v);
 		f->package = v;
+	}
+	if ((v = pw_http_query(r, "kind"))) {
+		if (strcmp(v, "vulnerability") != 0 && strcmp(v, "update") != 0)
+			return bad(resp, "%s must be vulnerability or update, not '%.40s'", "kind", v);
+		f->kind = v;
 	}
 	if ((v = pw_http_query(r, "status"))) {
 		if (strcmp(v, "open") != 0 && strcmp(v, "fixed") != 0)

@@ -432,6 +432,9 @@ static pw_err rows_from(struct rows *r, struct pw_findings *fs, struct pw_error 
 			.advisories = f->advisories, .patch = pw_patch_name(f->patch),
 			.score = f->score, .priority = f->priority ? f->priority : 4,
 			.cvss = f->cvss, .epss = f->epss, .kev = f->kev, .reasons = f->reasons,
+			.kind = pw_finding_kind_name(f->kind),
+			.update_class = pw_update_class_name(f->update_class),
+			.repository = f->repository,
 		};
 		if (!w->binaries) {
 			rc = nomem(e);

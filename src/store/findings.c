@@ -49,6 +49,18 @@ static const char *const sqlite_steps[] = {
 	 * and stops at the limit instead of sorting every finding (390,000
 	 * findings: 40 ms -> 0.4 ms a page) */
 	"CREATE INDEX findings_order ON findings(priority, score DESC, id);",
+	/* 3: what a finding is: a vulnerability an advisory names, or a pending
+	 * update no advisory covers, with its class and the repository offering
+	 * it (the evidence when no advisory is); the generation the assessor
+	 * caught up with is forgotten, so its first run writes every host once
+	 * and stored hosts get their update findings without waiting for a
+	 * new inventory */
+	"ALTER TABLE findings ADD COLUMN kind TEXT NOT NULL DEFAULT 'vulnerability'"
+	" CHECK (kind IN ('vulnerability', 'update'));"
+	"ALTER TABLE findings ADD COLUMN update_class TEXT NOT NULL DEFAULT 'security'"
+	" CHECK (update_class IN ('security', 'bugfix', 'enhancement'));"
+	"ALTER TABLE findings ADD COLUMN repository TEXT;"
+	"DELETE FROM assess_state WHERE name = 'feed_generation';",
 };
 
 static const struct pw_sql_migrations migrations = {
@@ -113,6 +125,9 @@ static uint64_t content_hash(const char *hostname, const struct pw_finding_row *
 	h = mix_int(h, micro(r->cvss));
 	h = mix_int(h, micro(r->epss));
 	h = mix_int(h, r->kev);
+	h = mix_str(h, r->kind ? r->kind : "vulnerability");
+	h = mix_str(h, r->update_class ? r->update_class : "security");
+	h = mix_str(h, r->repository);
 	return mix_str(h, r->reasons);
 }
 
@@ -142,6 +157,8 @@ static pw_err old_row(void *ctx, const struct pw_sql_row *row, struct pw_error *
 		.cvss = pw_sql_isnull(row, 14) ? -1 : pw_sql_real(row, 14),
 		.epss = pw_sql_isnull(row, 15) ? -1 : pw_sql_real(row, 15),
 		.kev = pw_sql_int(row, 16) != 0, .reasons = pw_sql_text(row, 17),
+		.kind = pw_sql_text(row, 18), .update_class = pw_sql_text(row, 19),
+		.repository = pw_sql_text(row, 20),
 	};
 	uint64_t content = content_hash(pw_sql_text(row, 4), &was);
 	size_t lv = strlen(v ? v : ""), lp = strlen(p ? p : "");
@@ -195,9 +212,9 @@ static pw_err insert_row(struct pw_store *s, int64_t host_id, const char *hostna
 	return pw_sql_exec(s,
 		"INSERT INTO findings(host_id, hostname, vuln_id, package, binaries, installed, fixed,"
 		" fixable, affect_status, advisories, patch, score, priority, cvss, epss, kev, reasons,"
-		" state, first_seen, last_seen, fixed_at, reopened_count)"
+		" state, first_seen, last_seen, fixed_at, reopened_count, kind, update_class, repository)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-		" 'open', $18, $18, NULL, 0)",
+		" 'open', $18, $18, NULL, 0, $19, $20, $21)",
 		PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_T(hostname), PW_SQL_T(r->vuln_id),
 			    PW_SQL_T(r->package), PW_SQL_T(r->binaries), PW_SQL_T(r->installed),
 			    PW_SQL_T(r->fixed), PW_SQL_I(r->fixable),
@@ -205,7 +222,9 @@ static pw_err insert_row(struct pw_store *s, int64_t host_id, const char *hostna
 			    PW_SQL_T(r->advisories), PW_SQL_T(r->patch ? r->patch : "unknown"),
 			    PW_SQL_I(r->score), PW_SQL_I(r->priority), real_or_null(r->cvss),
 			    real_or_null(r->epss), PW_SQL_I(r->kev), PW_SQL_T(r->reasons),
-			    PW_SQL_I(now)),
+			    PW_SQL_I(now), PW_SQL_T(r->kind ? r->kind : "vulnerability"),
+			    PW_SQL_T(r->update_class ? r->update_class : "security"),
+			    PW_SQL_T(r->repository)),
 		e);
 }
 
@@ -219,15 +238,18 @@ static pw_err update_row(struct pw_store *s, int64_t id, const char *hostname,
 		"UPDATE findings SET hostname = $1, binaries = $2, installed = $3, fixed = $4,"
 		" fixable = $5, affect_status = $6, advisories = $7, patch = $8, score = $9,"
 		" priority = $10, cvss = $11, epss = $12, kev = $13, reasons = $14, last_seen = $15,"
-		" state = 'open', fixed_at = NULL, reopened_count = reopened_count + $16"
-		" WHERE id = $17",
+		" state = 'open', fixed_at = NULL, reopened_count = reopened_count + $16,"
+		" kind = $17, update_class = $18, repository = $19 WHERE id = $20",
 		PW_SQL_ARGS(PW_SQL_T(hostname), PW_SQL_T(r->binaries),
 			    PW_SQL_T(r->installed), PW_SQL_T(r->fixed), PW_SQL_I(r->fixable),
 			    PW_SQL_T(r->affect_status ? r->affect_status : "vulnerable"),
 			    PW_SQL_T(r->advisories), PW_SQL_T(r->patch ? r->patch : "unknown"),
 			    PW_SQL_I(r->score), PW_SQL_I(r->priority), real_or_null(r->cvss),
 			    real_or_null(r->epss), PW_SQL_I(r->kev), PW_SQL_T(r->reasons),
-			    PW_SQL_I(now), PW_SQL_I(reopen ? 1 : 0), PW_SQL_I(id)),
+			    PW_SQL_I(now), PW_SQL_I(reopen ? 1 : 0),
+			    PW_SQL_T(r->kind ? r->kind : "vulnerability"),
+			    PW_SQL_T(r->update_class ? r->update_class : "security"),
+			    PW_SQL_T(r->repository), PW_SQL_I(id)),
 		e);
 }
 
@@ -238,7 +260,8 @@ static pw_err write_host(struct pw_store *s, int64_t host_id, const char *hostna
 	struct olds o = { 0 };
 	pw_err rc = pw_sql_run(s, "SELECT id, vuln_id, package, state, hostname, binaries,"
 			       " installed, fixed, fixable, affect_status, advisories, patch, score,"
-			       " priority, cvss, epss, kev, reasons FROM findings WHERE host_id = $1",
+			       " priority, cvss, epss, kev, reasons, kind, update_class, repository"
+			       " FROM findings WHERE host_id = $1",
 			       PW_SQL_ARGS(PW_SQL_I(host_id)), old_row, &o, NULL, e);
 	if (rc)
 		goto out;
@@ -363,12 +386,12 @@ struct lister {
 #define LIST_COLUMNS                                                                            \
 	"id, host_id, hostname, vuln_id, package, binaries, installed, fixed, fixable,"           \
 	" affect_status, advisories, patch, score, priority, cvss, epss, kev, reasons, state,"     \
-	" first_seen, last_seen, fixed_at, reopened_count"
+	" first_seen, last_seen, fixed_at, reopened_count, kind, update_class, repository"
 
 /* The list, with the vulnerability and host conditions given: $1 priority,
  * $2 kev, $3 fixable, $4 vulnerability, $5 package, $6 its LIKE pattern
- * among the binaries, $7 state, $8 host, $9-$11 the cursor (numbered in the
- * order they first appear, as SQLite numbers them). */
+ * among the binaries, $7 state, $8 host, $9-$11 the cursor, $12 the kind
+ * (numbered in the order they first appear, as SQLite numbers them). */
 #define LIST_SQL(vuln_cond, host_cond)                                                          \
 	"SELECT " LIST_COLUMNS " FROM findings"                                                   \
 	" WHERE ($1 = 0 OR priority <= $1)"                                                       \
@@ -380,6 +403,7 @@ struct lister {
 	" AND ($7 IS NULL OR state = $7)"                                                         \
 	" AND " host_cond                                                                         \
 	" AND (priority > $9 OR (priority = $9 AND (score < $10 OR (score = $10 AND id > $11))))" \
+	" AND ($12 IS NULL OR kind = $12)"                                                        \
 	" ORDER BY priority, score DESC, id"
 
 static pw_err list_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
@@ -409,6 +433,9 @@ static pw_err list_row(void *ctx, const struct pw_sql_row *row, struct pw_error 
 		.last_seen = pw_sql_int(row, 20),
 		.fixed_at = pw_sql_isnull(row, 21) ? 0 : pw_sql_int(row, 21),
 		.reopened_count = pw_sql_int(row, 22),
+		.kind = pw_sql_text(row, 23),
+		.update_class = pw_sql_text(row, 24),
+		.repository = pw_sql_text(row, 25),
 	};
 	if (l->f->use_hosts && !in_hosts(l->f, r.host_id))
 		return PW_OK;
@@ -438,6 +465,9 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 	if (f->state && strcmp(f->state, "open") != 0 && strcmp(f->state, "fixed") != 0)
 		return pw_error_set(e, PW_ERR_INVALID, "status must be open or fixed, not '%.40s'",
 				    f->state);
+	if (f->kind && strcmp(f->kind, "vulnerability") != 0 && strcmp(f->kind, "update") != 0)
+		return pw_error_set(e, PW_ERR_INVALID, "kind must be vulnerability or update, not "
+				    "'%.40s'", f->kind);
 	if (f->priority < 0 || f->priority > 4)
 		return pw_error_set(e, PW_ERR_INVALID, "priority must be P1 to P4");
 	/* "%,name,%" with LIKE's own characters escaped: one of the binaries */
@@ -477,7 +507,7 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 		PW_SQL_ARGS(PW_SQL_I(f->priority), PW_SQL_I(f->kev), PW_SQL_I(f->fixable),
 			    PW_SQL_T(f->vuln_id), PW_SQL_T(f->package), PW_SQL_T(f->package ? like : NULL),
 			    PW_SQL_T(f->state), PW_SQL_I(f->host_id), PW_SQL_I(after[0]),
-			    PW_SQL_I(after[1]), PW_SQL_I(after[2])),
+			    PW_SQL_I(after[1]), PW_SQL_I(after[2]), PW_SQL_T(f->kind)),
 		list_row, &l, NULL, &inner);
 	if (rc == PW_ERR_LIMIT && l.stopped)
 		rc = PW_OK;

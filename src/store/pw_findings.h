@@ -1,8 +1,9 @@
 /* pw_findings.h - the server's findings and their life.
  *
- * A finding is one vulnerability of one package of one host, identified by
- * (host, vulnerability, package as matched: the deb/apk source name, the rpm
- * binary name, or a device's "vendor:product"). The assessor hands over a
+ * A finding is one vulnerability (or available update: its kind) of one
+ * package of one host, identified by (host, vulnerability, package as
+ * matched: the deb/apk source name, the rpm binary name, or a device's
+ * "vendor:product"). The assessor hands over a
  * host's complete current findings (pw_findings_put_host) and the store
  * works out the life of each:
  *
@@ -51,6 +52,12 @@ struct pw_finding_row {
 	double cvss, epss;         /* < 0 unknown */
 	bool kev;
 	const char *reasons;
+	/* "vulnerability" (NULL reads so) or "update": a pending security
+	 * update no advisory covers (vuln_id "security-update") or a bug-fix
+	 * or enhancement erratum (pw_match.h) */
+	const char *kind;
+	const char *update_class;  /* "security" (NULL reads so), "bugfix", "enhancement" */
+	const char *repository;    /* kind update: the repositories offering it; NULL */
 	/* read back only */
 	int64_t id;
 	int64_t host_id;
@@ -86,6 +93,7 @@ struct pw_findings_filter {
 	const char *vuln_id;
 	const char *package;   /* as matched, or one of the installed binaries */
 	const char *state;     /* "open" or "fixed" */
+	const char *kind;      /* "vulnerability" or "update" */
 	int64_t host_id;
 	/* a set of hosts (a group's members), sorted ascending; used when
 	 * use_hosts, even when empty */

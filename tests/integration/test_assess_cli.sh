@@ -108,12 +108,12 @@ print(f"built: debian 11 {len(patched)} packages ({len(lowered)} lowered), almal
 PY
 [ $? -eq 0 ] && ok "test hosts built from the raw feeds" || not_ok "building test hosts"
 
-fixable() { # fixable <assess json>: "package vulnerability" lines of fixable findings
+fixable() { # fixable <assess json>: "package vulnerability" lines of fixable vulnerabilities
 	python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 for f in d["findings"]:
-    if f["fixable"]:
+    if f["fixable"] and f["kind"] == "vulnerability":
         print(f["package"], f["vulnerability"])
 '
 }
@@ -134,6 +134,49 @@ for h in deb11 alma9; do
 		ok "$h one step below a fix: exactly the $(wc -l <"$tmp/$h-want.txt") lowered packages found (exit 1)" ||
 		{ not_ok "$h below: exit $rc, $(wc -l <"$tmp/$h-found.txt") packages found, want $(wc -l <"$tmp/$h-want.txt")"; diff "$tmp/$h-want.txt" "$tmp/$h-found.txt" | head -5; }
 done
+# the AlmaLinux 9 host patched for every security advisory still has the
+# bug-fix and enhancement errata (ALBA, ALEA) whose fix is newer: listed as
+# updates with their class, score 0 and P4, never vulnerabilities, and not
+# a reason for exit 1 (above); as many as the raw feed says
+python3 - "$feeds" "$tmp/alma9-patched.json" "$tmp/alma9-patched.out" <<'PY' &&
+import json, sys, zipfile, subprocess
+feeds, inv, out = sys.argv[1:4]
+installed = {p["name"]: p["version"] for p in json.load(open(inv))["packages"]}
+z = zipfile.ZipFile(f"{feeds}/osv/AlmaLinux/all.zip")
+fixes = {}
+for n in z.namelist():
+    if not n.startswith("almalinux9/") or not n.endswith(".json"):
+        continue
+    rec = json.loads(z.read(n))
+    cves = [i for i in rec.get("aliases", []) + rec.get("related", []) + rec.get("upstream", []) if i.startswith("CVE-")]
+    if cves or rec["id"][:4] not in ("ALBA", "ALEA"):
+        continue
+    for a in rec.get("affected", []):
+        name = a["package"]["name"]
+        for r in a.get("ranges", []):
+            for ev in r["events"]:
+                if "fixed" in ev and name in installed:
+                    fixes.setdefault(name, []).append((rec["id"], ev["fixed"]))
+# rpm's order, in one rpm run: is the installed version below the fix?
+pairs = [(name, adv, fixed) for name, fs in sorted(fixes.items()) for adv, fixed in fs]
+lua = "".join("print(tostring(rpm.ver(%s) < rpm.ver(%s)) .. \"\\n\")\n" % (json.dumps(installed[n]), json.dumps(f))
+              for n, a, f in pairs)
+open(out + ".lua", "w").write(lua)
+res = subprocess.run(["rpm", "--eval", "%%{lua: dofile(\"%s.lua\")}" % out], capture_output=True, text=True)
+below = res.stdout.split()
+assert len(below) == len(pairs), res.stderr
+want = {(n, a) for (n, a, f), b in zip(pairs, below) if b == "true"}
+d = json.load(open(out))
+got = {(f["package"], f["vulnerability"]) for f in d["findings"] if f["kind"] == "update"}
+assert got == want, (len(got), len(want), sorted(got ^ want)[:5])
+for f in d["findings"]:
+    if f["kind"] == "update":
+        assert f["class"] == ("bugfix" if f["vulnerability"].startswith("ALBA-") else "enhancement")
+        assert f["score"] == 0 and f["priority"] == "P4" and "not a vulnerability" in f["reasons"]
+print(len(got), "bug-fix and enhancement updates")
+PY
+	ok "alma9 patched for security: its $(python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["updates"])' <"$tmp/alma9-patched.out") pending ALBA/ALEA errata listed as updates of class bugfix/enhancement, P4, exit 0" ||
+	not_ok "alma9 bug-fix and enhancement updates"
 
 # --- a real Debian 12 host raised to the newest versions of its repositories
 sb="$tmp/sandbox"
@@ -180,6 +223,49 @@ fixable <"$tmp/bwb.out" | sort >"$tmp/bw-found.txt"
 [ $rc -eq 1 ] && [ -s "$tmp/bw-want.txt" ] && cmp -s "$tmp/bw-found.txt" "$tmp/bw-want.txt" &&
 	ok "debian 12 host with apparmor below its fix: exactly $(wc -l <"$tmp/bw-want.txt") finding(s), CVE-2017-6507 (exit 1)" ||
 	{ not_ok "debian 12 below: exit $rc"; diff "$tmp/bw-want.txt" "$tmp/bw-found.txt" | head -5; }
+# the real Debian 12 host as scanned, with its pending updates: the bundled
+# feeds predate most of bookworm's security updates, so each pending
+# security update no advisory covers is a finding of kind update, ranked,
+# its repository as the evidence; as many as apt lists from -security
+# suites (less those an advisory finding already covers)
+"$pw" assess --db "$db" --inventory "$tmp/bookworm.json" --format json >"$tmp/bwu.out" 2>"$tmp/bwu.err"
+rc=$?
+python3 - "$tmp/bookworm.json" "$tmp/bwu.out" "$data/apt/bookworm-this-host-apt-list-upgradable.txt" <<'PY' &&
+import json, sys
+inv = json.load(open(sys.argv[1]))
+out = json.load(open(sys.argv[2]))
+apt_security = sum(1 for l in open(sys.argv[3]) if "-security" in l.split(" ")[0])
+security = {p["name"]: p["update"] for p in inv["packages"]
+            if p.get("update", {}).get("security") and p["state"] == "installed"}
+assert len(security) == apt_security, (len(security), apt_security)
+# covered: an advisory finding of the same package whose fix the update reaches
+covered = {f["package"] for f in out["findings"]
+           if f["kind"] == "vulnerability" and f["fixable"] and f["patch_available"] != "no"}
+updates = [f for f in out["findings"] if f["kind"] == "update"]
+names = {f["package"] for f in updates}
+assert names == set(security) - covered, sorted(names ^ (set(security) - covered))[:5]
+assert len(updates) >= 80, len(updates)
+for f in updates:
+    u = security[f["package"]]
+    assert f["vulnerability"] == "security-update" and f["class"] == "security"
+    assert f["repository"] == u["origin"] and "-security" in f["repository"]
+    assert f["fixed_version"] == u["version"] == f["patch_version"] and f["patch_available"] == "yes"
+    assert f["fixable"] and f["advisories"] == [] and f["cvss"] is None
+    assert f["priority"] in ("P1", "P2", "P3", "P4") and f["score"] > 0
+    assert "pending security update that no advisory in the feeds names" in f["reasons"]
+    assert ("fix available (%s %s)" % (u["origin"], u["version"])) in f["reasons"]
+assert out["summary"]["updates"] == len(updates)
+print(len(updates), "update findings,", apt_security, "security updates apt lists")
+PY
+	[ $rc -eq 1 ] && ok "debian 12 host: every pending security update no advisory covers is a finding of kind update, repository as evidence ($(python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["updates"])' <"$tmp/bwu.out") of them)" ||
+	not_ok "debian 12 pending security updates: exit $rc $(head -3 "$tmp/bwu.err")"
+"$pw" assess --db "$db" --inventory "$tmp/bookworm.json" --kind update >"$tmp/bwu.txt" 2>&1
+grep -q '^Available updates (kind update):' "$tmp/bwu.txt" && ! grep -q '^Fixable:' "$tmp/bwu.txt" &&
+	grep -q '^P[1-4] .*security-update  *apt  ' "$tmp/bwu.txt" &&
+	ok "--kind update: the pending updates section alone, in the table" || not_ok "--kind update: $(head -5 "$tmp/bwu.txt")"
+"$pw" assess --db "$db" --inventory "$tmp/bookworm.json" --kind patch >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q -- "--kind must be vulnerability or update, not 'patch'" "$tmp/err" &&
+	ok "a bad --kind exits 2, named" || not_ok "bad --kind: $(cat "$tmp/err")"
 # NVD's CPE data alone never makes a package finding (no upstream-version
 # matching), and a store with nothing for the host's release is an error,
 # not a clean bill of health
@@ -215,10 +301,11 @@ assert sum(s["by_priority"].values()) == s["findings"]
 keys = {"vulnerability", "package", "version", "source_package", "source_version", "status",
         "fixable", "fixed_version", "advisories", "urgency", "patch_available", "patch_origin",
         "patch_version", "score", "priority", "cvss", "epss", "epss_percentile", "kev",
-        "kev_date_added", "kev_due_date", "ransomware", "reasons"}
+        "kev_date_added", "kev_due_date", "ransomware", "reasons", "kind", "class", "repository"}
 for f in d["findings"]:
     assert set(f) == keys, set(f) ^ keys
     assert f["fixable"] and f["fixed_version"] and f["priority"] in ("P1", "P2", "P3", "P4")
+    assert f["kind"] == "vulnerability" and f["class"] == "security" and f["repository"] is None
     assert isinstance(f["advisories"], list) and all(a.startswith(("DSA-", "DLA-")) for a in f["advisories"])
     assert 0 <= f["score"] <= 100 and f["patch_available"] in ("yes", "no", "unknown")
 # EPSS covers every CVE; the DSA/DLA lists carry no CVSS and the NVD sample

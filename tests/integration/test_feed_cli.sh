@@ -48,8 +48,8 @@ dsa=$feeds/debian/security-tracker/DSA-list
 # ---- ground truth, from the raw files ----
 kev_n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["vulnerabilities"]))' "$kev")
 epss_n=$(python3 -c 'import gzip,sys; print(sum(1 for l in gzip.open(sys.argv[1],"rt") if l.startswith("CVE-")))' "$epss")
-# AlmaLinux: an advisory without any CVE reference that is not a security
-# advisory (ALBA bug fixes, ALEA enhancements) is skipped; the rest is read;
+# AlmaLinux: every advisory is read: security ones, and bug fixes (ALBA)
+# and enhancements (ALEA), kept as updates of their class; none skipped;
 # 43 files repeat an id already read (the same advisory in two folders)
 set -- $(python3 - "$alma" <<'PY'
 import json, sys, zipfile
@@ -61,7 +61,7 @@ for name in z.namelist():
         continue
     j = json.loads(z.read(name))
     refs = j.get("aliases", []) + j.get("related", []) + j.get("upstream", [])
-    if any(r.startswith("CVE-") for r in refs) or j["id"].startswith("ALSA-"):
+    if any(r.startswith("CVE-") for r in refs) or j["id"][:4] in ("ALSA", "ALBA", "ALEA"):
         read += 1
         ids.add(j["id"])
     else:

@@ -247,6 +247,34 @@ call "$auditor" GET /api/v1/findings "/api/v1/findings?cve=CVE-2099-0001" &&
 	json 'sorted(i["hostname"] for i in d["items"]) == ["web1", "web2"]' <"$tmp/body" | grep -q True &&
 	ok "its findings on web1 and web2" || not_ok "new advisory findings: $(head -c 300 "$tmp/body")"
 
+# --- pending security updates no advisory covers: bookworm1 as scanned,
+# before its updates, has them as findings of kind update; installed, they
+# are fixed
+"$pw" asset import-inventory "$tmp/bookworm.json" >/dev/null 2>&1
+# the server has one finding per source package (its binaries listed)
+want=$(json 'len({p.get("source_name") or p["name"] for p in d["packages"] if p.get("update", {}).get("security") and p["state"] == "installed"})' <"$tmp/bookworm.json")
+call "$admin" POST /api/v1/assessments /api/v1/assessments || not_ok "assessment of bookworm1 before its updates"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$bw&kind=update&status=open&limit=1000" &&
+	nupd=$(json 'len(d["items"]) if all(i["kind"] == "update" and i["class"] == "security" and i["vulnerability"] == "security-update" and "-security" in i["repository"] and i["fixed_version"] and i["patch_available"] == "yes" and "no advisory" in i["reasons"] for i in d["items"]) else -1' <"$tmp/body") &&
+	[ "$nupd" -ge 30 ] && [ "$nupd" -le "$want" ] &&
+	ok "bookworm1 before its updates: $nupd open findings of kind update ($want source packages with pending security updates), repository as evidence" ||
+	not_ok "kind=update findings: '$nupd' of $want: $(head -c 400 "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$bw&kind=vulnerability&limit=1000" &&
+	json 'all(i["kind"] == "vulnerability" and i["repository"] is None for i in d["items"])' <"$tmp/body" | grep -q True &&
+	ok "kind=vulnerability: advisory findings only" || not_ok "kind=vulnerability: $(head -c 300 "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?kind=patch" 400 &&
+	grep -q "kind must be vulnerability or update" "$tmp/body" && ok "kind=patch: 400, named" ||
+	not_ok "kind=patch: $(head -c 300 "$tmp/body")"
+n=$("$pw" finding list --host "$bw" --kind update --status open --format json 2>/dev/null | json 'len(d)')
+[ "$n" = "$nupd" ] && ok "finding list --kind update agrees with the API ($n)" || not_ok "finding list --kind update: $n"
+"$pw" asset import-inventory "$tmp/bookworm-patched.json" >/dev/null 2>&1
+call "$admin" POST /api/v1/assessments /api/v1/assessments &&
+	[ "$(json 'd["findings_fixed"]' <"$tmp/body")" = "$nupd" ] && ok "the updates installed: $nupd update findings fixed" ||
+	not_ok "updates installed: $(cat "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$bw&kind=update&limit=1000" &&
+	json 'len(d["items"]) == '"$nupd"' and all(i["state"] == "fixed" and i["fixed_at"] for i in d["items"])' <"$tmp/body" |
+	grep -q True && ok "... kept as fixed, with fixed_at" || not_ok "fixed update findings: $(head -c 300 "$tmp/body")"
+
 # --- the CLI reads the same store
 n=$("$pw" finding list --host "$web1" --format json 2>/dev/null | json 'len(d)')
 call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$web1&limit=1000"

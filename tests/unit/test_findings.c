@@ -665,6 +665,101 @@ static void assessor_lifecycle_and_incremental(void **state)
 
 /* ---- the fully patched Debian 12 host ---- */
 
+/* A pending security update no advisory names is a finding of kind
+ * update on the server too: stored with its class and repository, listed
+ * by kind, fixed when the update is installed, as advisory findings are. */
+struct kind_rows {
+	int n;
+	char kind[16], cls[16], repo[64], vuln[32], fixed[32];
+};
+
+static pw_err kind_row(void *ctx, const struct pw_finding_row *r)
+{
+	struct kind_rows *k = ctx;
+	k->n++;
+	snprintf(k->kind, sizeof(k->kind), "%s", r->kind ? r->kind : "");
+	snprintf(k->cls, sizeof(k->cls), "%s", r->update_class ? r->update_class : "");
+	snprintf(k->repo, sizeof(k->repo), "%s", r->repository ? r->repository : "");
+	snprintf(k->vuln, sizeof(k->vuln), "%s", r->vuln_id);
+	snprintf(k->fixed, sizeof(k->fixed), "%s", r->fixed ? r->fixed : "");
+	return PW_OK;
+}
+
+static void list_kind(struct pw_store *s, int64_t host, const char *kind, const char *state,
+		      struct kind_rows *k)
+{
+	struct pw_error e = { 0 };
+	char next[PW_FINDINGS_CURSOR_MAX];
+	struct pw_findings_filter f = { .host_id = host, .kind = kind, .state = state };
+	memset(k, 0, sizeof(*k));
+	if (pw_findings_list(s, &f, kind_row, k, next, &e))
+		fail_msg("%s", e.msg);
+}
+
+static void pending_security_updates(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_error e = { 0 };
+	pw_clock_set(1700000000);
+	/* the DSA list knows bullseye's curl, nothing of this glibc update */
+	import_path(s, "debian/security-tracker/DSA-list");
+	static const char *const pkgs[] = { "curl", "7.74.0-1.3+deb11u1", "glibc", "2.31-13+deb11u5",
+					    NULL };
+	struct pw_inventory inv;
+	int64_t id;
+	deb11(&inv, "host-u", pkgs);
+	struct pw_package *libc = &inv.pkgs[1];
+	libc->candidate_version = "2.31-13+deb11u11";
+	libc->candidate_origin = "oldoldstable-security";
+	libc->candidate_security = true;
+	inv.has_apt_lists = true;
+	if (!put_host(s, "host-u", &inv, &id)) {
+		pw_inventory_free(&inv);
+		close_store(s);
+		skip();
+	}
+	struct pw_assessor *a;
+	struct pw_assess_run r;
+	assert_int_equal(pw_assessor_new(PW_DATA_DIR "/../dist/policy.ini", log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	struct kind_rows k;
+	list_kind(s, id, "update", "open", &k);
+	assert_int_equal(k.n, 1);
+	assert_string_equal(k.kind, "update");
+	assert_string_equal(k.cls, "security");
+	assert_string_equal(k.repo, "oldoldstable-security");
+	assert_string_equal(k.vuln, "security-update");
+	assert_string_equal(k.fixed, "2.31-13+deb11u11");
+	list_kind(s, id, "vulnerability", "open", &k);
+	assert_true(k.n >= 1); /* curl's DSAs */
+	assert_string_equal(k.kind, "vulnerability");
+	assert_int_equal(count_state(s, id, "glibc", "open"), 1);
+	struct kind_rows bad;
+	char next[PW_FINDINGS_CURSOR_MAX];
+	struct pw_findings_filter f = { .kind = "patch" };
+	assert_int_equal(pw_findings_list(s, &f, kind_row, &bad, next, &e), PW_ERR_INVALID);
+
+	/* the update is installed: the finding is fixed */
+	pw_clock_set(1700001000);
+	pw_inventory_free(&inv);
+	static const char *const up[] = { "curl", "7.74.0-1.3+deb11u1", "glibc", "2.31-13+deb11u11",
+					  NULL };
+	deb11(&inv, "host-u", up);
+	inv.has_apt_lists = true;
+	assert_true(put_host(s, "host-u", &inv, &id));
+	run(a, s, &r);
+	assert_int_equal(r.fixed, 1);
+	list_kind(s, id, "update", "open", &k);
+	assert_int_equal(k.n, 0);
+	list_kind(s, id, "update", "fixed", &k);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(count_state(s, id, "glibc", "fixed"), 1);
+	pw_assessor_free(a);
+	pw_inventory_free(&inv);
+	close_store(s);
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	struct pw_file f;
@@ -875,6 +970,7 @@ int main(void)
 		cmocka_unit_test(cpe_ranges),
 		cmocka_unit_test(store_lifecycle),
 		cmocka_unit_test(assessor_lifecycle_and_incremental),
+		cmocka_unit_test(pending_security_updates),
 		cmocka_unit_test(fully_patched_debian12),
 		cmocka_unit_test(devices_and_rescoring),
 	};

@@ -508,6 +508,127 @@ static void patch_availability(void **state)
 	pw_vulndb_free(db);
 }
 
+/* Pending updates from a security repository that no advisory covers are
+ * findings of kind update; one an advisory covers is not said twice. */
+static int count_kind(const struct pw_findings *f, enum pw_finding_kind k)
+{
+	int n = 0;
+	for (size_t i = 0; i < f->n; i++)
+		n += f->items[i].kind == k;
+	return n;
+}
+
+static void security_updates_as_findings(void **state)
+{
+	(void)state;
+	struct pw_vulndb *db = new_db();
+	add(db, "CVE-70", "debian", "12", "zlib", PW_AFFECT_FIXED, NULL, "1:1.2.13.dfsg-1+deb12u1");
+	add(db, "CVE-71", "debian", "12", "curl", PW_AFFECT_FIXED, NULL, "7.88.1-10+deb12u9");
+	struct pw_inventory inv;
+	struct pw_findings f;
+	host(&inv, "debian", "12", "bookworm");
+	inv.has_apt_lists = true;
+	/* an advisory whose fix the candidate reaches covers the update */
+	struct pw_package *p = pkg(&inv, PW_FAMILY_DEB, "zlib1g", "1:1.2.13.dfsg-1", "zlib", NULL);
+	p->candidate_version = "1:1.2.13.dfsg-1+deb12u1";
+	p->candidate_origin = "bookworm-security";
+	p->candidate_security = true;
+	/* an advisory whose fix the candidate does not reach: the update is
+	 * pending all the same */
+	p = pkg(&inv, PW_FAMILY_DEB, "libcurl4", "7.88.1-10+deb12u5", "curl", NULL);
+	p->candidate_version = "7.88.1-10+deb12u8";
+	p->candidate_origin = "bookworm-security";
+	p->candidate_security = true;
+	/* no advisory at all: the feed knows nothing of it */
+	p = pkg(&inv, PW_FAMILY_DEB, "libc6", "2.36-9+deb12u4", "glibc", NULL);
+	p->candidate_version = "2.36-9+deb12u10";
+	p->candidate_origin = "oldstable-security,stable-security";
+	p->candidate_security = true;
+	/* not from a security suite, or not installed: no finding */
+	p = pkg(&inv, PW_FAMILY_DEB, "base-files", "12.4+deb12u11", NULL, NULL);
+	p->candidate_version = "12.4+deb12u12";
+	p->candidate_origin = "bookworm";
+	p = pkg(&inv, PW_FAMILY_DEB, "libold", "1.0-1", NULL, NULL);
+	p->candidate_version = "1.0-1+deb12u1";
+	p->candidate_origin = "bookworm-security";
+	p->candidate_security = true;
+	p->state = PW_STATE_CONFIG_FILES;
+	match(db, &inv, &f);
+	assert_int_equal(count_kind(&f, PW_KIND_VULNERABILITY), 2);
+	assert_int_equal(count_kind(&f, PW_KIND_UPDATE), 2);
+	assert_null(find(&f, PW_UPDATE_SECURITY_ID, "zlib1g"));
+	const struct pw_finding *x = find(&f, PW_UPDATE_SECURITY_ID, "libcurl4");
+	assert_non_null(x);
+	assert_non_null(find(&f, "CVE-71", "libcurl4"));
+	x = find(&f, PW_UPDATE_SECURITY_ID, "libc6");
+	assert_non_null(x);
+	assert_int_equal(x->kind, PW_KIND_UPDATE);
+	assert_int_equal(x->update_class, PW_CLASS_SECURITY);
+	assert_string_equal(x->repository, "oldstable-security,stable-security");
+	assert_string_equal(x->match_name, "glibc");
+	assert_string_equal(x->match_version, "2.36-9+deb12u4");
+	assert_string_equal(x->fixed, "2.36-9+deb12u10");
+	assert_true(x->fixable);
+	assert_int_equal(x->patch, PW_PATCH_YES);
+	assert_null(x->advisories);
+
+	/* the fleet gives the same findings */
+	struct pw_fleet *fleet;
+	struct pw_error e;
+	size_t id;
+	struct pw_findings g;
+	assert_int_equal(pw_fleet_new(db, &fleet, &e), PW_OK);
+	assert_int_equal(pw_fleet_add(fleet, &inv, &id, &e), PW_OK);
+	pw_findings_init(&g);
+	assert_int_equal(pw_fleet_findings(fleet, id, &g, &e), PW_OK);
+	assert_int_equal(g.n, f.n);
+	assert_int_equal(count_kind(&g, PW_KIND_UPDATE), 2);
+	assert_non_null(find(&g, PW_UPDATE_SECURITY_ID, "libc6"));
+	pw_findings_free(&g);
+	pw_fleet_free(fleet);
+
+	/* bug-fix and enhancement errata are updates of their class, and cover
+	 * no pending security update */
+	struct pw_inventory alma;
+	struct pw_findings h;
+	add(db, "ALBA-2024:1", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.0.9-1.el9");
+	add(db, "ALEA-2024:2", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.1.0-1.el9");
+	add(db, "CVE-72", "almalinux", "9", "qatzip", PW_AFFECT_FIXED, NULL, "1.0.9-1.el9");
+	host(&alma, "almalinux", "9", NULL);
+	p = pkg(&alma, PW_FAMILY_RPM, "qatzip", "1.0.8-1.el9", NULL, NULL);
+	match(db, &alma, &h);
+	assert_int_equal(h.n, 3);
+	x = find(&h, "ALBA-2024:1", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_UPDATE);
+	assert_int_equal(x->update_class, PW_CLASS_BUGFIX);
+	assert_string_equal(x->fixed, "1.0.9-1.el9");
+	x = find(&h, "ALEA-2024:2", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_UPDATE);
+	assert_int_equal(x->update_class, PW_CLASS_ENHANCEMENT);
+	x = find(&h, "CVE-72", "qatzip");
+	assert_int_equal(x->kind, PW_KIND_VULNERABILITY);
+	assert_int_equal(x->update_class, PW_CLASS_SECURITY);
+	done(&alma, &h);
+	assert_int_equal(pw_advisory_class("ALBA-2024:1"), PW_CLASS_BUGFIX);
+	assert_int_equal(pw_advisory_class("RLEA-2024:1"), PW_CLASS_ENHANCEMENT);
+	assert_int_equal(pw_advisory_class("RHBA-2024:1"), PW_CLASS_BUGFIX);
+	assert_int_equal(pw_advisory_class("ALSA-2024:1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("CVE-2024-1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("ALBA"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class("DLA-3000-1"), PW_CLASS_SECURITY);
+	assert_int_equal(pw_advisory_class(""), PW_CLASS_SECURITY);
+
+	/* names */
+	enum pw_finding_kind k;
+	assert_true(pw_finding_kind_parse("update", &k) && k == PW_KIND_UPDATE);
+	assert_false(pw_finding_kind_parse("patch", &k));
+	assert_string_equal(pw_finding_kind_name(PW_KIND_VULNERABILITY), "vulnerability");
+	assert_string_equal(pw_update_class_name(PW_CLASS_BUGFIX), "bugfix");
+	assert_string_equal(pw_update_class_name(PW_CLASS_ENHANCEMENT), "enhancement");
+	done(&inv, &f);
+	pw_vulndb_free(db);
+}
+
 /* ---- memo, invalidation, fleet ---- */
 
 static void memo_reuse(void **state)
@@ -996,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(rpm_epochs),
 		cmocka_unit_test(package_states),
 		cmocka_unit_test(patch_availability),
+		cmocka_unit_test(security_updates_as_findings),
 		cmocka_unit_test(memo_reuse),
 		cmocka_unit_test(fleet_and_incremental_refresh),
 		cmocka_unit_test(fully_patched_debian12),

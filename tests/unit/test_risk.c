@@ -196,6 +196,40 @@ static void worked_examples(void **state)
 
 /* Raising any one input, from every point of a grid over all of them, never
  * lowers the score nor makes the priority less urgent. */
+/* A pending security update no advisory names: a fix available of
+ * unknown severity, said so; a bug-fix or enhancement one: 0, P4. */
+static void pending_updates(void **state)
+{
+	(void)state;
+	struct pw_policy p;
+	pw_policy_defaults(&p);
+	char why[1024];
+	struct pw_risk_input in = {
+		.cvss = -1, .epss = -1, .epss_percentile = -1, .fixable = true,
+		.status = PW_AFFECT_FIXED, .fixed = "2.36-9+deb12u10", .patch = PW_PATCH_YES,
+		.patch_origin = "bookworm-security", .patch_version = "2.36-9+deb12u10",
+		.kind = PW_KIND_UPDATE, .update_class = PW_CLASS_SECURITY,
+		.repository = "bookworm-security",
+	};
+	struct pw_risk r = score(&in, &p, NULL, 0, why, sizeof(why));
+	assert_int_equal(r.score, 25); /* unknown CVSS 5 x 4 + fix 5 */
+	assert_int_equal(r.priority, 4);
+	assert_string_equal(why, "pending security update that no advisory in the feeds names "
+			    "(severity unknown); no EPSS score known; no CVSS score known (counted "
+			    "as 5.0); exposure unknown; fix available (bookworm-security 2.36-9+deb12u10)");
+	/* ranked like the rest: the asset's context raises it */
+	struct pw_asset_context web = { PW_EXPOSURE_INTERNET, 5, "production" };
+	r = score(&in, &p, &web, 0, NULL, 0);
+	assert_int_equal(r.score, 44); /* 25 + 10 + 6 + 3 */
+	assert_int_equal(r.priority, 3);
+	in.update_class = PW_CLASS_BUGFIX;
+	r = score(&in, &p, &web, 0, why, sizeof(why));
+	assert_int_equal(r.score, 0);
+	assert_int_equal(r.priority, 4);
+	assert_string_equal(why, "bug-fix update from bookworm-security, not a vulnerability: "
+			    "lowest priority");
+}
+
 static void check_raise(const struct pw_policy *p, const struct pw_risk_input *lo,
 			const struct pw_asset_context *clo, int64_t nlo, const struct pw_risk_input *hi,
 			const struct pw_asset_context *chi, int64_t nhi)
@@ -447,6 +481,7 @@ int main(void)
 		cmocka_unit_test(low_isolated_dev_is_p4),
 		cmocka_unit_test(unknowns_are_said),
 		cmocka_unit_test(worked_examples),
+		cmocka_unit_test(pending_updates),
 		cmocka_unit_test(monotonic),
 		cmocka_unit_test(policy_files),
 		cmocka_unit_test(scored_from_the_store),
