@@ -9,6 +9,7 @@
 # bullseye fix put back at its release version, so that both tools have many
 # findings to report. Both count the same thing, a (vulnerability, binary
 # package) pair, and the two sets are compared pair by pair.
+# shellcheck disable=SC2016,SC2046 # dpkg-query formats; figures split on purpose
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"

@@ -9,6 +9,7 @@
 # (a wrong column count warns once per row and slows the baseline).
 # Also the re-import of unchanged data (nothing written). Median of N runs,
 # each into a fresh database.
+# shellcheck disable=SC2016,SC2046 # sh -c scripts; figures split on purpose
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"

@@ -11,6 +11,7 @@
 # Whole commands are timed (process start included): median wall and CPU
 # time of N runs, the greatest peak RSS; each row says how many packages
 # (or pending updates) each side reported.
+# shellcheck disable=SC2016,SC2046 # dpkg-query formats; figures split on purpose
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -23,20 +24,13 @@ echo "== inventory (median of $n runs; speedup = baseline / patchwarden)"
 printf '%-40s %8s %8s %7s %8s %8s %7s %6s %6s\n' "" "wall ms" "base" "speedup" "cpu ms" "base" \
 	"speedup" "MiB" "MiB"
 
-# row <label> <work> -- <our command...> -- <baseline command...>
+# row <label> <work> <ours> <baseline>: the two "wall cpu peak" figures
 row() {
-	label=$1 work=$2
-	shift 3
-	i=0
-	for a in "$@"; do [ "$a" = "--" ] && break; i=$((i + 1)); done
-	ours=$(j=0; for a in "$@"; do [ "$j" -lt "$i" ] && printf '%s\n' "$a"; j=$((j + 1)); done)
-	shift $((i + 1))
-	# shellcheck disable=SC2046
-	set -- $(IFS='
-'; measure "$n" $ours) $(measure "$n" "$@")
-	printf '%-40s %8.1f %8.1f %6sx %8.1f %8.1f %6sx %6s %6s\n' "$label" "$1" "$4" "$(ratio "$4" "$1")" \
-		"$2" "$5" "$(ratio "$5" "$2")" "$(mib "$3")" "$(mib "$6")"
-	echo "  $work"
+	# shellcheck disable=SC2086
+	set -- "$1" "$2" $3 $4
+	printf '%-40s %8.1f %8.1f %6sx %8.1f %8.1f %6sx %6s %6s\n' "$1" "$3" "$6" "$(ratio "$6" "$3")" \
+		"$4" "$7" "$(ratio "$7" "$4")" "$(mib "$5")" "$(mib "$8")"
+	echo "  $2"
 }
 # packages <scan json>: how many packages a scan reported, how many with an update
 packages() {
@@ -53,7 +47,8 @@ dq() { # dq <admindir or ""> : dpkg-query -W lines
 "$pw" scan --no-updates --format json >"$tmp/host.json"
 set -- $(packages "$tmp/host.json")
 row "this host, scan --no-updates vs dpkg-query" "packages: patchwarden $1, dpkg-query $(dq "")" \
-	-- "$pw" scan --no-updates --format json -- dpkg-query -W -f='${binary:Package} ${Version}\n'
+	"$(measure "$n" "$pw" scan --no-updates --format json)" \
+	"$(measure "$n" dpkg-query -W -f='${binary:Package} ${Version}\n')"
 
 # the real 823-package status file under a root
 mkdir -p "$tmp/root/var/lib/dpkg" "$tmp/root/etc"
@@ -63,8 +58,8 @@ cp "$top/tests/data/inventory/dpkg/this-host-bookworm/os-release" "$tmp/root/etc
 set -- $(packages "$tmp/root.json")
 row "823-package fixture vs dpkg-query -W" \
 	"packages: patchwarden $1, dpkg-query $(dq "$tmp/root/var/lib/dpkg")" \
-	-- "$pw" scan --root "$tmp/root" --no-updates --format json \
-	-- dpkg-query --admindir="$tmp/root/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n'
+	"$(measure "$n" "$pw" scan --root "$tmp/root" --no-updates --format json)" \
+	"$(measure "$n" dpkg-query --admindir="$tmp/root/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n')"
 
 # a synthetic large status file: the fixture 20 times with renamed packages
 mkdir -p "$tmp/big/var/lib/dpkg"
@@ -76,8 +71,8 @@ done >"$tmp/big/var/lib/dpkg/status"
 set -- $(packages "$tmp/big.json")
 row "16,460-package synthetic vs dpkg-query -W" \
 	"packages: patchwarden $1, dpkg-query $(dq "$tmp/big/var/lib/dpkg")" \
-	-- "$pw" scan --root "$tmp/big" --no-updates --format json \
-	-- dpkg-query --admindir="$tmp/big/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n'
+	"$(measure "$n" "$pw" scan --root "$tmp/big" --no-updates --format json)" \
+	"$(measure "$n" dpkg-query --admindir="$tmp/big/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n')"
 
 # pending updates: the default scan reads the apt lists as apt does
 upgradable() { # upgradable <apt options...>: apt's pending updates
@@ -89,7 +84,7 @@ if command -v apt >/dev/null 2>&1; then
 	set -- $(packages "$tmp/host-u.json")
 	row "this host, scan vs apt list --upgradable" \
 		"pending updates: patchwarden $2 (of $1 packages), apt $(upgradable)" \
-		-- "$pw" scan --format json -- apt list --upgradable
+		"$(measure "$n" "$pw" scan --format json)" "$(measure "$n" apt list --upgradable)"
 	sb=$tmp/bookworm
 	mkdir -p "$sb/var/lib/apt/lists" "$sb/var/lib/dpkg" "$sb/etc/apt/preferences.d" \
 		"$sb/etc/apt/apt.conf.d" "$tmp/cache/archives/partial"
@@ -107,7 +102,8 @@ if command -v apt >/dev/null 2>&1; then
 	w="pending updates: patchwarden $2 (of $1 packages), apt $apt_u"
 	shift 2
 	row "bundled lists, scan vs apt list --upgr." "$w" \
-		-- "$pw" scan --root "$sb" --format json -- apt list --upgradable "$@"
+		"$(measure "$n" "$pw" scan --root "$sb" --format json)" \
+		"$(measure "$n" apt list --upgradable "$@")"
 fi
 
 # the reader alone, in one process (no process start, no output)
@@ -115,7 +111,8 @@ inproc=${INVENTORY_INPROC:-$top/build-bench/bench/inventory_inproc}
 for r in root big; do
 	set -- $("$inproc" 200 "$tmp/$r")
 	base=$(timeit "$n" dpkg-query --admindir="$tmp/$r/var/lib/dpkg" -W -f='${binary:Package} ${Version}\n')
-	printf '%-40s %8.1f %8.1f %6sx  (wall)\n' "reader in-process, $2 packages" "$1" "$base" \
+	printf '%-40s %8.1f %8.1f %6sx  (wall; no process start on our side)\n' \
+		"reader in-process, $2 packages" "$1" "$base" \
 		"$(ratio "$base" "$1")"
 done
 
@@ -125,10 +122,10 @@ mkdir -p "$tmp/empty"
 "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no-updates --format json >"$tmp/rpm.json"
 set -- $(packages "$tmp/rpm.json")
 row "129-package rpm db vs rpm -qa" "packages: patchwarden $1, rpm $(rpm --dbpath "$tmp/rpmdb" -qa | wc -l)" \
-	-- "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no-updates --format json \
-	-- rpm --dbpath "$tmp/rpmdb" -qa
+	"$(measure "$n" "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no-updates --format json)" \
+	"$(measure "$n" rpm --dbpath "$tmp/rpmdb" -qa)"
 # patchwarden asks rpm not to re-hash each header (src/collect/rpmdb.c):
 # the same query without that difference
 row "  vs rpm -qa --nodigest --nosignature" "(the same packages)" \
-	-- "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no-updates --format json \
-	-- rpm --dbpath "$tmp/rpmdb" -qa --nodigest --nosignature
+	"$(measure "$n" "$pw" scan --root "$tmp/empty" --rpm-dbpath "$tmp/rpmdb" --no-updates --format json)" \
+	"$(measure "$n" rpm --dbpath "$tmp/rpmdb" -qa --nodigest --nosignature)"
