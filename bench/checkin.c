@@ -13,6 +13,9 @@
  *   checkin URL checkin --creds CREDS --digests DIGESTS --conc C --seconds S
  *       unchanged check-ins, hosts in turn, for S seconds; an answer asking
  *       for the inventory counts as an error
+ *   checkin URL health --conc C --seconds S
+ *       GET /api/v1/health for S seconds: the floor of the HTTP server,
+ *       loopback and this generator, to set the check-in rate against
  *   --limit N (upload, checkin): only the first N hosts of CREDS
  *
  * Prints one line of figures per run: requests, seconds, per second,
@@ -78,7 +81,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- the driver ---- */
 
-enum mode { ENROLL, UPLOAD, CHECKIN };
+enum mode { ENROLL, UPLOAD, CHECKIN, HEALTH };
 
 struct run {
 	enum mode mode;
@@ -88,7 +91,7 @@ struct run {
 	size_t nhosts;
 	size_t next;       /* next request number */
 	size_t total;      /* requests to send (0: until deadline) */
-	double deadline;   /* CHECKIN */
+	double deadline;   /* CHECKIN, HEALTH */
 	size_t done, errors;
 	double *lat;
 	size_t nlat, cap_lat;
@@ -156,8 +159,11 @@ static bool prepare(struct run *r, struct conn *c)
 		snprintf(small, sizeof(small), "{\"digest\":\"%s\"}", r->hosts[h].digest);
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, small);
 		break;
+	case HEALTH:
+		snprintf(url, sizeof(url), "%s/api/v1/health", r->url);
+		break;
 	}
-	if (r->mode != ENROLL) {
+	if (r->mode != ENROLL && r->mode != HEALTH) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", r->hosts[h].cred);
 		c->hdrs = curl_slist_append(c->hdrs, auth);
 	}
@@ -207,6 +213,10 @@ static void finish(struct run *r, struct conn *c, CURLcode cc)
 	case CHECKIN:
 		if (status != 200 || !json_is_false(json_object_get(doc, "inventory_wanted")))
 			note_error(r, "check-in: %.200s HTTP %ld", c->reply ? c->reply : "", status);
+		break;
+	case HEALTH:
+		if (status != 200)
+			note_error(r, "health: %.200s HTTP %ld", c->reply ? c->reply : "", status);
 		break;
 	}
 	json_decref(doc);
@@ -323,7 +333,7 @@ static void load_doc(struct run *r, const char *path)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: checkin URL enroll|upload|checkin [options]\n");
+		fprintf(stderr, "usage: checkin URL enroll|upload|checkin|health [options]\n");
 		return 2;
 	}
 	struct run r = { .url = argv[1] };
@@ -385,6 +395,13 @@ int main(int argc, char **argv)
 			fclose(f);
 		r.deadline = now_s() + seconds;
 		rc = drive(&r, conc, "unchanged check-ins");
+	} else if (!strcmp(mode, "health")) {
+		/* the HTTP floor: GET /api/v1/health, no credential, one read */
+		r.mode = HEALTH;
+		r.nhosts = 1;
+		r.hosts = calloc(1, sizeof(*r.hosts));
+		r.deadline = now_s() + seconds;
+		rc = drive(&r, conc, "health requests");
 	} else {
 		fprintf(stderr, "checkin: unknown mode %s\n", mode);
 		return 2;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - every benchmark, each printing figures against a baseline measured
 # in the same run. Builds a release binary first. Not a test: no timing is
-# asserted anywhere; machines are shared and noisy.
+# asserted anywhere; machines are shared and noisy. Each script takes its
+# own settings from the environment (N runs, FLEET_HOSTS, HOSTS, UPLOADS...).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
