@@ -17,6 +17,8 @@
 #include "pw_clock.h"
 #include "pw_intake.h"
 #include "pw_inventory_hold.h"
+#include "pw_policy.h"
+#include "pw_rescore.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
@@ -33,7 +35,7 @@ static const char usage[] =
 	"       patchwarden host show ID|HOSTNAME [--db PATH] [--format table|json]\n"
 	"       patchwarden host set ID|HOSTNAME [--owner X] [--environment E] [--criticality 1-5]\n"
 	"                             [--exposure internet|internal|isolated] [--site S]\n"
-	"                             [--tag T]... [--no-tags] [--db PATH]\n"
+	"                             [--tag T]... [--no-tags] [--policy FILE] [--db PATH]\n"
 	"       patchwarden host retire ID|HOSTNAME [--db PATH]\n"
 	"       patchwarden host accept-inventory ID|HOSTNAME [--db PATH]\n"
 	"       patchwarden host history ID|HOSTNAME [--limit N] [--db PATH] [--format table|json]\n"
@@ -46,7 +48,11 @@ static const char usage[] =
 	"show: one host's attributes, facts and times.\n"
 	"set: change the attributes people keep; an empty value clears one\n"
 	"  (--owner ''); --tag replaces the whole tag set, --no-tags empties it.\n"
-	"  Audited with the attributes before and after.\n"
+	"  Audited with the attributes before and after. A change of environment,\n"
+	"  criticality or exposure scores the host's open findings again at once\n"
+	"  with the risk policy (--policy FILE, default /etc/patchwarden/policy.ini\n"
+	"  if present, else the built-in one) and marks the host for the server's\n"
+	"  next assessment.\n"
 	"retire: leave the host out of lists and assessment (kept with its\n"
 	"  history); it comes back when its agent checks in again.\n"
 	"history: package changes, newest first (default the last 50).\n"
@@ -154,6 +160,21 @@ static int print_with_held(struct pw_jsonw *w, struct pw_buf *out,
 	return PW_EXIT_OK;
 }
 
+/* --policy FILE, else the system's policy when there is one, else the
+ * built-in weights: the choice `finding assess` makes. */
+static pw_err load_policy(const char *path, struct pw_policy *policy, struct pw_error *e)
+{
+	pw_policy_defaults(policy);
+	if (path)
+		return pw_policy_load(policy, path, e);
+	pw_err rc = pw_policy_load(policy, PW_POLICY_DEFAULT_PATH, e);
+	if (rc == PW_ERR_NOTFOUND) {
+		pw_error_clear(e);
+		return PW_OK;
+	}
+	return rc;
+}
+
 static int accept_inventory(struct pw_store *s, int64_t id, int64_t now, const char *actor)
 {
 	struct pw_error e = { 0 };
@@ -209,7 +230,7 @@ static pw_err history_cb(void *ctx, const struct pw_package_change *ch)
 enum {
 	OPT_DB = 256, OPT_FORMAT, OPT_GROUP, OPT_STALE, OPT_FRESH, OPT_OS, OPT_RELEASE, OPT_TAG,
 	OPT_ENV, OPT_FILTER, OPT_SEARCH, OPT_RETIRED, OPT_STALE_AFTER, OPT_OWNER, OPT_CRIT,
-	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT,
+	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT, OPT_POLICY,
 };
 
 int cmd_host(int argc, char **argv)
@@ -234,6 +255,7 @@ int cmd_host(int argc, char **argv)
 		{ "site", required_argument, NULL, OPT_SITE },
 		{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -267,6 +289,7 @@ int cmd_host(int argc, char **argv)
 	size_t ntags = 0;
 	int64_t stale_after = PW_REGISTRY_STALE_AFTER_DEFAULT, limit = 50;
 	bool list_only = false, set_only = false;
+	const char *policy_path = NULL;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -339,6 +362,7 @@ int cmd_host(int argc, char **argv)
 			p.exposure = *optarg ? optarg : NULL;
 			set_only = true;
 			break;
+		case OPT_POLICY: policy_path = optarg; set_only = true; break;
 		case OPT_SITE:
 			p.set_site = true;
 			p.site = *optarg ? optarg : NULL;
@@ -420,12 +444,20 @@ int cmd_host(int argc, char **argv)
 	if (!id)
 		goto out;
 	struct pw_host h;
+	struct pw_policy policy;
+	bool risk = mode == SET && (p.set_environment || p.set_criticality || p.set_exposure);
+	if (risk && load_policy(policy_path, &policy, &e)) {
+		pw_cli_report(VERB, &e);
+		goto out;
+	}
 	if (mode == SET || mode == RETIRE) {
 		pw_err rc = pw_sql_begin(s, &e);
 		if (!rc && mode == SET) {
 			p.tags = tags;
 			p.ntags = ntags;
 			rc = pw_registry_host_update(s, id, &p, actor, &e);
+			if (!rc && risk)
+				rc = pw_rescore_host(s, id, &policy, NULL, &e);
 		} else if (!rc) {
 			rc = pw_registry_host_retire(s, id, now, actor, &e);
 		}

@@ -15,6 +15,7 @@
 #include "pw_audit.h"
 #include "pw_clock.h"
 #include "pw_intake.h"
+#include "pw_rescore.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
@@ -332,9 +333,20 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 		}
 	}
 	struct pw_error e = { 0 };
+	struct pw_policy policy;
+	bool risk = p.set_environment || p.set_criticality || p.set_exposure;
+	/* the policy first: the assessor's lock is never taken inside a
+	 * transaction. Without one the assessor's next run scores the host. */
+	if (risk && pw_assessor_policy_shared(r->server, &policy, &e)) {
+		pw_server_log("warning", "host %lld: findings not scored again at once: %s",
+			      (long long)id, e.msg);
+		risk = false;
+	}
 	pw_err rc = pw_sql_begin(r->store, &e);
 	if (!rc)
 		rc = pw_registry_host_update(r->store, id, &p, r->who.actor, &e);
+	if (!rc && risk)
+		rc = pw_rescore_host(r->store, id, &policy, NULL, &e);
 	if (finish(r, resp, rc, &e))
 		reply_host(r, resp, id, 200);
 out:
