@@ -430,8 +430,8 @@ static void put_inventory(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	pw_http_json(resp, 200,
-		     json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:I}", "digest", digest, "status", "applied", "host_id",
-			       (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
+		     json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "digest", digest, "status", "applied",
+			       "host_id", (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
 			       (json_int_t)d.removed, "changed", (json_int_t)d.changed, "unchanged",
 			       (json_int_t)d.unchanged));
 out:
