@@ -238,6 +238,7 @@ PW_SERVER_CONFIG_EXTRA="[assess]
 interval = 3600
 policy = $tmp/policy.ini"
 pw_server_start || { echo "Bail out! the server did not start again"; exit 1; }
+assess # waits for the run at start, or is the first run itself
 s3=$(scores "$host")
 check "its first run re-scored the findings with the new weights (isolated: -5 -> +15)" \
 	python3 -c 'import sys
