@@ -62,6 +62,8 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 		goto out;
 	for (size_t i = 0; i < inv.nwarnings; i++)
 		pw_agent_log("warning", "scan: %s", inv.warnings[i]);
+	for (size_t i = 0; i < inv.ndb_errors; i++)
+		pw_agent_log("warning", "scan: %s", inv.db_errors[i]);
 	pw_inventory_sort(&inv);
 	if ((rc = pw_inventory_digest(&inv, res->digest, e)))
 		goto out;
@@ -118,7 +120,7 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 		res->outcome = PW_CHECKIN_RETRY;
 		goto out;
 	}
-	if (reply.status != 200) {
+	if (reply.status != 200 && reply.status != 202) {
 		res->outcome = classify(reply.status);
 		server_error(&reply, "inventory upload", e);
 		rc = PW_ERR_IO;
@@ -127,6 +129,14 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 	res->uploaded = true;
 	res->outcome = PW_CHECKIN_OK;
 	json_t *d = json_loadb(reply.body.data, reply.body.len, 0, NULL);
+	if (reply.status == 202) { /* kept by the server for an admin's review, not applied */
+		res->held = true;
+		pw_agent_log("warning", "inventory of %zu packages held by the server for review: %s",
+			     inv.npkgs, json_string_value(json_object_get(d, "reason")) ?
+			     json_string_value(json_object_get(d, "reason")) : "no reason given");
+		json_decref(d);
+		goto out;
+	}
 	pw_agent_log("info", "inventory uploaded: %zu packages (%lld added, %lld removed, %lld changed)",
 		     inv.npkgs, (long long)json_integer_value(json_object_get(d, "added")),
 		     (long long)json_integer_value(json_object_get(d, "removed")),

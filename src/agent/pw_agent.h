@@ -92,6 +92,7 @@ enum pw_checkin_outcome {
 struct pw_checkin_result {
 	enum pw_checkin_outcome outcome;
 	bool uploaded;        /* the full inventory was sent */
+	bool held;            /* ... and the server held it for review (202) */
 	int64_t interval_s;   /* the server's interval (0: none given) */
 	int64_t retry_after;  /* from Retry-After (0: none) */
 	size_t jobs;          /* jobs the server listed (logged, never run) */

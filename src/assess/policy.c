@@ -162,3 +162,18 @@ pw_err pw_policy_load(struct pw_policy *p, const char *path, struct pw_error *e)
 		*p = pp.p;
 	return rc;
 }
+
+int64_t pw_policy_digest(const struct pw_policy *p)
+{
+	char text[512];
+	int n = snprintf(text, sizeof(text), "%.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g"
+			 " %.17g %.17g %.17g %.17g %.17g %d %d %d",
+			 p->w_cvss, p->w_epss, p->w_kev, p->w_ransomware, p->w_overdue,
+			 p->w_internet, p->w_internal, p->w_isolated, p->w_criticality,
+			 p->w_production, p->w_nonproduction, p->w_fix, p->unknown_cvss, p->p1, p->p2,
+			 p->p3);
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (int i = 0; i < n && i < (int)sizeof(text); i++)
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
+	return (int64_t)(h >> 1); /* kept as a non-negative BIGINT */
+}

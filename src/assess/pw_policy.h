@@ -9,6 +9,8 @@
 #ifndef PW_POLICY_H
 #define PW_POLICY_H
 
+#include <stdint.h>
+
 #include "pw_err.h"
 
 #define PW_POLICY_DEFAULT_PATH "/etc/patchwarden/policy.ini"
@@ -40,6 +42,11 @@ void pw_policy_defaults(struct pw_policy *p);
  * order, PW_ERR_INVALID naming the file and the settings. *p is left as it
  * was on any error. */
 pw_err pw_policy_load(struct pw_policy *p, const char *path, struct pw_error *e);
+
+/* A digest of every weight and threshold: two policies that score alike
+ * have the same one. The server keeps the one its findings were scored
+ * with, to score them again when it starts with another policy. */
+int64_t pw_policy_digest(const struct pw_policy *p);
 
 /* The monotonicity and threshold checks alone (pw_policy_load runs them). */
 pw_err pw_policy_check(const struct pw_policy *p, const char *path, struct pw_error *e);

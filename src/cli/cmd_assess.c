@@ -67,8 +67,8 @@ static void usage(FILE *out)
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit status: 0 nothing of class security reported at or above the threshold,\n"
-		"1 something is, 2 usage error, unknown OS, no advisories for the host's\n"
-		"release, or a failure.\n");
+		"1 something is, 2 usage error, unknown OS, no package database (or one that\n"
+		"could not be read), no advisories for the host's release, or a failure.\n");
 }
 
 struct opts {
@@ -216,6 +216,19 @@ static pw_err load_inventory(const struct opts *o, struct pw_inventory *inv, str
 	if (rc)
 		return pw_error_set(e, rc, "%s: %s", o->inventory, inner.msg);
 	return PW_OK;
+}
+
+/* An inventory whose package database could not be read (or was not found)
+ * says nothing of what is installed: assessing it would report a clean host. */
+static pw_err check_package_db(const struct opts *o, const struct pw_inventory *inv,
+			       struct pw_error *e)
+{
+	if (!inv->ndb_errors)
+		return PW_OK;
+	return pw_error_set(e, PW_ERR_INVALID,
+			    "%s%scannot assess a host whose packages are unknown: %s%s",
+			    o->inventory ? o->inventory : "", o->inventory ? ": " : "",
+			    inv->db_errors[0], inv->ndb_errors > 1 ? " (and more)" : "");
 }
 
 /* --feed: a private store holding just these feeds, in a temporary
@@ -549,7 +562,7 @@ int cmd_assess(int argc, char **argv)
 	pw_inventory_init(&inv, o.root);
 
 	if (load_policy(&o, &policy, &policy_used, &e) || load_inventory(&o, &inv, &e) ||
-	    pw_match_host(&inv, &dr, &e))
+	    check_package_db(&o, &inv, &e) || pw_match_host(&inv, &dr, &e))
 		goto fail;
 	if (o.nfeeds) {
 		const char *tmp = getenv("TMPDIR");

@@ -23,6 +23,7 @@
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_file.h"
+#include "pw_intake.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
@@ -35,8 +36,8 @@
 #define MAX_INPUT ((size_t)256 << 20)
 
 static const char usage[] =
-	"usage: patchwarden asset import-inventory [--group G] [--db PATH] [--format table|json]\n"
-	"                                          FILE.json...\n"
+	"usage: patchwarden asset import-inventory [--group G] [--max-package-loss PCT]\n"
+	"                                          [--db PATH] [--format table|json] FILE.json...\n"
 	"       patchwarden asset import-devices [--db PATH] [--format table|json] FILE.csv\n"
 	"\n"
 	"import-inventory: hosts without an agent. Each FILE is the output of\n"
@@ -46,6 +47,11 @@ static const char usage[] =
 	"  changed are written, each change kept in the host's history. One\n"
 	"  transaction per file: a bad file is reported and the others imported.\n"
 	"  --group G puts new and existing hosts in the static group G.\n"
+	"  An inventory that lists no package for a host that had some, that lost\n"
+	"  more than PCT of them at once (--max-package-loss, default 50%), or that\n"
+	"  says a package database could not be read, is held for review instead:\n"
+	"  the host's inventory and findings stay as they were until an admin runs\n"
+	"  `patchwarden host accept-inventory HOST` or a good inventory comes.\n"
 	"import-devices: devices without a package manager (appliances,\n"
 	"  firmware), one CPE a line:\n"
 	"    vendor,product,version,cpe[,hostname,owner,environment,criticality,exposure,site]\n"
@@ -56,7 +62,8 @@ static const char usage[] =
 	"  --db PATH   the server's store (default $PATCHWARDEN_DB, else the\n"
 	"              standard location)\n"
 	"\n"
-	"Exit status: 0 everything imported; 2 usage error, or a file or line was bad.\n";
+	"Exit status: 0 everything imported; 1 an inventory was held for review (the\n"
+	"others imported); 2 usage error, or a file or line was bad.\n";
 
 /* A whole file, or standard input for "-". */
 static pw_err read_input(const char *path, struct pw_buf *out, struct pw_error *e)
@@ -89,13 +96,14 @@ static pw_err read_input(const char *path, struct pw_buf *out, struct pw_error *
 struct import_result {
 	int64_t host_id;
 	bool created;
-	struct pw_inventory_delta d;
+	struct pw_intake in;
 	char hostname[256];
 };
 
 /* One scan document into the register, in one transaction. */
 static pw_err import_one(struct pw_store *s, const char *path, const char *group,
-			 const char *actor, struct import_result *r, struct pw_error *e)
+			 int max_loss, const char *actor, struct import_result *r,
+			 struct pw_error *e)
 {
 	struct pw_buf text;
 	struct pw_inventory inv;
@@ -138,21 +146,28 @@ static pw_err import_one(struct pw_store *s, const char *path, const char *group
 		goto out;
 	if ((rc = pw_registry_host_ensure(s, PW_HOST_IMPORT, mid, inv.host.hostname, group, now,
 					  &r->host_id, &r->created, e)) ||
-	    (rc = pw_registry_put_inventory(s, r->host_id, &inv, digest, now, &r->d, e)))
+	    (rc = pw_intake_inventory(s, r->host_id, &inv, digest, now, max_loss, actor, &r->in,
+				      e)))
 		goto rollback;
+	snprintf(r->hostname, sizeof(r->hostname), "%s",
+		 inv.host.hostname ? inv.host.hostname : "");
+	if (r->in.held) { /* audited as held */
+		if ((rc = pw_sql_commit(s, e)))
+			goto rollback;
+		goto out;
+	}
+	const struct pw_inventory_delta *d = &r->in.d;
 	char object[32], after[256];
 	snprintf(object, sizeof(object), "host:%lld", (long long)r->host_id);
 	snprintf(after, sizeof(after),
 		 "{\"created\":%s,\"added\":%llu,\"removed\":%llu,\"changed\":%llu,"
 		 "\"unchanged\":%llu}",
-		 r->created ? "true" : "false", (unsigned long long)r->d.added,
-		 (unsigned long long)r->d.removed, (unsigned long long)r->d.changed,
-		 (unsigned long long)r->d.unchanged);
+		 r->created ? "true" : "false", (unsigned long long)d->added,
+		 (unsigned long long)d->removed, (unsigned long long)d->changed,
+		 (unsigned long long)d->unchanged);
 	if ((rc = pw_audit_append(s, actor, "host.import_inventory", object, NULL, after, e)) ||
 	    (rc = pw_sql_commit(s, e)))
 		goto rollback;
-	snprintf(r->hostname, sizeof(r->hostname), "%s",
-		 inv.host.hostname ? inv.host.hostname : "");
 	goto out;
 rollback:
 	pw_sql_rollback(s);
@@ -189,6 +204,7 @@ int cmd_asset(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-package-loss", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -203,6 +219,7 @@ int cmd_asset(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	const char *db = NULL, *group = NULL;
+	int max_loss = PW_INVENTORY_MAX_LOSS_DEFAULT;
 	enum pw_format format = PW_FORMAT_TABLE;
 	int c;
 	opterr = 0;
@@ -211,6 +228,13 @@ int cmd_asset(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'g': group = optarg; break;
+		case 'l':
+			if (!pw_inventory_parse_loss(optarg, &max_loss)) {
+				pw_cli_error(VERB, "--max-package-loss: a percentage from 1%% to 100%%,"
+					     " not '%s'", optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
 		case 'f':
 			if (!pw_cli_parse_format(optarg,
 						 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
@@ -255,10 +279,16 @@ int cmd_asset(int argc, char **argv)
 		for (int i = 0; i < rest; i++) {
 			struct pw_error e = { 0 };
 			struct import_result r = { 0 };
-			pw_err rc = import_one(s, args[i], group, actor, &r, &e);
+			pw_err rc = import_one(s, args[i], group, max_loss, actor, &r, &e);
+			const struct pw_inventory_delta *d = &r.in.d;
 			if (rc) {
 				pw_cli_report(VERB, &e);
 				status = PW_EXIT_ERROR;
+			} else if (r.in.held) {
+				pw_cli_error(VERB, "%s: host %lld (%s): held for review, not applied: %s",
+					     args[i], (long long)r.host_id, r.hostname, r.in.reason);
+				if (status == PW_EXIT_OK)
+					status = PW_EXIT_FOUND;
 			}
 			if (format == PW_FORMAT_JSON) {
 				pw_jsonw_begin_object(&w);
@@ -271,24 +301,27 @@ int cmd_asset(int argc, char **argv)
 					pw_jsonw_kstr(&w, "hostname", r.hostname);
 					pw_jsonw_key(&w, "created");
 					pw_jsonw_bool(&w, r.created);
+					pw_jsonw_kstr(&w, "status", r.in.held ? "held" : "applied");
+					if (r.in.held)
+						pw_jsonw_kstr(&w, "reason", r.in.reason);
 					pw_jsonw_key(&w, "added");
-					pw_jsonw_int(&w, (int64_t)r.d.added);
+					pw_jsonw_int(&w, (int64_t)d->added);
 					pw_jsonw_key(&w, "removed");
-					pw_jsonw_int(&w, (int64_t)r.d.removed);
+					pw_jsonw_int(&w, (int64_t)d->removed);
 					pw_jsonw_key(&w, "changed");
-					pw_jsonw_int(&w, (int64_t)r.d.changed);
+					pw_jsonw_int(&w, (int64_t)d->changed);
 					pw_jsonw_key(&w, "unchanged");
-					pw_jsonw_int(&w, (int64_t)r.d.unchanged);
+					pw_jsonw_int(&w, (int64_t)d->unchanged);
 				}
 				pw_jsonw_end_object(&w);
-			} else if (!rc) {
+			} else if (!rc && !r.in.held) {
 				printf("%s: host %lld (%s)%s: %llu added, %llu removed, %llu changed,"
 				       " %llu unchanged\n",
 				       args[i], (long long)r.host_id, r.hostname,
-				       r.created ? " created" : "", (unsigned long long)r.d.added,
-				       (unsigned long long)r.d.removed,
-				       (unsigned long long)r.d.changed,
-				       (unsigned long long)r.d.unchanged);
+				       r.created ? " created" : "", (unsigned long long)d->added,
+				       (unsigned long long)d->removed,
+				       (unsigned long long)d->changed,
+				       (unsigned long long)d->unchanged);
 			}
 		}
 		if (format == PW_FORMAT_JSON)

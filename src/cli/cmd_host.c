@@ -11,8 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "pw_buf.h"
 #include "pw_clock.h"
+#include "pw_intake.h"
+#include "pw_inventory_hold.h"
+#include "pw_policy.h"
+#include "pw_rescore.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
@@ -29,8 +35,9 @@ static const char usage[] =
 	"       patchwarden host show ID|HOSTNAME [--db PATH] [--format table|json]\n"
 	"       patchwarden host set ID|HOSTNAME [--owner X] [--environment E] [--criticality 1-5]\n"
 	"                             [--exposure internet|internal|isolated] [--site S]\n"
-	"                             [--tag T]... [--no-tags] [--db PATH]\n"
+	"                             [--tag T]... [--no-tags] [--policy FILE] [--db PATH]\n"
 	"       patchwarden host retire ID|HOSTNAME [--db PATH]\n"
+	"       patchwarden host accept-inventory ID|HOSTNAME [--db PATH]\n"
 	"       patchwarden host history ID|HOSTNAME [--limit N] [--db PATH] [--format table|json]\n"
 	"\n"
 	"The hosts of the asset register, on the server's store.\n"
@@ -41,10 +48,17 @@ static const char usage[] =
 	"show: one host's attributes, facts and times.\n"
 	"set: change the attributes people keep; an empty value clears one\n"
 	"  (--owner ''); --tag replaces the whole tag set, --no-tags empties it.\n"
-	"  Audited with the attributes before and after.\n"
+	"  Audited with the attributes before and after. A change of environment,\n"
+	"  criticality or exposure scores the host's open findings again at once\n"
+	"  with the risk policy (--policy FILE, default /etc/patchwarden/policy.ini\n"
+	"  if present, else the built-in one) and marks the host for the server's\n"
+	"  next assessment.\n"
 	"retire: leave the host out of lists and assessment (kept with its\n"
 	"  history); it comes back when its agent checks in again.\n"
 	"history: package changes, newest first (default the last 50).\n"
+	"accept-inventory: apply the inventory held for review (one that lost\n"
+	"  most of the host's packages at once, or whose package database could\n"
+	"  not be read; `host show` says why it was held). Audited.\n"
 	"\n"
 	"  --db PATH   the server's store (default $PATCHWARDEN_DB, else the\n"
 	"              standard location)\n"
@@ -117,6 +131,71 @@ static int finish_json(struct pw_jsonw *w, struct pw_buf *out)
 	return PW_EXIT_OK;
 }
 
+/* The host's JSON object with its "inventory_held" member (the host
+ * object is the registry's; the member is added to it). */
+static int print_with_held(struct pw_jsonw *w, struct pw_buf *out,
+			   const struct pw_inventory_held *held)
+{
+	struct pw_buf b = PW_BUF_INIT;
+	struct pw_jsonw hw;
+	pw_jsonw_init(&hw, &b, false);
+	pw_jsonw_begin_object(&hw);
+	pw_inventory_hold_write_json(&hw, held);
+	pw_jsonw_end_object(&hw);
+	json_t *host = NULL, *member = NULL;
+	char *text = NULL;
+	if (!pw_jsonw_finish(w) && !pw_jsonw_finish(&hw) &&
+	    (host = json_loadb(out->data, out->len, 0, NULL)) &&
+	    (member = json_loadb(b.data, b.len, 0, NULL)) && !json_object_update(host, member))
+		text = json_dumps(host, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(host);
+	json_decref(member);
+	pw_buf_free(&b);
+	if (!text) {
+		pw_cli_error(VERB, "out of memory");
+		return PW_EXIT_ERROR;
+	}
+	puts(text);
+	free(text);
+	return PW_EXIT_OK;
+}
+
+/* --policy FILE, else the system's policy when there is one, else the
+ * built-in weights: the choice `finding assess` makes. */
+static pw_err load_policy(const char *path, struct pw_policy *policy, struct pw_error *e)
+{
+	pw_policy_defaults(policy);
+	if (path)
+		return pw_policy_load(policy, path, e);
+	pw_err rc = pw_policy_load(policy, PW_POLICY_DEFAULT_PATH, e);
+	if (rc == PW_ERR_NOTFOUND) {
+		pw_error_clear(e);
+		return PW_OK;
+	}
+	return rc;
+}
+
+static int accept_inventory(struct pw_store *s, int64_t id, int64_t now, const char *actor)
+{
+	struct pw_error e = { 0 };
+	struct pw_inventory_delta d = { 0 };
+	pw_err rc = pw_sql_begin(s, &e);
+	if (!rc)
+		rc = pw_intake_accept_held(s, id, now, actor, &d, &e);
+	if (!rc)
+		rc = pw_sql_commit(s, &e);
+	if (rc) {
+		pw_sql_rollback(s);
+		pw_cli_report(VERB, &e);
+		return PW_EXIT_ERROR;
+	}
+	printf("host %lld: held inventory applied: %llu added, %llu removed, %llu changed,"
+	       " %llu unchanged\n",
+	       (long long)id, (unsigned long long)d.added, (unsigned long long)d.removed,
+	       (unsigned long long)d.changed, (unsigned long long)d.unchanged);
+	return PW_EXIT_OK;
+}
+
 struct history_ctx {
 	enum pw_format format;
 	struct pw_jsonw *w;
@@ -151,7 +230,7 @@ static pw_err history_cb(void *ctx, const struct pw_package_change *ch)
 enum {
 	OPT_DB = 256, OPT_FORMAT, OPT_GROUP, OPT_STALE, OPT_FRESH, OPT_OS, OPT_RELEASE, OPT_TAG,
 	OPT_ENV, OPT_FILTER, OPT_SEARCH, OPT_RETIRED, OPT_STALE_AFTER, OPT_OWNER, OPT_CRIT,
-	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT,
+	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT, OPT_POLICY,
 };
 
 int cmd_host(int argc, char **argv)
@@ -176,6 +255,7 @@ int cmd_host(int argc, char **argv)
 		{ "site", required_argument, NULL, OPT_SITE },
 		{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,7 +264,7 @@ int cmd_host(int argc, char **argv)
 		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
 	}
 	const char *sub = argv[1];
-	enum { LIST, SHOW, SET, RETIRE, HISTORY } mode;
+	enum { LIST, SHOW, SET, RETIRE, HISTORY, ACCEPT } mode;
 	if (strcmp(sub, "list") == 0)
 		mode = LIST;
 	else if (strcmp(sub, "show") == 0)
@@ -195,6 +275,8 @@ int cmd_host(int argc, char **argv)
 		mode = RETIRE;
 	else if (strcmp(sub, "history") == 0)
 		mode = HISTORY;
+	else if (strcmp(sub, "accept-inventory") == 0)
+		mode = ACCEPT;
 	else {
 		pw_cli_error(VERB, "unknown subcommand '%s'; see --help", sub);
 		return PW_EXIT_ERROR;
@@ -207,6 +289,7 @@ int cmd_host(int argc, char **argv)
 	size_t ntags = 0;
 	int64_t stale_after = PW_REGISTRY_STALE_AFTER_DEFAULT, limit = 50;
 	bool list_only = false, set_only = false;
+	const char *policy_path = NULL;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -279,6 +362,7 @@ int cmd_host(int argc, char **argv)
 			p.exposure = *optarg ? optarg : NULL;
 			set_only = true;
 			break;
+		case OPT_POLICY: policy_path = optarg; set_only = true; break;
 		case OPT_SITE:
 			p.set_site = true;
 			p.site = *optarg ? optarg : NULL;
@@ -360,12 +444,20 @@ int cmd_host(int argc, char **argv)
 	if (!id)
 		goto out;
 	struct pw_host h;
+	struct pw_policy policy;
+	bool risk = mode == SET && (p.set_environment || p.set_criticality || p.set_exposure);
+	if (risk && load_policy(policy_path, &policy, &e)) {
+		pw_cli_report(VERB, &e);
+		goto out;
+	}
 	if (mode == SET || mode == RETIRE) {
 		pw_err rc = pw_sql_begin(s, &e);
 		if (!rc && mode == SET) {
 			p.tags = tags;
 			p.ntags = ntags;
 			rc = pw_registry_host_update(s, id, &p, actor, &e);
+			if (!rc && risk)
+				rc = pw_rescore_host(s, id, &policy, NULL, &e);
 		} else if (!rc) {
 			rc = pw_registry_host_retire(s, id, now, actor, &e);
 		}
@@ -381,6 +473,10 @@ int cmd_host(int argc, char **argv)
 			status = PW_EXIT_OK;
 			goto out;
 		}
+	}
+	if (mode == ACCEPT) {
+		status = accept_inventory(s, id, now, actor);
+		goto out;
 	}
 	if (mode == HISTORY) {
 		if (pw_registry_host_get(s, id, &a, &h, &e)) {
@@ -410,9 +506,15 @@ int cmd_host(int argc, char **argv)
 		pw_cli_report(VERB, &e);
 		goto out;
 	}
+	struct pw_inventory_held held;
+	bool is_held = false;
+	if (pw_inventory_hold_get(s, id, &held, NULL, &is_held, &e)) {
+		pw_cli_report(VERB, &e);
+		goto out;
+	}
 	if (format == PW_FORMAT_JSON) {
 		pw_registry_write_host(&l.w, &h, now, stale_after);
-		if (finish_json(&l.w, &l.out))
+		if (is_held ? print_with_held(&l.w, &l.out, &held) : finish_json(&l.w, &l.out))
 			goto out;
 	} else {
 		printf("id:           %lld\n", (long long)h.id);
@@ -446,6 +548,13 @@ int cmd_host(int argc, char **argv)
 		printf("\nassessed at:  ");
 		print_time(h.assessed_at);
 		printf("%s\n", h.needs_assessment ? " (re-assessment pending)" : "");
+		if (is_held) {
+			printf("inventory held for review since ");
+			print_time(held.at);
+			printf(" (%lld packages): %s\n", (long long)held.packages, held.reason);
+			printf("              `patchwarden host accept-inventory %lld` applies it\n",
+			       (long long)h.id);
+		}
 		if (h.reboot_required)
 			printf("reboot:       required\n");
 		if (h.retired_at) {

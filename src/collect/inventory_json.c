@@ -139,6 +139,8 @@ pw_err pw_inventory_write_json(const struct pw_inventory *inv, struct pw_buf *ou
 		write_package(&w, &inv->pkgs[i]);
 	pw_jsonw_end_array(&w);
 	write_string_array(&w, "warnings", inv->warnings, inv->nwarnings);
+	if (inv->ndb_errors)
+		write_string_array(&w, "database_errors", inv->db_errors, inv->ndb_errors);
 	pw_jsonw_end_object(&w);
 	return pw_jsonw_finish(&w);
 }
@@ -279,6 +281,11 @@ static pw_err add_warning(struct pw_inventory *inv, const char *s)
 	return pw_inventory_warn(inv, "%s", s);
 }
 
+static pw_err add_db_error(struct pw_inventory *inv, const char *s)
+{
+	return pw_inventory_add_db_error(inv, "%s", s);
+}
+
 static pw_err add_reason(struct pw_inventory *inv, const char *s)
 {
 	return pw_inventory_add_reboot_reason(inv, "%s", s);
@@ -365,5 +372,8 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 			return rc;
 		inv->reboot_required = json_is_true(json_object_get(reboot, "required"));
 	}
+	if ((rc = strings_from_json(inv, json_object_get(doc, "database_errors"),
+				    "database_errors", add_db_error, e)))
+		return rc;
 	return strings_from_json(inv, json_object_get(doc, "warnings"), "warnings", add_warning, e);
 }

@@ -16,7 +16,8 @@ struct pw_scan_options {
 };
 
 /* Fill inv (already initialised with the same root). A missing package
- * database is not an error; an unreadable or unparseable one is. */
+ * database is not an error; an unreadable or unparseable one is. When none
+ * is found at all, inv->db_errors says so (the scan still succeeds). */
 pw_err pw_scan(struct pw_inventory *inv, const struct pw_scan_options *opt, struct pw_error *e);
 
 #endif

@@ -5,7 +5,9 @@
  * installed has an empty rpm database; a container image may have both dpkg
  * and apk). Each collector reports PW_ERR_NOTFOUND when its database is
  * absent, which is not an error here; anything else stops the scan, because
- * a partial inventory would later read as "patched".
+ * a partial inventory would later read as "patched". A root with no package
+ * database at all says so in the document's database_errors: an empty
+ * package list is then never mistaken for a host with nothing installed.
  */
 #include "pw_scan.h"
 
@@ -51,6 +53,11 @@ pw_err pw_scan(struct pw_inventory *inv, const struct pw_scan_options *opt, stru
 	rc = tolerate_absent(pw_rpmdb_collect(inv, opt ? opt->rpm_dbpath : NULL, e), e);
 	if (rc)
 		return rc;
+
+	if (!pw_inventory_has_package_db(inv) &&
+	    pw_inventory_add_db_error(inv, "no package database (dpkg, rpm or apk) found under %s",
+				      inv->root))
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 
 	pw_reboot_mark_kernels(inv);
 	rc = pw_reboot_collect(inv, e);

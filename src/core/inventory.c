@@ -19,6 +19,7 @@ void pw_inventory_free(struct pw_inventory *inv)
 	free(inv->warnings);
 	free(inv->reboot_reasons);
 	free(inv->reboot_pkgs);
+	free(inv->db_errors);
 	pw_arena_free(&inv->arena);
 	memset(inv, 0, sizeof(*inv));
 }
@@ -83,6 +84,20 @@ pw_err pw_inventory_add_reboot_reason(struct pw_inventory *inv, const char *fmt,
 	if (rc == PW_OK)
 		inv->reboot_required = true;
 	return rc;
+}
+
+pw_err pw_inventory_add_db_error(struct pw_inventory *inv, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pw_err rc = add_line(inv, &inv->db_errors, &inv->ndb_errors, &inv->cap_db_errors, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+bool pw_inventory_has_package_db(const struct pw_inventory *inv)
+{
+	return inv->has_dpkg || inv->has_rpm || inv->has_apk;
 }
 
 pw_err pw_inventory_add_reboot_pkg(struct pw_inventory *inv, const char *name)

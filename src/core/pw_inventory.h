@@ -88,6 +88,11 @@ struct pw_inventory {
 	size_t nwarnings, cap_warnings;
 	/* Which package databases were found. */
 	bool has_dpkg, has_rpm, has_apk, has_apt_lists;
+	/* Package databases that could not be read, each naming the database
+	 * and why ("rpm: /var/lib/rpm/rpmdb.sqlite: malformed"). An inventory
+	 * with any is not the host's state: the server holds it for review. */
+	const char **db_errors;
+	size_t ndb_errors, cap_db_errors;
 	/* Reboot state. */
 	bool reboot_required;
 	const char **reboot_reasons;   /* sentences, e.g. "/run/reboot-required exists" */
@@ -110,6 +115,11 @@ pw_err pw_inventory_warn(struct pw_inventory *inv, const char *fmt, ...)
 pw_err pw_inventory_add_reboot_reason(struct pw_inventory *inv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 pw_err pw_inventory_add_reboot_pkg(struct pw_inventory *inv, const char *name);
+pw_err pw_inventory_add_db_error(struct pw_inventory *inv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Whether a package database (dpkg, rpm, apk) was found. */
+bool pw_inventory_has_package_db(const struct pw_inventory *inv);
 
 /* Arena copies. */
 const char *pw_inventory_strdup(struct pw_inventory *inv, const char *s);

@@ -19,6 +19,7 @@
 #include "pw_audit.h"
 #include "pw_clock.h"
 #include "pw_http.h"
+#include "pw_intake.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
@@ -335,6 +336,17 @@ static void checkin(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	bool wanted = !*digest || !*stored || strcmp(stored, digest) != 0;
+	/* the inventory held for review is not wanted again: the next one that
+	 * differs from it is */
+	struct pw_inventory_held held;
+	bool is_held = false;
+	if (wanted && *digest &&
+	    pw_inventory_hold_get(r->store, r->who.host_id, &held, NULL, &is_held, &e)) {
+		pw_http_error_from(resp, &e);
+		goto out;
+	}
+	if (is_held && strcmp(held.digest, digest) == 0)
+		wanted = false;
 	pw_agents_note_seen(r->who.id, r->who.host_id, pw_clock_now());
 	pw_http_json(resp, 200,
 		     json_pack("{s:b,s:I,s:[]}", "inventory_wanted", wanted, "interval_s",
@@ -384,12 +396,15 @@ static void put_inventory(struct pw_request *r, struct pw_response *resp)
 	struct pw_inventory_delta d = { 0 };
 	char object[48], after[256];
 	snprintf(object, sizeof(object), "host:%lld", (long long)r->who.host_id);
+	struct pw_intake in = { 0 };
 	pw_err rc = pw_sql_begin(r->store, &e);
 	if (!rc)
-		rc = pw_registry_put_inventory(r->store, r->who.host_id, &inv, digest, now, &d, &e);
+		rc = pw_intake_inventory(r->store, r->who.host_id, &inv, digest, now,
+					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
+	d = in.d;
 	if (!rc)
 		rc = pw_agents_count_upload(r->store, r->who.id, now, &e);
-	if (!rc) {
+	if (!rc && !in.held) {
 		snprintf(after, sizeof(after),
 			 "{\"digest\":\"%s\",\"added\":%llu,\"removed\":%llu,\"changed\":%llu}",
 			 digest, (unsigned long long)d.added, (unsigned long long)d.removed,
@@ -405,9 +420,18 @@ static void put_inventory(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	pw_agents_note_seen(r->who.id, r->who.host_id, now);
+	if (in.held) {
+		pw_server_log("warning", "inventory of host %lld (agent %lld) held for review: %s",
+			      (long long)r->who.host_id, (long long)r->who.id, in.reason);
+		pw_http_json(resp, 202,
+			     json_pack("{s:s,s:I,s:s,s:s}", "digest", digest, "host_id",
+				       (json_int_t)r->who.host_id, "status", "held", "reason",
+				       in.reason));
+		goto out;
+	}
 	pw_http_json(resp, 200,
-		     json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "digest", digest, "host_id",
-			       (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
+		     json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "digest", digest, "status", "applied",
+			       "host_id", (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
 			       (json_int_t)d.removed, "changed", (json_int_t)d.changed, "unchanged",
 			       (json_int_t)d.unchanged));
 out:

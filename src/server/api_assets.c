@@ -14,6 +14,8 @@
 
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_intake.h"
+#include "pw_rescore.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
@@ -67,6 +69,14 @@ static json_t *host_json(const struct pw_host *h, int64_t now, int64_t stale)
 	return j;
 }
 
+static json_t *held_json(const struct pw_inventory_held *h)
+{
+	char when[32];
+	return json_pack("{s:s,s:s,s:I,s:s}", "reason", h->reason, "at",
+			 pw_clock_format(h->at, when, sizeof(when)), "packages",
+			 (json_int_t)h->packages, "digest", h->digest);
+}
+
 static json_t *group_json(const struct pw_group *g)
 {
 	struct pw_buf b = PW_BUF_INIT;
@@ -113,10 +123,15 @@ static void reply_host(struct pw_request *r, struct pw_response *resp, int64_t i
 	pw_arena_init(&a);
 	struct pw_host h;
 	struct pw_error e = { 0 };
-	if (pw_registry_host_get(r->store, id, &a, &h, &e)) {
+	struct pw_inventory_held held;
+	bool is_held = false;
+	if (pw_registry_host_get(r->store, id, &a, &h, &e) ||
+	    pw_inventory_hold_get(r->store, id, &held, NULL, &is_held, &e)) {
 		pw_http_error_from(resp, &e);
 	} else {
 		json_t *j = host_json(&h, pw_clock_now(), stale_after(r));
+		if (j && is_held)
+			json_object_set_new(j, "inventory_held", held_json(&held));
 		if (j)
 			pw_http_json(resp, status, j);
 		else
@@ -318,9 +333,20 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 		}
 	}
 	struct pw_error e = { 0 };
+	struct pw_policy policy;
+	bool risk = p.set_environment || p.set_criticality || p.set_exposure;
+	/* the policy first: the assessor's lock is never taken inside a
+	 * transaction. Without one the assessor's next run scores the host. */
+	if (risk && pw_assessor_policy_shared(r->server, &policy, &e)) {
+		pw_server_log("warning", "host %lld: findings not scored again at once: %s",
+			      (long long)id, e.msg);
+		risk = false;
+	}
 	pw_err rc = pw_sql_begin(r->store, &e);
 	if (!rc)
 		rc = pw_registry_host_update(r->store, id, &p, r->who.actor, &e);
+	if (!rc && risk)
+		rc = pw_rescore_host(r->store, id, &policy, NULL, &e);
 	if (finish(r, resp, rc, &e))
 		reply_host(r, resp, id, 200);
 out:
@@ -440,6 +466,43 @@ static void hosts_history(struct pw_request *r, struct pw_response *resp)
 	page_reply(resp, rc, &p, pg.limit, &e);
 }
 
+/* An admin's decision: the inventory held for review becomes the host's
+ * current one (its findings follow at the next assessment). */
+static void hosts_accept_inventory(struct pw_request *r, struct pw_response *resp)
+{
+	int64_t id;
+	if (!pw_http_param_id(r, 0, resp, &id))
+		return;
+	struct pw_error e = { 0 };
+	struct pw_inventory_delta d = { 0 };
+	struct pw_host h;
+	struct pw_arena a;
+	pw_arena_init(&a);
+	pw_err rc = pw_registry_host_get(r->store, id, &a, &h, &e);
+	pw_arena_free(&a);
+	if (rc) {
+		pw_http_error_from(resp, &e);
+		return;
+	}
+	rc = pw_sql_begin(r->store, &e);
+	if (!rc)
+		rc = pw_intake_accept_held(r->store, id, pw_clock_now(), r->who.actor, &d, &e);
+	if (rc == PW_ERR_NOTFOUND) {
+		pw_sql_rollback(r->store);
+		pw_http_error(resp, 409, "nothing_held", "%s", e.msg);
+		return;
+	}
+	if (!finish(r, resp, rc, &e))
+		return;
+	pw_server_log("info", "held inventory of host %lld accepted by %s", (long long)id,
+		      r->who.actor);
+	pw_http_json(resp, 200,
+		     json_pack("{s:I,s:s,s:I,s:I,s:I,s:I}", "host_id", (json_int_t)id, "status",
+			       "applied", "added", (json_int_t)d.added, "removed",
+			       (json_int_t)d.removed, "changed", (json_int_t)d.changed,
+			       "unchanged", (json_int_t)d.unchanged));
+}
+
 /* ---- agentless inventories and devices ---- */
 
 static void inventories_upload(struct pw_request *r, struct pw_response *resp)
@@ -479,9 +542,12 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 	if (!rc)
 		rc = pw_registry_host_ensure(r->store, PW_HOST_IMPORT, mid, inv.host.hostname,
 					     group, now, &id, &created, &e);
+	struct pw_intake in = { 0 };
 	if (!rc)
-		rc = pw_registry_put_inventory(r->store, id, &inv, digest, now, &d, &e);
-	if (!rc) {
+		rc = pw_intake_inventory(r->store, id, &inv, digest, now,
+					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
+	d = in.d;
+	if (!rc && !in.held) {
 		char object[32], after[256];
 		snprintf(object, sizeof(object), "host:%lld", (long long)id);
 		snprintf(after, sizeof(after),
@@ -499,6 +565,14 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 	json_object_set_new(doc, "host_id", json_integer(id));
 	json_object_set_new(doc, "created", json_boolean(created));
 	json_object_set_new(doc, "digest", json_string(digest));
+	json_object_set_new(doc, "status", json_string(in.held ? "held" : "applied"));
+	if (in.held) {
+		pw_server_log("warning", "inventory of host %lld (%s) held for review: %s",
+			      (long long)id, inv.host.hostname ? inv.host.hostname : mid, in.reason);
+		json_object_set_new(doc, "reason", json_string(in.reason));
+		pw_http_json(resp, 202, doc);
+		goto out;
+	}
 	json_object_set_new(doc, "added", json_integer((json_int_t)d.added));
 	json_object_set_new(doc, "removed", json_integer((json_int_t)d.removed));
 	json_object_set_new(doc, "changed", json_integer((json_int_t)d.changed));
@@ -890,6 +964,8 @@ const struct pw_route pw_api_assets_routes[] = {
 	{ "DELETE", "/api/v1/hosts/{id}", hosts_delete, W_HOSTS },
 	{ "GET", "/api/v1/hosts/{id}/inventory", hosts_inventory, R_ALL },
 	{ "GET", "/api/v1/hosts/{id}/history", hosts_history, R_ALL },
+	{ "POST", "/api/v1/hosts/{id}/inventory/accept", hosts_accept_inventory,
+	  PW_ALLOW_ROLE(PW_ROLE_ADMIN) },
 	{ "POST", "/api/v1/inventories", inventories_upload, W_HOSTS },
 	{ "POST", "/api/v1/devices", devices_upload, W_ASSETS },
 	{ "GET", "/api/v1/groups", groups_list, R_ALL },

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "pw_policy.h"
+#include "pw_rescore.h"
 #include "pw_server.h"
 
 #define DEFAULT_INTERVAL 10
@@ -43,6 +45,20 @@ static pw_err run_locked(struct pw_server *srv, struct pw_store *s, struct pw_as
 	}
 	pw_err rc = pw_assessor_run(shared, s, out, e);
 	clock_gettime(CLOCK_MONOTONIC, &last_run);
+	return rc;
+}
+
+pw_err pw_assessor_policy_shared(struct pw_server *srv, struct pw_policy *out,
+				 struct pw_error *e)
+{
+	pthread_mutex_lock(&lock);
+	pw_err rc = PW_OK;
+	if (!shared)
+		rc = pw_assessor_new(pw_server_setting(srv, "assess", "policy"), log_line, NULL,
+				     &shared, e);
+	if (!rc)
+		*out = *pw_assessor_policy(shared);
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
 

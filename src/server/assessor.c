@@ -36,6 +36,7 @@
 #define STATE_KEV "kev_changed"
 #define STATE_EPSS "epss_changed"
 #define STATE_DAY "scored_day"
+#define STATE_POLICY "policy_digest" /* of the policy the findings were scored with */
 
 struct ahost {
 	int64_t id;
@@ -83,6 +84,7 @@ struct pw_assessor {
 	int64_t generation; /* of the store, caught up with */
 	int64_t kev_changed, epss_changed;
 	int64_t day; /* UTC day of the last run: a KEV due date passes with the days */
+	bool policy_moved; /* started with another policy than the findings were scored with */
 	struct ahost *hosts; /* sorted by id */
 	size_t nhosts, cap;
 	bool failed;         /* the last run stopped on an error: its hosts still to write */
@@ -238,6 +240,11 @@ pw_err pw_assessor_new(const char *policy_path, pw_assessor_log log, void *log_c
 	}
 	*out = a;
 	return PW_OK;
+}
+
+const struct pw_policy *pw_assessor_policy(const struct pw_assessor *a)
+{
+	return &a->policy;
 }
 
 static void free_crits(struct pw_assessor *a)
@@ -874,6 +881,12 @@ static pw_err first_run(struct pw_assessor *a, struct pw_store *s, const struct 
 		return rc;
 	if ((rc = state_get(s, STATE_GENERATION, &stored, &found, e)))
 		return rc;
+	int64_t policy;
+	bool policy_found;
+	if ((rc = state_get(s, STATE_POLICY, &policy, &policy_found, e)))
+		return rc;
+	/* a store assessed before with other weights (or before the digest was kept) */
+	a->policy_moved = found && (!policy_found || policy != pw_policy_digest(&a->policy));
 	bool all = !found || stored != a->generation;
 	struct id_list ids = { 0 };
 	pw_vulndb_stats(a->db, &ev0, &hits);
@@ -941,7 +954,7 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 		goto out;
 	int64_t day = pw_clock_now() / 86400;
 	bool rescore = ft.kev != a->kev_changed || ft.epss != a->epss_changed ||
-		       (a->day && day != a->day);
+		       (a->day && day != a->day) || a->policy_moved;
 	if (rescore) {
 		for (size_t i = 0; i < a->nhosts; i++) {
 			if (a->hosts[i].in_fleet && !a->hosts[i].write) {
@@ -1093,9 +1106,11 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 	    (rc = pw_findings_state_put(s, STATE_KEV, ft.kev, e)) ||
 	    (rc = pw_findings_state_put(s, STATE_EPSS, ft.epss, e)) ||
 	    (rc = pw_findings_state_put(s, STATE_DAY, day, e)) ||
+	    (rc = pw_findings_state_put(s, STATE_POLICY, pw_policy_digest(&a->policy), e)) ||
 	    (rc = batch_close(a, s, e)))
 		goto out;
 	a->day = day;
+	a->policy_moved = false;
 	a->kev_changed = ft.kev;
 	a->epss_changed = ft.epss;
 	out->generation = a->generation;

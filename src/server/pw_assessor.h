@@ -48,6 +48,9 @@ typedef void (*pw_assessor_log)(void *ctx, const char *level, const char *msg);
 pw_err pw_assessor_new(const char *policy_path, pw_assessor_log log, void *log_ctx,
 		       struct pw_assessor **out, struct pw_error *e);
 void pw_assessor_free(struct pw_assessor *a);
+/* The policy it scores with (valid as long as the assessor). */
+struct pw_policy;
+const struct pw_policy *pw_assessor_policy(const struct pw_assessor *a);
 
 /* What one run did. */
 struct pw_assess_run {

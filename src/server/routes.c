@@ -5,6 +5,7 @@
 #include "pw_audit.h"
 #include "pw_findings.h"
 #include "pw_http.h"
+#include "pw_inventory_hold.h"
 #include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_store.h"
@@ -42,5 +43,6 @@ pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) =
 	pw_registry_migrate,
 	pw_agents_migrate,
 	pw_findings_migrate,
+	pw_inventory_hold_migrate,
 	NULL,
 };

@@ -584,3 +584,16 @@ pw_err pw_findings_state_put(struct pw_store *s, const char *name, int64_t value
 			   " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 			   PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_I(value)), e);
 }
+
+pw_err pw_findings_set_risk(struct pw_store *s, int64_t id, int score, int priority, double cvss,
+			    double epss, bool kev, const char *reasons, struct pw_error *e)
+{
+	return pw_sql_exec(s,
+			   "UPDATE findings SET score = $1, priority = $2, cvss = $3, epss = $4,"
+			   " kev = $5, reasons = $6 WHERE id = $7",
+			   PW_SQL_ARGS(PW_SQL_I(score), PW_SQL_I(priority),
+				       cvss < 0 ? PW_SQL_NUL : PW_SQL_R(cvss),
+				       epss < 0 ? PW_SQL_NUL : PW_SQL_R(epss), PW_SQL_I(kev ? 1 : 0),
+				       PW_SQL_T(reasons), PW_SQL_I(id)),
+			   e);
+}

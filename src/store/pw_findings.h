@@ -126,6 +126,12 @@ struct pw_findings_counts {
 pw_err pw_findings_count(struct pw_store *s, int64_t host_id, struct pw_findings_counts *out,
 			 struct pw_error *e);
 
+/* A finding's risk scored again (the host's exposure, criticality or
+ * environment changed): score, priority, inputs and reasons, nothing of
+ * its life. Runs in the caller's transaction when one is open. */
+pw_err pw_findings_set_risk(struct pw_store *s, int64_t id, int score, int priority, double cvss,
+			    double epss, bool kev, const char *reasons, struct pw_error *e);
+
 /* The assessor's own numbers, by name; *found false (and *value 0) when
  * never put. put runs in the caller's transaction when one is open. */
 pw_err pw_findings_state_get(struct pw_store *s, const char *name, int64_t *value, bool *found,

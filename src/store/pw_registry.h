@@ -167,7 +167,9 @@ void pw_registry_write_host(struct pw_jsonw *w, const struct pw_host *h, int64_t
 /* A change to the attributes people keep: a field is changed when its
  * set_ flag is true; a NULL string (or criticality 0) clears it. Tags
  * replace the whole set. Values are validated (PW_ERR_INVALID naming the
- * field). Audited as "host.update" with the before and after documents. */
+ * field). Audited as "host.update" with the before and after documents.
+ * A change of environment, criticality or exposure (what the risk score
+ * reads) marks the host for re-assessment. */
 struct pw_host_patch {
 	bool set_owner, set_environment, set_criticality, set_exposure, set_site, set_tags;
 	const char *owner, *environment, *exposure, *site;

@@ -1695,9 +1695,13 @@ pw_err pw_registry_host_update(struct pw_store *s, int64_t id, const struct pw_h
 		h.exposure = nz(p->exposure);
 	if (p->set_site)
 		h.site = nz(p->site);
+	/* what the risk score reads moved: the assessor scores the host again */
 	if ((rc = pw_sql_exec(s,
 			      "UPDATE hosts SET owner = $1, environment = $2, criticality = $3,"
-			      " exposure = $4, site = $5 WHERE id = $6",
+			      " exposure = $4, site = $5, needs_assessment = CASE WHEN"
+			      " environment IS DISTINCT FROM $2 OR criticality IS DISTINCT FROM $3"
+			      " OR exposure IS DISTINCT FROM $4 THEN 1 ELSE needs_assessment END"
+			      " WHERE id = $6",
 			      PW_SQL_ARGS(PW_SQL_T(h.owner), PW_SQL_T(h.environment),
 					  h.criticality ? PW_SQL_I(h.criticality) : PW_SQL_NUL,
 					  PW_SQL_T(h.exposure), PW_SQL_T(h.site), PW_SQL_I(id)),

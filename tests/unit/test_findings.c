@@ -18,8 +18,12 @@
 #include "pw_feeds.h"
 #include "pw_file.h"
 #include "pw_findings.h"
+#include "pw_intake.h"
 #include "pw_inventory_digest.h"
+#include "pw_inventory_hold.h"
+#include "pw_policy.h"
 #include "pw_registry.h"
+#include "pw_rescore.h"
 #include "pw_scan.h"
 #include "pw_sql.h"
 #include "pw_store.h"
@@ -154,7 +158,8 @@ static struct pw_store *open_store(void)
 	struct pw_store *s;
 	struct pw_error e = { 0 };
 	if (pw_store_open(db_path, &s, &e) || pw_audit_migrate(s, &e) ||
-	    pw_registry_migrate(s, &e) || pw_findings_migrate(s, &e))
+	    pw_registry_migrate(s, &e) || pw_findings_migrate(s, &e) ||
+	    pw_inventory_hold_migrate(s, &e))
 		fail_msg("%s", e.msg);
 	assert_int_equal(pw_findings_migrate(s, &e), PW_OK); /* idempotent */
 	return s;
@@ -962,6 +967,300 @@ static void devices_and_rescoring(void **state)
 	close_store(s);
 }
 
+/* ---- inventories that would close every finding ---- */
+
+/* Offer inv to host id through the guard, in its own transaction. */
+static struct pw_intake offer(struct pw_store *s, int64_t id, struct pw_inventory *inv,
+			      int max_loss)
+{
+	struct pw_error e = { 0 };
+	struct pw_intake in;
+	char digest[PW_INVENTORY_DIGEST_SIZE];
+	assert_int_equal(pw_inventory_digest(inv, digest, &e), PW_OK);
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	if (pw_intake_inventory(s, id, inv, digest, pw_clock_now(), max_loss, "local:test", &in, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	return in;
+}
+
+static pw_err int_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	(void)e;
+	*(int64_t *)ctx = pw_sql_int(row, 0);
+	return PW_OK;
+}
+
+static int64_t audited(struct pw_store *s, const char *action)
+{
+	int64_t n = -1;
+	struct pw_error e = { 0 };
+	assert_int_equal(pw_sql_run(s, "SELECT count(*) FROM audit_log WHERE action = $1",
+				    PW_SQL_ARGS(PW_SQL_T(action)), int_row, &n, NULL, &e),
+			 PW_OK);
+	return n;
+}
+
+static void collapsed_inventory_keeps_findings(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_error e = { 0 };
+	pw_clock_set(1800000000);
+	import_path(s, "debian/security-tracker/DSA-list");
+	import_path(s, "debian/security-tracker/DLA-list");
+	static const char *const pkgs[] = { "curl", "7.74.0-1.3+deb11u1", "sudo", "1.9.5p2-3",
+					    "zlib", "1:1.2.11.dfsg-2", "bash", "5.1-2", NULL };
+	struct pw_inventory inv, empty, few, broken;
+	int64_t web;
+	deb11(&inv, "web", pkgs);
+	assert_true(put_host(s, "web", &inv, &web));
+	struct pw_assessor *a;
+	struct pw_assess_run r;
+	assert_int_equal(pw_assessor_new(NULL, log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	int open0 = count_state(s, web, NULL, "open");
+	assert_true(open0 > 0);
+
+	/* a scan of an empty root: no package at all, held with the reason */
+	static const char *const none[] = { NULL };
+	deb11(&empty, "web", none);
+	empty.has_dpkg = false;
+	struct pw_intake in = offer(s, web, &empty, PW_INVENTORY_MAX_LOSS_DEFAULT);
+	assert_true(in.held);
+	assert_non_null(strstr(in.reason, "no package, the host had 4"));
+	assert_non_null(strstr(in.reason, "no package database"));
+	run(a, s, &r);
+	assert_int_equal(r.fixed, 0);
+	assert_int_equal(count_state(s, web, NULL, "open"), open0);
+	assert_int_equal(count_state(s, web, NULL, "fixed"), 0);
+	struct pw_inventory_held h;
+	bool found;
+	assert_int_equal(pw_inventory_hold_get(s, web, &h, NULL, &found, &e), PW_OK);
+	assert_true(found);
+	assert_int_equal(h.packages, 0);
+	assert_int_equal(audited(s, "host.inventory_held"), 1);
+	struct pw_host host;
+	struct pw_arena ar;
+	pw_arena_init(&ar);
+	assert_int_equal(pw_registry_host_get(s, web, &ar, &host, &e), PW_OK);
+	assert_int_equal(host.npackages, 4); /* the stored inventory is untouched */
+	pw_arena_free(&ar);
+
+	/* 3 of 4 packages lost: more than 50%, held; allowed at 80% */
+	static const char *const one[] = { "curl", "7.74.0-1.3+deb11u1", NULL };
+	deb11(&few, "web", one);
+	in = offer(s, web, &few, 50);
+	assert_true(in.held);
+	assert_non_null(strstr(in.reason, "75% fewer than the 4 stored"));
+	/* a document that says its package database could not be read: held
+	 * even with every package listed */
+	deb11(&broken, "web", pkgs);
+	assert_int_equal(pw_inventory_add_db_error(&broken, "rpm: rpmdb.sqlite: malformed"), PW_OK);
+	in = offer(s, web, &broken, 100);
+	assert_true(in.held);
+	assert_non_null(strstr(in.reason, "rpm: rpmdb.sqlite: malformed"));
+	run(a, s, &r);
+	assert_int_equal(count_state(s, web, NULL, "open"), open0);
+
+	/* the next good inventory supersedes the held one */
+	in = offer(s, web, &inv, 50);
+	assert_false(in.held);
+	assert_true(in.superseded);
+	assert_int_equal(pw_inventory_hold_get(s, web, &h, NULL, &found, &e), PW_OK);
+	assert_false(found);
+	assert_int_equal(audited(s, "host.held_inventory_superseded"), 1);
+
+	/* an admin accepts a held one: applied as uploaded, and only then
+	 * are the findings fixed */
+	in = offer(s, web, &empty, 50);
+	assert_true(in.held);
+	struct pw_inventory_delta d;
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_intake_accept_held(s, web, pw_clock_now(), "local:admin", &d, &e), PW_OK);
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(d.removed, 4);
+	assert_int_equal(audited(s, "host.accept_inventory"), 1);
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_intake_accept_held(s, web, pw_clock_now(), "local:admin", &d, &e),
+			 PW_ERR_NOTFOUND);
+	pw_sql_rollback(s);
+	run(a, s, &r);
+	assert_int_equal(count_state(s, web, NULL, "open"), 0);
+	assert_int_equal(count_state(s, web, NULL, "fixed"), open0);
+
+	/* a first inventory has nothing to lose: applied */
+	int64_t other;
+	assert_true(put_host(s, "other", &empty, &other));
+	assert_false(offer(s, other, &empty, 50).held);
+
+	/* the setting's syntax */
+	int pct;
+	assert_true(pw_inventory_parse_loss("50%", &pct) && pct == 50);
+	assert_true(pw_inventory_parse_loss("100", &pct) && pct == 100);
+	assert_false(pw_inventory_parse_loss("0%", &pct));
+	assert_false(pw_inventory_parse_loss("101%", &pct));
+	assert_false(pw_inventory_parse_loss("50 %", &pct));
+	assert_false(pw_inventory_parse_loss("", &pct));
+	pw_clock_set(-1);
+	pw_assessor_free(a);
+	pw_inventory_free(&inv);
+	pw_inventory_free(&empty);
+	pw_inventory_free(&few);
+	pw_inventory_free(&broken);
+	close_store(s);
+}
+
+/* ---- risk moves with the host's attributes and the policy ---- */
+
+struct scores {
+	int n;
+	int64_t id[64];
+	int score[64], priority[64];
+	char reasons[64][512];
+};
+
+static pw_err score_row(void *ctx, const struct pw_finding_row *r)
+{
+	struct scores *sc = ctx;
+	if (sc->n == 64)
+		return PW_ERR_LIMIT;
+	sc->id[sc->n] = r->id;
+	sc->score[sc->n] = r->score;
+	sc->priority[sc->n] = r->priority;
+	snprintf(sc->reasons[sc->n], sizeof(sc->reasons[0]), "%s", r->reasons ? r->reasons : "");
+	sc->n++;
+	return PW_OK;
+}
+
+/* The host's open findings by id. */
+static void scores_of(struct pw_store *s, int64_t host, struct scores *sc)
+{
+	struct pw_error e;
+	char next[PW_FINDINGS_CURSOR_MAX];
+	struct pw_findings_filter f = { .host_id = host, .state = "open" };
+	sc->n = 0;
+	if (pw_findings_list(s, &f, score_row, sc, next, &e))
+		fail_msg("%s", e.msg);
+	for (int i = 1; i < sc->n; i++) { /* insertion sort by id */
+		for (int j = i; j > 0 && sc->id[j - 1] > sc->id[j]; j--) {
+			struct scores t;
+			t.id[0] = sc->id[j]; t.score[0] = sc->score[j]; t.priority[0] = sc->priority[j];
+			memcpy(t.reasons[0], sc->reasons[j], sizeof(t.reasons[0]));
+			sc->id[j] = sc->id[j - 1]; sc->score[j] = sc->score[j - 1];
+			sc->priority[j] = sc->priority[j - 1];
+			memcpy(sc->reasons[j], sc->reasons[j - 1], sizeof(t.reasons[0]));
+			sc->id[j - 1] = t.id[0]; sc->score[j - 1] = t.score[0];
+			sc->priority[j - 1] = t.priority[0];
+			memcpy(sc->reasons[j - 1], t.reasons[0], sizeof(t.reasons[0]));
+		}
+	}
+}
+
+static bool is_dirty(struct pw_store *s, int64_t host)
+{
+	struct pw_error e = { 0 };
+	struct pw_host h;
+	struct pw_arena ar;
+	pw_arena_init(&ar);
+	assert_int_equal(pw_registry_host_get(s, host, &ar, &h, &e), PW_OK);
+	pw_arena_free(&ar);
+	return h.needs_assessment;
+}
+
+static void attributes_and_policy_rescore(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_error e = { 0 };
+	pw_clock_set(1800000000);
+	import_path(s, "debian/security-tracker/DSA-list");
+	import_path(s, "kev/known_exploited_vulnerabilities.json");
+	static const char *const pkgs[] = { "curl", "7.74.0-1.3+deb11u1", "sudo", "1.9.5p2-3", NULL };
+	struct pw_inventory inv;
+	int64_t web;
+	deb11(&inv, "web", pkgs);
+	assert_true(put_host(s, "web", &inv, &web));
+	struct pw_assessor *a;
+	struct pw_assess_run r;
+	assert_int_equal(pw_assessor_new(NULL, log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	struct scores before, now, assessed;
+	scores_of(s, web, &before);
+	assert_true(before.n > 0);
+	assert_false(is_dirty(s, web));
+
+	/* the owner does not move the risk: not marked */
+	struct pw_host_patch owner = { .set_owner = true, .owner = "team-a" };
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_registry_host_update(s, web, &owner, "local:test", &e), PW_OK);
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_false(is_dirty(s, web));
+
+	/* internet-facing, criticality 5, production: scored again in the
+	 * transaction of the change, and marked for the assessor */
+	struct pw_host_patch p = { .set_exposure = true, .exposure = "internet",
+				   .set_criticality = true, .criticality = 5,
+				   .set_environment = true, .environment = "production" };
+	struct pw_policy policy;
+	pw_policy_defaults(&policy);
+	uint64_t moved = 0;
+	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_registry_host_update(s, web, &p, "local:test", &e), PW_OK);
+	assert_int_equal(pw_rescore_host(s, web, &policy, &moved, &e), PW_OK);
+	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal((int)moved, before.n);
+	assert_true(is_dirty(s, web));
+	scores_of(s, web, &now);
+	assert_int_equal(now.n, before.n);
+	for (int i = 0; i < now.n; i++) {
+		assert_int_equal(now.id[i], before.id[i]);
+		/* +10 internet-facing, +6 criticality 5, +3 production, capped at 100 */
+		assert_true(now.score[i] == 100 || now.score[i] == before.score[i] + 19);
+		assert_true(now.priority[i] <= before.priority[i]);
+		assert_non_null(strstr(now.reasons[i], "internet-facing"));
+	}
+	/* the assessor's own run agrees with the immediate score, and clears the mark */
+	run(a, s, &r);
+	assert_int_equal(r.changed, 1);
+	assert_false(is_dirty(s, web));
+	scores_of(s, web, &assessed);
+	for (int i = 0; i < now.n; i++) {
+		assert_int_equal(assessed.score[i], now.score[i]);
+		assert_int_equal(assessed.priority[i], now.priority[i]);
+	}
+	pw_assessor_free(a);
+
+	/* the server starts again with the same policy: nothing to write */
+	assert_int_equal(pw_assessor_new(NULL, log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 0);
+	pw_assessor_free(a);
+
+	/* ... and with other weights: every finding scored again at once */
+	char policy_path[64];
+	strcpy(policy_path, "/tmp/pw-test-policy-XXXXXX");
+	int fd = mkstemp(policy_path);
+	assert_true(fd >= 0);
+	static const char ini[] = "[weights]\ninternet_facing = 20\n";
+	assert_int_equal(write(fd, ini, sizeof(ini) - 1), (ssize_t)(sizeof(ini) - 1));
+	close(fd);
+	assert_int_equal(pw_assessor_new(policy_path, log_line, NULL, &a, &e), PW_OK);
+	run(a, s, &r);
+	assert_int_equal(r.rescored, 1);
+	assert_int_equal(r.opened + r.fixed + r.reopened, 0);
+	scores_of(s, web, &now);
+	for (int i = 0; i < now.n; i++)
+		assert_true(now.score[i] == 100 || now.score[i] == assessed.score[i] + 10);
+	run(a, s, &r);
+	assert_int_equal(r.hosts, 0); /* once */
+	pw_assessor_free(a);
+	unlink(policy_path);
+	pw_clock_set(-1);
+	pw_inventory_free(&inv);
+	close_store(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -973,6 +1272,8 @@ int main(void)
 		cmocka_unit_test(pending_security_updates),
 		cmocka_unit_test(fully_patched_debian12),
 		cmocka_unit_test(devices_and_rescoring),
+		cmocka_unit_test(collapsed_inventory_keeps_findings),
+		cmocka_unit_test(attributes_and_policy_rescore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
