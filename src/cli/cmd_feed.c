@@ -308,13 +308,15 @@ static bool parse_format(const char *arg, enum pw_format *format)
 	return false;
 }
 
-static int open_store(const char *db, struct pw_store **store)
+/* create: import and sync start a store; status only reads one */
+static int open_store(const char *db, bool create, struct pw_store **store)
 {
 	char *path = db ? strdup(db) : pw_store_default_path();
 	struct pw_error e;
 	pw_error_clear(&e);
-	pw_err rc = path ? pw_store_open(path, store, &e)
-			 : pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
+	pw_err rc = !path ? pw_error_set(&e, PW_ERR_NOMEM, "out of memory")
+		    : create ? pw_store_open(path, store, &e)
+			     : pw_store_open_existing(path, store, &e);
 	free(path);
 	if (rc) {
 		pw_cli_report(VERB, &e);
@@ -635,7 +637,7 @@ static int feed_import(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *store;
-	if (open_store(db, &store))
+	if (open_store(db, true, &store))
 		return PW_EXIT_ERROR;
 	size_t n = (size_t)(argc - optind);
 	struct summary *sums = calloc(n, sizeof(*sums));
@@ -805,7 +807,7 @@ static int feed_status(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *store;
-	if (open_store(db, &store))
+	if (open_store(db, false, &store))
 		return PW_EXIT_ERROR;
 	struct pw_buf b = PW_BUF_INIT;
 	struct pw_jsonw w;
@@ -1318,7 +1320,7 @@ static int feed_sync(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_store(db, &store)) {
+	if (open_store(db, true, &store)) {
 		status = PW_EXIT_ERROR;
 		goto out;
 	}

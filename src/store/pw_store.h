@@ -29,6 +29,11 @@ char *pw_store_default_path(void);
  * (PW_ERR_UNSUPPORTED), as is a file that is not a database (PW_ERR_IO);
  * a postgresql:// URI is PW_ERR_UNSUPPORTED until that backend exists. */
 pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e);
+/* The same for a store that must exist already (read-only commands): a
+ * path where no file is refuses with PW_ERR_NOTFOUND ("no store at PATH;
+ * run `patchwarden db migrate` or `patchwarden feed import` first") and
+ * creates nothing, neither file nor directory. */
+pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
 /* The schema version after migration (the number of applied migrations). */

@@ -13,8 +13,10 @@
  */
 #include "pw_store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pw_arena.h"
@@ -95,6 +97,23 @@ pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e
 	}
 	*out = s;
 	return PW_OK;
+}
+
+pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw_error *e)
+{
+	struct stat st;
+	*out = NULL;
+	/* in-memory stores, URIs and other backends: nothing on disk to look for */
+	bool is_file = path && *path && strcmp(path, ":memory:") != 0 &&
+		       strncmp(path, "file:", 5) != 0 && !strstr(path, "://");
+	if (is_file && stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pw_error_set(e, PW_ERR_NOTFOUND,
+					    "no store at %s; run `patchwarden db migrate` or "
+					    "`patchwarden feed import` first", path);
+		return pw_error_set(e, PW_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	return pw_store_open(path, out, e);
 }
 
 void pw_store_close(struct pw_store *s)
