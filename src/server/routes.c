@@ -3,6 +3,7 @@
 #include "pw_agents.h"
 #include "pw_assessor.h"
 #include "pw_audit.h"
+#include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_http.h"
 #include "pw_registry.h"
@@ -42,5 +43,6 @@ pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) =
 	pw_registry_migrate,
 	pw_agents_migrate,
 	pw_findings_migrate,
+	pw_feed_dates_migrate,
 	NULL,
 };

@@ -42,6 +42,7 @@ int pw_store_schema_version(struct pw_store *s);
 /* ---- importing feeds ---- */
 
 #define PW_IMPORT_SKIP_REASONS 32
+#define PW_IMPORT_SOURCES 8
 
 struct pw_import_stats {
 	uint64_t read;      /* records (or KEV/EPSS rows) received */
@@ -54,7 +55,21 @@ struct pw_import_stats {
 		uint64_t count;
 	} skips[PW_IMPORT_SKIP_REASONS];
 	size_t nskips;      /* reasons past the table's size are counted as "other" */
+	/* how fresh the data read is, per source (a directory may hold a DSA
+	 * and a DLA list): the newest advisory published or modified date, KEV
+	 * dateAdded, EPSS score_date seen, whether stored or unchanged; 0 when
+	 * the feed carries no dates (the Debian tracker JSON, Alpine secdb) */
+	struct {
+		char source[64];
+		int64_t newest;
+	} dates[PW_IMPORT_SOURCES];
+	size_t ndates;      /* sources past the table's size are not dated */
 };
+
+/* The newest data date of `source` in an import's stats; 0 none. */
+int64_t pw_import_stats_newest(const struct pw_import_stats *st, const char *source);
+/* Raise the newest data date of `source` to t (when later). */
+void pw_import_stats_note_date(struct pw_import_stats *st, const char *source, int64_t t);
 
 /* Start an import of `source` (a feed kind name) in one transaction and fill
  * *sink with callbacks writing into the store and counting into *stats
