@@ -36,6 +36,22 @@ else
 	not_ok "a failing step names itself, its status and its output (exit $status)"
 fi
 
+# deps.sh: apt failing is named, with apt's own message (stand-ins for
+# dpkg-query and apt-get: nothing is installed)
+mkdir "$tmp/bin"
+printf '#!/bin/sh\nexit 1\n' >"$tmp/bin/dpkg-query"
+printf '#!/bin/sh\necho "E: Could not get lock /var/lib/apt/lists/lock" >&2\nexit 100\n' >"$tmp/bin/apt-get"
+printf '#!/bin/sh\n"$@"\n' >"$tmp/bin/sudo"
+chmod +x "$tmp/bin/dpkg-query" "$tmp/bin/apt-get" "$tmp/bin/sudo"
+status=0
+PATH=$tmp/bin:$PATH sh "$src/scripts/deps.sh" build >"$tmp/deps.out" 2>&1 || status=$?
+if [ "$status" -eq 2 ] && has "$tmp/deps.out" "apt-get update failed (exit 100)" &&
+	has "$tmp/deps.out" "E: Could not get lock"; then
+	ok "deps.sh: a failing apt-get is named with its status and its message"
+else
+	not_ok "deps.sh: a failing apt-get is named with its status and its message (exit $status)"
+fi
+
 # ---- 1. configuring without cmocka ----
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 pc=/usr/lib/$multiarch/pkgconfig/cmocka.pc
