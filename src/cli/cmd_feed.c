@@ -473,11 +473,23 @@ static pw_err note_data_date(struct pw_store *store, const struct origin *o, con
 	return pw_feed_dates_note(store, &d, e);
 }
 
+/* The source as the audit log keeps it: a URL's user:password@ left out. */
+static void audit_source(const char *from, char *out, size_t size)
+{
+	const char *scheme = from ? strstr(from, "://") : NULL;
+	const char *host = scheme ? scheme + 3 : NULL;
+	const char *at = host ? strchr(host, '@') : NULL;
+	if (at && at < host + strcspn(host, "/?#"))
+		snprintf(out, size, "%.*s%s", (int)(host - from), from, at + 1);
+	else
+		snprintf(out, size, "%s", from ? from : "");
+}
+
 /* The import's audit entry, in its transaction: it changes every result. */
 static pw_err audit_import(struct pw_store *store, const struct origin *o, const char *kind,
 			   const struct pw_import_stats *st, struct pw_error *e)
 {
-	char actor[160], object[128], newest[32];
+	char actor[160], object[128], newest[32], source[1024];
 	const char *feed = o->feed ? o->feed : kind;
 	int64_t t = 0;
 	for (size_t i = 0; i < st->ndates; i++)
@@ -491,7 +503,8 @@ static pw_err audit_import(struct pw_store *store, const struct origin *o, const
 	pw_jsonw_begin_object(&w);
 	pw_jsonw_kstr(&w, "feed", feed);
 	pw_jsonw_kstr(&w, "kind", kind);
-	pw_jsonw_kstr(&w, "source", o->from);
+	audit_source(o->from, source, sizeof(source));
+	pw_jsonw_kstr(&w, "source", source);
 	const char *keys[] = { "read", "added", "updated", "unchanged", "skipped" };
 	uint64_t vals[] = { st->read, st->added, st->updated, st->unchanged, st->skipped };
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {

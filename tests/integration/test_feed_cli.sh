@@ -236,6 +236,10 @@ check "first sync: each import audited (kev, dsa, epss, NVD's 4 pages)" eq \
 check "first sync: the audit entry names the URL and the counts" eq \
 	"$(jget "$tmp/ya1.json" "[(x['after']['source'], x['after']['added']) for x in d if x['object'] == 'feed:kev'][0]")" \
 	"('$base/kev.json', $kev_n)"
+"$pw" feed import --db "$tmp/cred.db" "http://mirror:s3cret@127.0.0.1:$port/kev.json" >/dev/null 2>&1
+"$pw" audit list --db "$tmp/cred.db" --format json >"$tmp/ya0.json" 2>&1
+check "a URL's password stays out of the audit log" eq \
+	"$(jget "$tmp/ya0.json" "[x['after']['source'] for x in d][0]")" "http://127.0.0.1:$port/kev.json"
 "$pw" feed status --db "$sdb" --max-age never --format json >"$tmp/ys1.json" 2>&1
 kev_etag=$(jget "$tmp/ys1.json" "[x['etag'] for x in d if x['feed'] == 'kev'][0]")
 check "the ETag is stored" test -n "$kev_etag"
