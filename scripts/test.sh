@@ -38,9 +38,13 @@ run_suite() { # run_suite <dir> <meson setup args...>
 	dir=$1
 	shift
 	# the suite needs cmocka: -Dtests=enabled makes its absence an error
-	if ! { [ -f "$dir/build.ninja" ] ||
-		step "meson setup $dir" meson setup "$dir" -Dtests=enabled "$@"; } ||
-		! step "building $dir" ninja -C "$dir"; then
+	# (also in a directory configured before, perhaps with tests=auto)
+	if [ -f "$dir/build.ninja" ]; then
+		set -- configure "$dir" -Dtests=enabled
+	else
+		set -- setup "$dir" -Dtests=enabled "$@"
+	fi
+	if ! step "meson $1 $dir" meson "$@" || ! step "building $dir" ninja -C "$dir"; then
 		failed=$((failed + 1))
 		return
 	fi
