@@ -37,6 +37,17 @@ else
 	exit 2
 fi
 echo "deps.sh: installing$missing" >&2
-$sudo apt-get update -qq
+# apt's own messages go to stderr as they come; a failure also says which step
+status=0
+$sudo apt-get update -qq >&2 || status=$?
+if [ "$status" -ne 0 ]; then
+	echo "deps.sh: apt-get update failed (exit $status), so nothing was installed; needed:$missing" >&2
+	exit 2
+fi
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2 ||
+	status=$?
+if [ "$status" -ne 0 ]; then
+	echo "deps.sh: apt-get install failed (exit $status) for:$missing" >&2
+	exit 2
+fi

@@ -5,16 +5,14 @@
 # tests. A crash leaves its input in fuzz/crashes/ and fails the run.
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/step.sh
 seconds=${1:-60}
 dir=build-fuzz
-[ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true \
-	-Db_sanitize=address,undefined -Db_lundef=false \
-	-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
 # quiet when it builds, its errors shown when it does not
-if ! ninja -C "$dir" >"$dir/ninja.log" 2>&1; then
-	cat "$dir/ninja.log" >&2
-	exit 1
-fi
+[ -f "$dir/build.ninja" ] || step "meson setup $dir" env CC=clang meson setup "$dir" -Dfuzz=true \
+	-Dtests=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fsanitize=fuzzer-no-link
+step "building $dir" ninja -C "$dir"
 mkdir -p fuzz/crashes
 status=0
 for exe in "$dir"/fuzz/fuzz_*; do

@@ -9,6 +9,7 @@
 #   scripts/main.sh stop             stop the server it started
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/step.sh
 top=$PWD
 var=$top/var
 pw=$top/build/src/patchwarden
@@ -28,18 +29,25 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
+on_failure
+stage="installing what is missing (scripts/deps.sh build)"
 scripts/deps.sh build
-[ -f build/build.ninja ] || meson setup build --buildtype=release -Dstatic_cli=true >/dev/null
-ninja -C build >/dev/null
+# the main job runs no tests: it needs no test-only package (cmocka...)
+stage="building patchwarden in build/"
+[ -f build/build.ninja ] ||
+	step "meson setup build" meson setup build --buildtype=release -Dstatic_cli=true -Dtests=disabled
+step "building (ninja -C build)" ninja -C build
 mkdir -p "$var"
 chmod 700 "$var"
 PATCHWARDEN_DB=$var/patchwarden.db
 export PATCHWARDEN_DB
 
+stage="taking the inventory of this host"
 echo "== inventory of this host (pending updates)"
 "$pw" scan --updates-only
 echo
 
+stage="importing the bundled feed snapshot"
 echo "== importing the bundled feed snapshot into $PATCHWARDEN_DB"
 "$pw" feed import data/feeds/debian/security-tracker/DSA-list \
 	data/feeds/debian/security-tracker/DLA-list data/feeds/debian/tracker-json \
@@ -49,6 +57,7 @@ echo "== importing the bundled feed snapshot into $PATCHWARDEN_DB"
 	data/feeds/epss/epss_scores-2026-08-16.csv.gz
 echo
 
+stage="starting the server"
 echo "== the server"
 stop_server
 cat >"$var/patchwarden.conf" <<EOF
@@ -58,7 +67,7 @@ listen = 127.0.0.1:$port
 [store]
 path = $PATCHWARDEN_DB
 EOF
-"$pw" db migrate --config "$var/patchwarden.conf" >/dev/null
+step "migrating the store" "$pw" db migrate --config "$var/patchwarden.conf"
 # the first admin, once: a random password kept in a 0600 file
 if ! "$pw" user list --format json | grep -q '"name": *"admin"'; then
 	umask 077
@@ -83,22 +92,29 @@ done
 echo "serving $url (pid $(cat "$var/server.pid"), log $var/server.log)"
 echo
 
+stage="enrolling this machine through a local agent"
 echo "== enrolling this machine through a local agent"
 mkdir -p "$var/agent"
 if [ ! -f "$var/agent/credential" ]; then
 	"$pw" enrollment create --group main-job --uses 1 --expires 1h --format json |
 		sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' >"$var/enroll-token"
+	if [ ! -s "$var/enroll-token" ]; then
+		echo "main.sh: enrollment create gave no token (see above)" >&2
+		exit 2
+	fi
 	"$agent" --state-dir "$var/agent" enroll --server "$url" --token-file "$var/enroll-token"
 	rm -f "$var/enroll-token"
 fi
 "$agent" --state-dir "$var/agent" run --once
 # assess now rather than at the server's next round
+stage="assessing this host"
 "$pw" finding assess
 echo
 "$pw" host list
 echo
 "$pw" finding list --priority P2 | head -25
 echo
+stage="reporting"
 cat <<EOF
 == where to look
   API:          $url/api/v1/ (OpenAPI document: $url/api/v1/openapi.json)

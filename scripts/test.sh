@@ -3,26 +3,52 @@
 #   1. unit and integration tests, built with -Werror (gcc);
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. every libFuzzer target for a short time over its corpus (clang).
-# Prints a last line "tests: N passed, N failed". Exit status 0 only if all passed.
+# Prints a last line "tests: N passed, N failed, N skipped" (a suite that does
+# not build counts as one failure, its output shown). Exit status 0 only if
+# none failed.
 #   FUZZ_SECONDS=N   seconds per fuzz target (default 15; 0 skips fuzzing)
 set -eu
 cd "$(dirname "$0")/.."
-scripts/deps.sh test
+. scripts/step.sh
+if ! scripts/deps.sh test; then
+	echo "test.sh: installing the test packages failed (see above)" >&2
+	echo "tests: 0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
 
 passed=0
 failed=0
+skipped=0
 count() { # count <meson build dir>: add its test results to the totals
+	log=$1/meson-logs/testlog.json
+	if [ ! -s "$log" ]; then
+		echo "test.sh: meson test wrote no results ($log)" >&2
+		failed=$((failed + 1))
+		return
+	fi
 	# testlog.json has one JSON object per test
-	p=$(grep -c '"result": "OK"' "$1/meson-logs/testlog.json" || true)
-	f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$1/meson-logs/testlog.json" || true)
+	p=$(grep -c '"result": "OK"' "$log" || true)
+	f=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+	s=$(grep -c '"result": "SKIP"' "$log" || true)
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 run_suite() { # run_suite <dir> <meson setup args...>
 	dir=$1
 	shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
-	ninja -C "$dir" >/dev/null
+	# the suite needs cmocka: -Dtests=enabled makes its absence an error
+	# (also in a directory configured before, perhaps with tests=auto)
+	if [ -f "$dir/build.ninja" ]; then
+		set -- configure "$dir" -Dtests=enabled
+	else
+		set -- setup "$dir" -Dtests=enabled "$@"
+	fi
+	if ! step "meson $1 $dir" meson "$@" || ! step "building $dir" ninja -C "$dir"; then
+		failed=$((failed + 1))
+		return
+	fi
+	rm -f "$dir/meson-logs/testlog.json"
 	meson test -C "$dir" --print-errorlogs --num-processes 2 || true
 	count "$dir"
 }
@@ -38,9 +64,10 @@ if [ "${FUZZ_SECONDS:-15}" -gt 0 ]; then
 	if scripts/fuzz.sh "${FUZZ_SECONDS:-15}"; then
 		passed=$((passed + 1))
 	else
+		echo "test.sh: fuzzing failed (see above)" >&2
 		failed=$((failed + 1))
 	fi
 fi
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -581,7 +581,8 @@ int cmd_assess(int argc, char **argv)
 			pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
 			goto fail;
 		}
-		if (pw_store_open(db_path, &store, &e))
+		/* assess only reads the store: one that is not there is not made */
+		if (pw_store_open_existing(db_path, &store, &e))
 			goto fail;
 	}
 	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||

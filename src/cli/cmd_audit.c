@@ -204,7 +204,7 @@ int cmd_audit(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = pw_server_cli_open_store(VERB, db, &s);
+	int rc = pw_server_cli_open_existing_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	rc = is_list ? do_list(s, after, limit, fmt) : do_verify(s, fmt);

@@ -288,7 +288,8 @@ int cmd_enrollment(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = pw_server_cli_open_store("enrollment", db, &s);
+	int rc = is_create ? pw_server_cli_open_store("enrollment", db, &s)
+			   : pw_server_cli_open_existing_store("enrollment", db, &s);
 	if (rc)
 		return rc;
 	if (is_create)

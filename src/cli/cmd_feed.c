@@ -8,7 +8,10 @@
  * state recorded. NVD's API has no validators and pages its answers: it is
  * fetched page by page, incrementally from the last sync (lastModStartDate),
  * each page imported in its own transaction (see sync_nvd).
- * status: each feed's source, records, last check, last change and age.
+ * status: each feed's source, records, last check, last change and age,
+ * and the age of its data: the newest date the data carries (see
+ * pw_feed_dates.h), warned about past a limit.
+ * Every import is audited, in its own transaction (feed.import).
  */
 #include "pw_cli.h"
 #include "pw_server_cli.h"
@@ -23,17 +26,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pw_audit.h"
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_config.h"
+#include "pw_feed_dates.h"
 #include "pw_feeds.h"
 #include "pw_fetch.h"
 #include "pw_jsonw.h"
+#include "pw_registry.h"
 #include "pw_store.h"
 
 #define VERB "feed"
 #define DEFAULT_CONFIG PW_SYSCONFDIR "/patchwarden.conf"
 #define DEFAULT_STALE_HOURS 48
+#define DEFAULT_MAX_DATA_AGE (30 * 86400) /* [feeds] max_data_age */
 #define NVD_PAGE_SIZE 2000
 #define OSV_BUCKET "https://osv-vulnerabilities.storage.googleapis.com"
 #define TRACKER_RAW "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master"
@@ -106,18 +113,28 @@ static const char usage_sync[] =
 	"feed failed (the others are still synced).\n";
 
 static const char usage_status[] =
-	"usage: patchwarden feed status [--db PATH] [--format table|json] [--stale-after HOURS]\n"
+	"usage: patchwarden feed status [--db PATH] [--config FILE] [--format table|json]\n"
+	"                               [--stale-after HOURS] [--max-age DURATION|never]\n"
 	"\n"
-	"Each feed the store knows: where it came from, records held, when it was\n"
-	"last checked and last changed, and its age; STALE when not checked for\n"
-	"more than HOURS (default 48).\n"
+	"Each feed the store knows: what it is and where it came from, records\n"
+	"held, the newest date its data carries (an advisory's published or\n"
+	"modified date, KEV's newest dateAdded, EPSS's score_date; the file's date\n"
+	"for feeds without dates, said so) and that data's age, when it was last\n"
+	"checked and changed. STALE: not checked for more than HOURS (default 48).\n"
+	"OLD: its data is older than the limit, warned about on stderr.\n"
 	"\n"
-	"Exit status: 0 shown; 2 usage error or an unreadable store.\n";
+	"  --max-age D    the limit: 30d (the default), 72h, 3600, or never;\n"
+	"                 else [feeds] max_data_age of the configuration\n"
+	"  --config FILE  configuration (default " DEFAULT_CONFIG ", when present)\n"
+	"\n"
+	"Exit status: 0 shown, every feed's data within the limit; 1 some feed's\n"
+	"data is older than the limit (or has no date); 2 usage error or an\n"
+	"unreadable store.\n";
 
 static const char usage_feed[] =
 	"usage: patchwarden feed import [--kind K] [--db PATH] [--format F] PATH|URL...\n"
 	"       patchwarden feed sync [--db PATH] [--config FILE] [--feed NAME]... [--format F]\n"
-	"       patchwarden feed status [--db PATH] [--format F] [--stale-after HOURS]\n"
+	"       patchwarden feed status [--db PATH] [--format F] [--stale-after HOURS] [--max-age D]\n"
 	"\n"
 	"Vulnerability feeds: import files, sync the configured upstreams with\n"
 	"conditional GET, and show their freshness. `patchwarden feed SUBCOMMAND\n"
@@ -308,19 +325,12 @@ static bool parse_format(const char *arg, enum pw_format *format)
 	return false;
 }
 
-static int open_store(const char *db, struct pw_store **store)
+/* create: import and sync start a store; status only reads one. With the
+ * server's components: imports are audited and their data dates kept. */
+static int open_store(const char *db, bool create, struct pw_store **store)
 {
-	char *path = db ? strdup(db) : pw_store_default_path();
-	struct pw_error e;
-	pw_error_clear(&e);
-	pw_err rc = path ? pw_store_open(path, store, &e)
-			 : pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
-	free(path);
-	if (rc) {
-		pw_cli_report(VERB, &e);
-		return PW_EXIT_ERROR;
-	}
-	return PW_EXIT_OK;
+	return create ? pw_server_cli_open_store(VERB, db, store)
+		      : pw_server_cli_open_existing_store(VERB, db, store);
 }
 
 static bool is_url(const char *s)
@@ -415,19 +425,121 @@ static pw_err kind_of(const char *path, const char *label, enum pw_feed_kind giv
 	return PW_OK;
 }
 
+/* ---- what an import leaves besides its data: an audit entry, a data date ---- */
+
+/* Where an import's data came from. */
+struct origin {
+	const char *feed;      /* its name in feed status; NULL: the kind's name */
+	const char *from;      /* the argument or URL, as given */
+	const char *path;      /* the file or directory read */
+	const char *http_date; /* a download's Last-Modified, or NULL */
+	bool local;            /* path is the user's own: its mtime is its date */
+};
+
+/* "Wed, 21 Oct 2015 07:28:00 GMT" */
+static int64_t parse_http_date(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *end = s ? strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+	if (!end || *end)
+		return 0;
+	time_t t = timegm(&tm);
+	return t > 0 ? (int64_t)t : 0;
+}
+
+/* The date of the file the data came in, for feeds whose data carries none:
+ * a download's Last-Modified, else a local file's modification time. */
+static int64_t origin_file_date(const struct origin *o)
+{
+	int64_t t = parse_http_date(o->http_date);
+	struct stat st;
+	if (t == 0 && o->local && stat(o->path, &st) == 0)
+		t = (int64_t)st.st_mtime;
+	return t;
+}
+
+/* Keep the newest data date of `kind` read by the import under way. */
+static pw_err note_data_date(struct pw_store *store, const struct origin *o, const char *kind,
+			     const struct pw_import_stats *st, struct pw_error *e)
+{
+	struct pw_feed_date d = { .newest = pw_import_stats_newest(st, kind) };
+	if (d.newest == 0) {
+		d.newest = origin_file_date(o);
+		d.from_file = true;
+	}
+	snprintf(d.feed, sizeof(d.feed), "%s", o->feed ? o->feed : kind);
+	snprintf(d.kind, sizeof(d.kind), "%s", kind);
+	return pw_feed_dates_note(store, &d, e);
+}
+
+/* The source as the audit log keeps it: a URL's user:password@ left out. */
+static void audit_source(const char *from, char *out, size_t size)
+{
+	const char *scheme = from ? strstr(from, "://") : NULL;
+	const char *host = scheme ? scheme + 3 : NULL;
+	const char *at = host ? strchr(host, '@') : NULL;
+	if (at && at < host + strcspn(host, "/?#"))
+		snprintf(out, size, "%.*s%s", (int)(host - from), from, at + 1);
+	else
+		snprintf(out, size, "%s", from ? from : "");
+}
+
+/* The import's audit entry, in its transaction: it changes every result. */
+static pw_err audit_import(struct pw_store *store, const struct origin *o, const char *kind,
+			   const struct pw_import_stats *st, struct pw_error *e)
+{
+	char actor[160], object[128], newest[32], source[1024];
+	const char *feed = o->feed ? o->feed : kind;
+	int64_t t = 0;
+	for (size_t i = 0; i < st->ndates; i++)
+		if (st->dates[i].newest > t)
+			t = st->dates[i].newest;
+	pw_server_cli_actor(actor, sizeof(actor));
+	snprintf(object, sizeof(object), "feed:%s", feed);
+	struct pw_buf b = PW_BUF_INIT;
+	struct pw_jsonw w;
+	pw_jsonw_init(&w, &b, false);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "feed", feed);
+	pw_jsonw_kstr(&w, "kind", kind);
+	audit_source(o->from, source, sizeof(source));
+	pw_jsonw_kstr(&w, "source", source);
+	const char *keys[] = { "read", "added", "updated", "unchanged", "skipped" };
+	uint64_t vals[] = { st->read, st->added, st->updated, st->unchanged, st->skipped };
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		pw_jsonw_key(&w, keys[k]);
+		pw_jsonw_int(&w, (int64_t)vals[k]);
+	}
+	pw_jsonw_kstr(&w, "newest_data", t ? pw_clock_format(t, newest, sizeof(newest)) : NULL);
+	pw_jsonw_end_object(&w);
+	pw_err rc = pw_jsonw_finish(&w);
+	if (rc)
+		rc = pw_error_set(e, rc, "feed %s: out of memory writing its audit entry", feed);
+	else
+		rc = pw_audit_append(store, actor, "feed.import", object, NULL, b.data, e);
+	pw_buf_free(&b);
+	return rc;
+}
+
 /* One path in one transaction. `kind` names the import (the given or
  * detected kind); `parse` is the given kind, or PW_FEED_KIND_COUNT so that
  * each file of a directory is recognised on its own (a tracker checkout
  * holds a DSA list and a DLA list side by side). */
-static pw_err import_one(struct pw_store *store, const char *path, const char *label,
+static pw_err import_one(struct pw_store *store, const struct origin *o, const char *label,
 			 enum pw_feed_kind kind, enum pw_feed_kind parse, struct summary *sum,
 			 struct pw_error *e)
 {
 	struct pw_feed_sink sink;
-	pw_err rc = pw_store_import_begin(store, pw_feed_kind_name(kind), &sink, &sum->stats, e);
+	const char *kn = pw_feed_kind_name(kind);
+	pw_err rc = pw_store_import_begin(store, kn, &sink, &sum->stats, e);
 	if (rc)
 		return rc;
-	rc = feed_path(&sink, path, parse, label, &sum->stats, e);
+	rc = feed_path(&sink, o->path, parse, label, &sum->stats, e);
+	if (rc == PW_OK)
+		rc = note_data_date(store, o, kn, &sum->stats, e);
+	if (rc == PW_OK)
+		rc = audit_import(store, o, kn, &sum->stats, e);
 	if (rc) {
 		pw_store_import_abort(store);
 		return rc;
@@ -500,9 +612,10 @@ static pw_err list_files(const char *dir, int depth, struct file_list *l, struct
  * and DLA lists), each file is imported under its own kind, all in one
  * transaction, so each record is stored under the feed it came from.
  * *mixed is false (and nothing done) for a directory of one kind. */
-static pw_err import_mixed_dir(struct pw_store *store, const char *dir, const char *label,
+static pw_err import_mixed_dir(struct pw_store *store, const struct origin *o, const char *label,
 			       struct summary *sum, bool *mixed, struct pw_error *e)
 {
+	const char *dir = o->path;
 	struct file_list l = { NULL, 0, 0 };
 	enum pw_feed_kind *kinds = NULL;
 	unsigned seen = 0;
@@ -548,6 +661,12 @@ static pw_err import_mixed_dir(struct pw_store *store, const char *dir, const ch
 		if (rc == PW_OK)
 			rc = feed_path(&sink, l.paths[i], kinds[i], label, &sum->stats, e);
 	}
+	for (int k = 0; rc == PW_OK && k < PW_FEED_KIND_COUNT; k++)
+		if (seen & (1u << k))
+			rc = note_data_date(store, o, pw_feed_kind_name((enum pw_feed_kind)k),
+					    &sum->stats, e);
+	if (rc == PW_OK)
+		rc = audit_import(store, o, sum->kinds, &sum->stats, e);
 	if (rc)
 		pw_store_import_abort(store);
 	else
@@ -635,7 +754,7 @@ static int feed_import(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *store;
-	if (open_store(db, &store))
+	if (open_store(db, true, &store))
 		return PW_EXIT_ERROR;
 	size_t n = (size_t)(argc - optind);
 	struct summary *sums = calloc(n, sizeof(*sums));
@@ -665,14 +784,16 @@ static int feed_import(int argc, char **argv)
 		}
 		bool mixed = false;
 		struct stat st;
+		struct origin o = { .from = arg, .path = path, .local = path == arg,
+				    .http_date = res.last_modified[0] ? res.last_modified : NULL };
 		if (rc == PW_OK && kind == PW_FEED_KIND_COUNT && stat(path, &st) == 0 &&
 		    S_ISDIR(st.st_mode))
-			rc = import_mixed_dir(store, path, arg, sum, &mixed, &e);
+			rc = import_mixed_dir(store, &o, arg, sum, &mixed, &e);
 		if (rc == PW_OK && !mixed)
 			rc = kind_of(path, arg, kind, &k, &e);
 		if (rc == PW_OK && !mixed) {
 			sum->kind = pw_feed_kind_name(k);
-			rc = import_one(store, path, arg, k, kind, sum, &e);
+			rc = import_one(store, &o, arg, k, kind, sum, &e);
 		}
 		if (path && path != arg)
 			unlink(path);
@@ -707,12 +828,63 @@ static int feed_import(int argc, char **argv)
 
 /* ---- status ---- */
 
+static bool kind_from_name(const char *name, enum pw_feed_kind *out);
+static bool status_max_age(const char *file, bool must_exist, int64_t *max_age);
+
+/* What each kind of feed is, and what its data's date is. */
+static const struct kind_info {
+	const char *source;   /* who publishes it */
+	const char *dated_by; /* NULL: the data carries no dates; the file's is used */
+} kind_infos[PW_FEED_KIND_COUNT] = {
+	[PW_FEED_OSV] = { "OSV", "newest advisory modified or published date" },
+	[PW_FEED_DEBIAN_TRACKER] = { "Debian security tracker JSON", NULL },
+	[PW_FEED_DSA] = { "Debian security tracker DSA list", "newest [date] line" },
+	[PW_FEED_DLA] = { "Debian security tracker DLA list", "newest [date] line" },
+	[PW_FEED_ALPINE_SECDB] = { "Alpine secdb", NULL },
+	[PW_FEED_KEV] = { "CISA KEV catalog", "newest dateAdded" },
+	[PW_FEED_EPSS] = { "FIRST EPSS", "score_date" },
+	[PW_FEED_NVD] = { "NVD CVE API", "newest lastModified or published date" },
+};
+
+/* "OSV AlmaLinux" from .../AlmaLinux/all.zip (the OSV bucket's layout, and
+ * that of a local copy); OSV alone otherwise. */
+static void source_name(enum pw_feed_kind kind, const char *url, char *out, size_t size)
+{
+	const char *name = kind < PW_FEED_KIND_COUNT ? kind_infos[kind].source : "unknown feed";
+	snprintf(out, size, "%s", name);
+	if (kind != PW_FEED_OSV || !url)
+		return;
+	size_t len = strlen(url);
+	if (len < 9 || strcmp(url + len - 8, "/all.zip") != 0)
+		return;
+	const char *end = url + len - 8, *start = end;
+	while (start > url && start[-1] != '/')
+		start--;
+	char eco[64];
+	size_t n = 0;
+	for (const char *p = start; p < end && n + 1 < sizeof(eco); p++) {
+		if (strncmp(p, "%20", 3) == 0) {
+			eco[n++] = ' ';
+			p += 2;
+		} else if ((unsigned char)*p >= 0x20 && *p != 0x7f) {
+			eco[n++] = *p;
+		}
+	}
+	eco[n] = '\0';
+	if (n)
+		snprintf(out, size, "OSV %s", eco);
+}
+
 struct status_ctx {
 	enum pw_format format;
 	struct pw_jsonw *w;
+	struct pw_store *store;
 	int64_t now;
 	int64_t stale_after;
+	int64_t max_age; /* data older than this is warned about; <= 0: never */
 	size_t n;
+	size_t too_old;  /* feeds whose data is older than max_age, or undated */
+	struct pw_error *e;
 };
 
 static void format_age(int64_t age, char *out, size_t size)
@@ -730,7 +902,8 @@ static void format_age(int64_t age, char *out, size_t size)
 static pw_err print_state(void *ctx, const struct pw_feed_state *st)
 {
 	struct status_ctx *c = ctx;
-	char checked[32] = "never", changed[32] = "never", age_text[32];
+	char checked[32] = "never", changed[32] = "never", age_text[32], data_text[32] = "unknown",
+	     data_age_text[32], limit[32], source[128];
 	if (st->last_checked)
 		pw_clock_format(st->last_checked, checked, sizeof(checked));
 	if (st->last_changed)
@@ -740,13 +913,59 @@ static pw_err print_state(void *ctx, const struct pw_feed_state *st)
 		age = 0; /* a clock moved back: fresh, not negative */
 	bool stale = age < 0 || age > c->stale_after;
 	format_age(age, age_text, sizeof(age_text));
+
+	/* the data's own age */
+	struct pw_feed_date d;
+	bool dated = false;
+	if (pw_feed_dates_get(c->store, st->feed, &d, &dated, c->e))
+		return PW_ERR_IO;
+	enum pw_feed_kind kind = PW_FEED_KIND_COUNT;
+	if (!(dated && pw_feed_kind_parse(d.kind, &kind)))
+		kind_from_name(st->feed, &kind);
+	const struct kind_info *ki = kind < PW_FEED_KIND_COUNT ? &kind_infos[kind] : NULL;
+	const char *basis = !dated ? "no date known"
+			    : d.from_file ? "the file's date (the feed's data carries no dates)"
+			    : ki && ki->dated_by ? ki->dated_by : "newest date in the data";
+	int64_t data_age = dated ? c->now - d.newest : -1;
+	if (dated && data_age < 0)
+		data_age = 0;
+	if (dated) {
+		pw_clock_format(d.newest, data_text, sizeof(data_text));
+		data_text[10] = '\0'; /* the day says enough */
+	}
+	format_age(data_age, data_age_text, sizeof(data_age_text));
+	bool too_old = c->max_age > 0 && (!dated || data_age > c->max_age);
+	source_name(kind, st->url, source, sizeof(source));
 	c->n++;
+	if (too_old) {
+		c->too_old++;
+		format_age(c->max_age, limit, sizeof(limit));
+		if (dated)
+			pw_cli_error(VERB, "warning: %s (%s): its newest data is of %s, %s old, more "
+				     "than the limit of %s", st->feed, source, data_text,
+				     data_age_text, limit);
+		else
+			pw_cli_error(VERB, "warning: %s (%s): the date of its data is unknown",
+				     st->feed, source);
+	}
 	if (c->format == PW_FORMAT_JSON) {
 		pw_jsonw_begin_object(c->w);
 		pw_jsonw_kstr(c->w, "feed", st->feed);
+		pw_jsonw_kstr(c->w, "kind", kind < PW_FEED_KIND_COUNT ? pw_feed_kind_name(kind) : NULL);
+		pw_jsonw_kstr(c->w, "source", source);
 		pw_jsonw_kstr(c->w, "url", st->url);
 		pw_jsonw_key(c->w, "records");
 		pw_jsonw_int(c->w, (int64_t)st->records);
+		char newest[32];
+		pw_jsonw_kstr(c->w, "newest_data",
+			      dated ? pw_clock_format(d.newest, newest, sizeof(newest)) : NULL);
+		pw_jsonw_kstr(c->w, "newest_data_from", basis);
+		if (dated) { /* absent when unknown, as other absent values */
+			pw_jsonw_key(c->w, "data_age_seconds");
+			pw_jsonw_int(c->w, data_age);
+		}
+		pw_jsonw_key(c->w, "data_too_old");
+		pw_jsonw_bool(c->w, too_old);
 		pw_jsonw_kstr(c->w, "last_checked", st->last_checked ? checked : NULL);
 		pw_jsonw_kstr(c->w, "last_changed", st->last_changed ? changed : NULL);
 		pw_jsonw_key(c->w, "age_seconds");
@@ -757,9 +976,12 @@ static pw_err print_state(void *ctx, const struct pw_feed_state *st)
 		pw_jsonw_kstr(c->w, "last_modified", st->last_modified);
 		pw_jsonw_end_object(c->w);
 	} else {
-		printf("%-28s %9llu  %-20s  %-20s  %7s %-5s  %s\n", st->feed,
-		       (unsigned long long)st->records, checked, changed, age_text,
-		       stale ? "STALE" : "", st->url ? st->url : "");
+		char flags[16];
+		snprintf(flags, sizeof(flags), "%s%s%s", too_old ? "OLD" : "",
+			 too_old && stale ? "," : "", stale ? "STALE" : "");
+		printf("%-28s %9llu  %-10s%s %8s  %-20s %7s  %-9s  %s (%s)\n", st->feed,
+		       (unsigned long long)st->records, data_text, dated && d.from_file ? "*" : " ",
+		       data_age_text, checked, age_text, flags, source, st->url ? st->url : "");
 	}
 	return PW_OK;
 }
@@ -768,12 +990,15 @@ static int feed_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "stale-after", required_argument, NULL, 's' },
+		{ "max-age", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL;
+	const char *db = NULL, *config = DEFAULT_CONFIG, *max_age_arg = NULL;
+	bool config_given = false;
 	enum pw_format format = PW_FORMAT_TABLE;
 	int64_t stale_hours = DEFAULT_STALE_HOURS;
 	int c;
@@ -781,6 +1006,7 @@ static int feed_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'c': config = optarg; config_given = true; break;
 		case 'f':
 			if (!parse_format(optarg, &format))
 				return PW_EXIT_ERROR;
@@ -796,6 +1022,7 @@ static int feed_status(int argc, char **argv)
 			stale_hours = h;
 			break;
 		}
+		case 'm': max_age_arg = optarg; break;
 		case 'h': fputs(usage_status, stdout); return PW_EXIT_OK;
 		default: fputs(usage_status, stderr); return PW_EXIT_ERROR;
 		}
@@ -804,20 +1031,33 @@ static int feed_status(int argc, char **argv)
 		pw_cli_error(VERB, "status takes no arguments");
 		return PW_EXIT_ERROR;
 	}
+	int64_t max_age = DEFAULT_MAX_DATA_AGE;
+	if (max_age_arg) {
+		if (strcmp(max_age_arg, "never") == 0) {
+			max_age = 0;
+		} else if (!pw_registry_parse_duration(max_age_arg, &max_age)) {
+			pw_cli_error(VERB, "--max-age takes a duration (30d, 72h, 3600) or never, not "
+				     "'%s'", max_age_arg);
+			return PW_EXIT_ERROR;
+		}
+	} else if (!status_max_age(config, config_given, &max_age)) {
+		return PW_EXIT_ERROR;
+	}
 	struct pw_store *store;
-	if (open_store(db, &store))
+	if (open_store(db, false, &store))
 		return PW_EXIT_ERROR;
 	struct pw_buf b = PW_BUF_INIT;
 	struct pw_jsonw w;
-	struct status_ctx ctx = { format, &w, pw_clock_now(), stale_hours * 3600, 0 };
 	struct pw_error e;
 	pw_error_clear(&e);
+	struct status_ctx ctx = { format, &w, store, pw_clock_now(), stale_hours * 3600, max_age,
+				  0, 0, &e };
 	if (format == PW_FORMAT_JSON) {
 		pw_jsonw_init(&w, &b, true);
 		pw_jsonw_begin_array(&w);
 	} else {
-		printf("%-28s %9s  %-20s  %-20s  %7s %-5s  %s\n", "FEED", "RECORDS", "LAST CHECKED",
-		       "LAST CHANGED", "AGE", "", "SOURCE");
+		printf("%-28s %9s  %-10s %8s  %-20s %7s  %-9s  %s\n", "FEED", "RECORDS", "NEWEST DATA",
+		       "AGE", "LAST CHECKED", "AGE", "", "SOURCE");
 	}
 	pw_err rc = pw_store_each_feed_state(store, print_state, &ctx, &e);
 	if (format == PW_FORMAT_JSON) {
@@ -826,6 +1066,8 @@ static int feed_status(int argc, char **argv)
 			printf("%s\n", b.data);
 	} else if (rc == PW_OK && ctx.n == 0) {
 		printf("(no feed imported yet: patchwarden feed sync, or feed import FILE)\n");
+	} else if (rc == PW_OK && ctx.n > 0) {
+		printf("(* the file's date: that feed's data carries no dates)\n");
 	}
 	pw_buf_free(&b);
 	pw_store_close(store);
@@ -833,7 +1075,7 @@ static int feed_status(int argc, char **argv)
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
-	return PW_EXIT_OK;
+	return ctx.too_old ? PW_EXIT_FOUND : PW_EXIT_OK;
 }
 
 /* ---- sync configuration ---- */
@@ -857,6 +1099,7 @@ struct sync_config {
 	int nvd_page_size;  /* results per NVD page, the API's maximum by default */
 	long timeout;
 	uint64_t max_bytes;
+	int64_t max_data_age; /* [feeds] max_data_age, for feed status; 0: never */
 	char error[PW_ERROR_MSG_MAX];
 };
 
@@ -943,6 +1186,14 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	}
 	if (strcmp(section, "feeds") != 0)
 		return 1; /* other commands' sections */
+	if (strcmp(name, "max_data_age") == 0) {
+		/* feed status's limit, not a feed */
+		if (strcmp(value, "never") == 0)
+			cfg->max_data_age = 0;
+		else if (!pw_registry_parse_duration(value, &cfg->max_data_age))
+			goto bad;
+		return 1;
+	}
 	if (strlen(name) >= sizeof(cfg->feeds[0].name)) {
 		snprintf(cfg->error, sizeof(cfg->error), "feed name '%s' is too long", name);
 		return 0;
@@ -1001,6 +1252,7 @@ static bool load_config(struct sync_config *cfg, const char *file, bool must_exi
 	cfg->defaults = true;
 	cfg->nvd_delay = -1;
 	cfg->nvd_page_size = NVD_PAGE_SIZE;
+	cfg->max_data_age = DEFAULT_MAX_DATA_AGE;
 	FILE *in = fopen(file, "r");
 	if (!in) {
 		if (must_exist || errno != ENOENT) {
@@ -1043,6 +1295,21 @@ static bool load_config(struct sync_config *cfg, const char *file, bool must_exi
 	}
 	free(mine);
 	return true;
+}
+
+/* feed status's limit on the age of the data, from the configuration. */
+static bool status_max_age(const char *file, bool must_exist, int64_t *max_age)
+{
+	struct sync_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		pw_cli_error(VERB, "out of memory");
+		return false;
+	}
+	bool ok = load_config(cfg, file, must_exist);
+	if (ok)
+		*max_age = cfg->max_data_age;
+	free(cfg);
+	return ok;
 }
 
 /* ---- sync ---- */
@@ -1167,7 +1434,13 @@ static pw_err sync_nvd(struct sync_run *run, const struct sync_feed *f, const st
 		struct pw_feed_sink sink;
 		rc = pw_store_import_begin(run->store, "nvd", &sink, &st, e);
 		if (rc == PW_OK) {
+			/* each page is an import of its own, audited as such */
+			struct origin o = { .feed = f->name, .from = url.data, .path = path.data };
 			rc = feed_path(&sink, path.data, PW_FEED_NVD, f->name, &st, e);
+			if (rc == PW_OK)
+				rc = note_data_date(run->store, &o, "nvd", &st, e);
+			if (rc == PW_OK)
+				rc = audit_import(run->store, &o, "nvd", &st, e);
 			if (rc)
 				pw_store_import_abort(run->store);
 			else
@@ -1225,8 +1498,10 @@ static void sync_one(struct sync_run *run, const struct sync_feed *f, struct sum
 		rc = download(&run->w, run->seq++, f->url, f->name, etag, lastmod, &run->fetch, &path,
 			      &res, &e);
 		sum->bytes = res.bytes;
+		struct origin o = { .feed = f->name, .from = f->url, .path = path.data,
+				    .http_date = res.last_modified[0] ? res.last_modified : NULL };
 		if (rc == PW_OK && !res.not_modified)
-			rc = import_one(run->store, path.data, f->name, f->kind, f->kind, sum, &e);
+			rc = import_one(run->store, &o, f->name, f->kind, f->kind, sum, &e);
 		if (path.data)
 			unlink(path.data);
 		pw_buf_free(&path);
@@ -1318,7 +1593,7 @@ static int feed_sync(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_store(db, &store)) {
+	if (open_store(db, true, &store)) {
 		status = PW_EXIT_ERROR;
 		goto out;
 	}

@@ -234,7 +234,7 @@ static int finding_list(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (pw_server_cli_open_store(VERB, db, &s))
+	if (pw_server_cli_open_existing_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };
@@ -325,7 +325,7 @@ static int finding_assess(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (pw_server_cli_open_store(VERB, db, &s))
+	if (pw_server_cli_open_existing_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	struct pw_assessor *a = NULL;
 	struct pw_assess_run r;

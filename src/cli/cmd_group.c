@@ -176,7 +176,8 @@ int cmd_group(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s;
-	if (pw_server_cli_open_store(VERB, db, &s))
+	if (mode == CREATE ? pw_server_cli_open_store(VERB, db, &s)
+			   : pw_server_cli_open_existing_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	char actor[160];
 	pw_server_cli_actor(actor, sizeof(actor));

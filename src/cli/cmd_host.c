@@ -405,7 +405,7 @@ int cmd_host(int argc, char **argv)
 	}
 
 	struct pw_store *s;
-	if (pw_server_cli_open_store(VERB, db, &s))
+	if (pw_server_cli_open_existing_store(VERB, db, &s))
 		return PW_EXIT_ERROR;
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };

@@ -236,7 +236,8 @@ int cmd_token(int argc, char **argv)
 		return PW_EXIT_ERROR;
 	}
 	struct pw_store *s = NULL;
-	int rc = pw_server_cli_open_store(VERB, db, &s);
+	int rc = is_create ? pw_server_cli_open_store(VERB, db, &s)
+			   : pw_server_cli_open_existing_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	if (is_create)

@@ -328,7 +328,8 @@ int cmd_user(int argc, char **argv)
 	}
 
 	struct pw_store *s = NULL;
-	int rc = pw_server_cli_open_store(VERB, db, &s);
+	int rc = is_add ? pw_server_cli_open_store(VERB, db, &s)
+			: pw_server_cli_open_existing_store(VERB, db, &s);
 	if (rc)
 		return rc;
 	if (is_add) {

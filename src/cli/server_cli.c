@@ -4,6 +4,7 @@
 #include "pw_server_cli.h"
 
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ void pw_server_cli_actor(char *out, size_t size)
 		snprintf(out, size, "local:%u", (unsigned)getuid());
 }
 
-int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store **s)
+static int open_store(const char *verb, const char *path, bool create, struct pw_store **s)
 {
 	struct pw_error e = { 0 };
 	char *def = NULL;
@@ -35,7 +36,7 @@ int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store
 		pw_cli_error(verb, "out of memory");
 		return PW_EXIT_ERROR;
 	}
-	pw_err rc = pw_store_open(path, s, &e);
+	pw_err rc = create ? pw_store_open(path, s, &e) : pw_store_open_existing(path, s, &e);
 	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
 		rc = pw_server_migrations[i](*s, &e);
 	free(def);
@@ -46,6 +47,16 @@ int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store
 		return PW_EXIT_ERROR;
 	}
 	return PW_EXIT_OK;
+}
+
+int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store **s)
+{
+	return open_store(verb, path, true, s);
+}
+
+int pw_server_cli_open_existing_store(const char *verb, const char *path, struct pw_store **s)
+{
+	return open_store(verb, path, false, s);
 }
 
 struct find_ctx {

@@ -3,6 +3,7 @@
 #include "pw_agents.h"
 #include "pw_assessor.h"
 #include "pw_audit.h"
+#include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_http.h"
 #include "pw_inventory_hold.h"
@@ -44,5 +45,6 @@ pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) =
 	pw_agents_migrate,
 	pw_findings_migrate,
 	pw_inventory_hold_migrate,
+	pw_feed_dates_migrate,
 	NULL,
 };

@@ -29,6 +29,11 @@ char *pw_store_default_path(void);
  * (PW_ERR_UNSUPPORTED), as is a file that is not a database (PW_ERR_IO);
  * a postgresql:// URI is PW_ERR_UNSUPPORTED until that backend exists. */
 pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e);
+/* The same for a store that must exist already (read-only commands): a
+ * path where no file is refuses with PW_ERR_NOTFOUND ("no store at PATH;
+ * run `patchwarden db migrate` or `patchwarden feed import` first") and
+ * creates nothing, neither file nor directory. */
+pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
 /* The schema version after migration (the number of applied migrations). */
@@ -37,6 +42,7 @@ int pw_store_schema_version(struct pw_store *s);
 /* ---- importing feeds ---- */
 
 #define PW_IMPORT_SKIP_REASONS 32
+#define PW_IMPORT_SOURCES 8
 
 struct pw_import_stats {
 	uint64_t read;      /* records (or KEV/EPSS rows) received */
@@ -49,7 +55,21 @@ struct pw_import_stats {
 		uint64_t count;
 	} skips[PW_IMPORT_SKIP_REASONS];
 	size_t nskips;      /* reasons past the table's size are counted as "other" */
+	/* how fresh the data read is, per source (a directory may hold a DSA
+	 * and a DLA list): the newest advisory published or modified date, KEV
+	 * dateAdded, EPSS score_date seen, whether stored or unchanged; 0 when
+	 * the feed carries no dates (the Debian tracker JSON, Alpine secdb) */
+	struct {
+		char source[64];
+		int64_t newest;
+	} dates[PW_IMPORT_SOURCES];
+	size_t ndates;      /* sources past the table's size are not dated */
 };
+
+/* The newest data date of `source` in an import's stats; 0 none. */
+int64_t pw_import_stats_newest(const struct pw_import_stats *st, const char *source);
+/* Raise the newest data date of `source` to t (when later). */
+void pw_import_stats_note_date(struct pw_import_stats *st, const char *source, int64_t t);
 
 /* Start an import of `source` (a feed kind name) in one transaction and fill
  * *sink with callbacks writing into the store and counting into *stats

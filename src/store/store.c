@@ -13,8 +13,10 @@
  */
 #include "pw_store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pw_arena.h"
@@ -95,6 +97,23 @@ pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e
 	}
 	*out = s;
 	return PW_OK;
+}
+
+pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw_error *e)
+{
+	struct stat st;
+	*out = NULL;
+	/* in-memory stores, URIs and other backends: nothing on disk to look for */
+	bool is_file = path && *path && strcmp(path, ":memory:") != 0 &&
+		       strncmp(path, "file:", 5) != 0 && !strstr(path, "://");
+	if (is_file && stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return pw_error_set(e, PW_ERR_NOTFOUND,
+					    "no store at %s; run `patchwarden db migrate` or "
+					    "`patchwarden feed import` first", path);
+		return pw_error_set(e, PW_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	return pw_store_open(path, out, e);
 }
 
 void pw_store_close(struct pw_store *s)
@@ -344,6 +363,40 @@ static pw_err seen_part(struct pw_store *s, const char *source, const char *id, 
 
 /* ---- the import sink ---- */
 
+int64_t pw_import_stats_newest(const struct pw_import_stats *st, const char *source)
+{
+	for (size_t i = 0; i < st->ndates; i++)
+		if (strcmp(st->dates[i].source, source) == 0)
+			return st->dates[i].newest;
+	return 0;
+}
+
+void pw_import_stats_note_date(struct pw_import_stats *st, const char *source, int64_t t)
+{
+	if (t <= 0 || strlen(source) >= sizeof(st->dates[0].source))
+		return;
+	for (size_t i = 0; i < st->ndates; i++) {
+		if (strcmp(st->dates[i].source, source) == 0) {
+			if (t > st->dates[i].newest)
+				st->dates[i].newest = t;
+			return;
+		}
+	}
+	if (st->ndates == PW_IMPORT_SOURCES)
+		return;
+	memcpy(st->dates[st->ndates].source, source, strlen(source) + 1);
+	st->dates[st->ndates++].newest = t;
+}
+
+static void note_record_dates(struct pw_import_stats *st, const char *source,
+			      const struct pw_feed_record *r)
+{
+	for (size_t i = 0; i < r->nvulns; i++) {
+		pw_import_stats_note_date(st, source, r->vulns[i].published);
+		pw_import_stats_note_date(st, source, r->vulns[i].modified);
+	}
+}
+
 static pw_err sink_record(void *ctx, const struct pw_feed_record *r, struct pw_error *e)
 {
 	struct pw_store *s = ctx;
@@ -371,6 +424,7 @@ static pw_err sink_record(void *ctx, const struct pw_feed_record *r, struct pw_e
 	/* an importer that names its feed keys its records by it; one that
 	 * does not gets the import's */
 	const char *source = r->source && *r->source ? r->source : s->source;
+	note_record_dates(s->stats, source, r);
 	uint64_t hash = pw_store_record_hash(r), stored = 0;
 	int part;
 	bool found = false, repeat;
@@ -420,6 +474,7 @@ static pw_err sink_kev(void *ctx, const struct pw_kev *k, struct pw_error *e)
 	pw_err rc = s->ops->kev_put(s->db, k, &did, e);
 	if (rc == PW_OK)
 		count_change(s->stats, did);
+	pw_import_stats_note_date(s->stats, s->source, k->date_added);
 	return rc;
 }
 
@@ -433,6 +488,7 @@ static pw_err sink_epss(void *ctx, const struct pw_epss *x, struct pw_error *e)
 	pw_err rc = s->ops->epss_put(s->db, x, &did, e);
 	if (rc == PW_OK)
 		count_change(s->stats, did);
+	pw_import_stats_note_date(s->stats, s->source, x->score_date);
 	return rc;
 }
 

@@ -161,7 +161,7 @@ check "a missing file exits 2" eq $? 2
 check "a missing file is named" grep -q "does-not-exist.json" "$tmp/f3.err"
 
 # ---- status ----
-"$pw" feed status --db "$db" --format json >"$tmp/s1.json" 2>&1
+"$pw" feed status --db "$db" --max-age never --format json >"$tmp/s1.json" 2>&1
 check "status succeeds" eq $? 0
 check "status lists kev with its records" eq \
 	"$(jget "$tmp/s1.json" "[x['records'] for x in d if x['feed'] == 'kev'][0]")" "$kev_n"
@@ -170,9 +170,9 @@ check "status lists epss with its records" eq \
 check "status lists osv with one record per id" eq \
 	"$(jget "$tmp/s1.json" "[x['records'] for x in d if x['feed'] == 'osv'][0]")" "$alma_ids"
 check "fresh feeds are not stale" eq "$(jget "$tmp/s1.json" "any(x['stale'] for x in d)")" False
-PATCHWARDEN_NOW=$(($(date +%s) + 3 * 86400)) "$pw" feed status --db "$db" >"$tmp/s2.txt" 2>&1
+PATCHWARDEN_NOW=$(($(date +%s) + 3 * 86400)) "$pw" feed status --db "$db" --max-age never >"$tmp/s2.txt" 2>&1
 check "three days later every feed is STALE" eq "$(grep -c STALE "$tmp/s2.txt")" "$(jget "$tmp/s1.json" "len(d)")"
-PATCHWARDEN_DB=$db "$pw" feed status >"$tmp/s3.txt" 2>&1
+PATCHWARDEN_DB=$db "$pw" feed status --max-age never >"$tmp/s3.txt" 2>&1
 check "PATCHWARDEN_DB names the store" grep -q "^kev " "$tmp/s3.txt"
 printf 'not a database, just text\n%.0s' $(seq 1 100) >"$tmp/junk.db"
 "$pw" feed status --db "$tmp/junk.db" >/dev/null 2>"$tmp/s4.err"
@@ -228,7 +228,19 @@ check "first sync: NVD all $nvd_total CVEs over 4 pages" eq "$(summary "$tmp/y1.
 check "NVD asked page by page" eq "$(grep -c 'nvd.json?resultsPerPage=10&startIndex=' "$tmp/http.log")" 4
 check "User-Agent is patchwarden/VERSION" eq \
 	"$(requests 0 | awk '{print $5}' | sort -u | grep -c '^patchwarden/[0-9]')" 1
-"$pw" feed status --db "$sdb" --format json >"$tmp/ys1.json" 2>&1
+# every import is audited, naming the feed, its URL and its counts
+"$pw" audit list --db "$sdb" --format json >"$tmp/ya1.json" 2>&1
+check "first sync: each import audited (kev, dsa, epss, NVD's 4 pages)" eq \
+	"$(jget "$tmp/ya1.json" "sorted(x['object'] for x in d if x['action'] == 'feed.import')")" \
+	"['feed:dsa', 'feed:epss', 'feed:kev', 'feed:nvd', 'feed:nvd', 'feed:nvd', 'feed:nvd']"
+check "first sync: the audit entry names the URL and the counts" eq \
+	"$(jget "$tmp/ya1.json" "[(x['after']['source'], x['after']['added']) for x in d if x['object'] == 'feed:kev'][0]")" \
+	"('$base/kev.json', $kev_n)"
+"$pw" feed import --db "$tmp/cred.db" "http://mirror:s3cret@127.0.0.1:$port/kev.json" >/dev/null 2>&1
+"$pw" audit list --db "$tmp/cred.db" --format json >"$tmp/ya0.json" 2>&1
+check "a URL's password stays out of the audit log" eq \
+	"$(jget "$tmp/ya0.json" "[x['after']['source'] for x in d][0]")" "http://127.0.0.1:$port/kev.json"
+"$pw" feed status --db "$sdb" --max-age never --format json >"$tmp/ys1.json" 2>&1
 kev_etag=$(jget "$tmp/ys1.json" "[x['etag'] for x in d if x['feed'] == 'kev'][0]")
 check "the ETag is stored" test -n "$kev_etag"
 check "the Last-Modified of an ETag-less server is stored" test -n \
@@ -250,6 +262,11 @@ check "second sync: DSA validators survive redirects (304 at the end)" eq \
 check "second sync: NVD asks only for what changed since the last sync" eq \
 	"$(requests "$n" | grep -c 'lastModStartDate=.*lastModEndDate=')" 1
 check "second sync: NVD got nothing new" eq "$(summary "$tmp/y2.json" nvd read)" 0
+"$pw" audit list --db "$sdb" --format json >"$tmp/ya2.json" 2>&1
+check "second sync: feeds not modified are not imported, so not audited" eq \
+	"$(jget "$tmp/ya2.json" "sorted(x['object'] for x in d if x['action'] == 'feed.import' and x['object'] != 'feed:nvd')")" \
+	"['feed:dsa', 'feed:epss', 'feed:kev']"
+check "the audit log verifies after the syncs" "$pw" audit verify --db "$sdb"
 
 # the upstream changes: 200 with new validators, only the changed records
 python3 - "$www/kev.json" <<'PY'
@@ -267,7 +284,7 @@ check "changed upstream: 200" eq "$(requests "$n" | awk '{print $1, $2}')" "/kev
 check "changed upstream: one added, one updated, the rest unchanged" eq \
 	"$(jget "$tmp/y3.json" "(d[0]['added'], d[0]['updated'], d[0]['unchanged'])")" "(1, 1, $((kev_n - 1)))"
 check "--feed syncs only that feed" eq "$(jget "$tmp/y3.json" "len(d)")" 1
-"$pw" feed status --db "$sdb" --format json >"$tmp/ys2.json" 2>&1
+"$pw" feed status --db "$sdb" --max-age never --format json >"$tmp/ys2.json" 2>&1
 check "changed upstream: a new ETag is stored" test \
 	"$(jget "$tmp/ys2.json" "[x['etag'] for x in d if x['feed'] == 'kev'][0]")" != "$kev_etag"
 check "changed upstream: the record count follows" eq \
@@ -294,7 +311,7 @@ check "connection refused is a clear error" grep -Eq "sync refused: http://127.0
 check "500 is a clear error" grep -q "sync broken: .*HTTP status 500" "$tmp/y4.err"
 check "a redirect loop stops" grep -q "sync loop: .*[Rr]edirect" "$tmp/y4.err"
 check "a body over max_size_mb is refused" grep -q "sync big: .*larger than the 1048576-byte limit" "$tmp/y4.err"
-"$pw" feed status --db "$sdb" --format json >"$tmp/ys3.json" 2>&1
+"$pw" feed status --db "$sdb" --max-age never --format json >"$tmp/ys3.json" 2>&1
 check "failed feeds leave no state behind" eq \
 	"$(jget "$tmp/ys3.json" "sorted(x['feed'] for x in d)")" "['dsa', 'epss', 'kev', 'nvd']"
 check "no download is left behind" eq "$(ls -A "$TMPDIR" | wc -l)" 0
@@ -312,7 +329,7 @@ EOF
 "$pw" feed sync --db "$tmp/flaky.db" --config "$tmp/flaky.conf" >/dev/null 2>"$tmp/fl.err"
 check "NVD failing on its third page: exit 2" eq $? 2
 check "...naming the page" grep -q "startIndex=20.*HTTP status 500" "$tmp/fl.err"
-"$pw" feed status --db "$tmp/flaky.db" --format json >"$tmp/fl.json" 2>&1
+"$pw" feed status --db "$tmp/flaky.db" --max-age never --format json >"$tmp/fl.json" 2>&1
 check "...and no sync state recorded" eq "$(jget "$tmp/fl.json" "len(d)")" 0
 "$pw" feed import --db "$tmp/flaky.db" --format json "$www/nvd.json" >"$tmp/fl2.json" 2>&1
 check "...the first two pages were kept whole" eq \
