@@ -2,10 +2,14 @@
 #include "pw_cli.h"
 #include "pw_config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pw_buf.h"
+#include "pw_text.h"
 
 bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out)
 {
@@ -21,12 +25,17 @@ bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out)
 
 void pw_cli_error(const char *verb, const char *fmt, ...)
 {
+	/* messages quote input and stored values: escaped like stdout */
+	char msg[2048];
 	va_list ap;
-	fprintf(stderr, "patchwarden %s: ", verb);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	struct pw_buf safe = PW_BUF_INIT;
+	size_t used;
+	bool ok = pw_text_escape(&safe, msg, strlen(msg), PW_TEXT_FINAL, &used) == PW_OK;
+	fprintf(stderr, "patchwarden %s: %s\n", verb, ok && safe.data ? safe.data : msg);
+	pw_buf_free(&safe);
 }
 
 void pw_cli_report(const char *verb, const struct pw_error *e)
@@ -55,4 +64,63 @@ bool pw_cli_program_path(const char *name, char *path, size_t size)
 bool pw_cli_stdout_is_tty(void)
 {
 	return isatty(STDOUT_FILENO) == 1;
+}
+
+/* ---- stdout safe for a terminal ----
+ *
+ * Tables print host names, package names and versions that came from
+ * hosts, imports and older stores: rather than trust every printf of every
+ * verb to escape them, stdout itself escapes control characters (pw_text.h)
+ * on their way to the file descriptor. Lines and tabs pass; JSON passes
+ * unchanged, as its writers never emit raw C0 and DEL or C1 become the
+ * JSON escape of the same character. stderr is left alone, for progress
+ * lines that use '\r'; pw_cli_error() escapes its messages itself. */
+
+struct safe_out {
+	int fd;
+	char held[4]; /* the start of a UTF-8 sequence cut between two writes */
+	size_t nheld;
+};
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static ssize_t safe_write(void *cookie, const char *data, size_t n)
+{
+	struct safe_out *so = cookie;
+	struct pw_buf in = PW_BUF_INIT, out = PW_BUF_INIT;
+	size_t used = 0;
+	bool ok = pw_buf_add(&in, so->held, so->nheld) == PW_OK &&
+		  pw_buf_add(&in, data, n) == PW_OK &&
+		  pw_text_escape(&out, in.data, in.len, PW_TEXT_KEEP_LINES, &used) == PW_OK &&
+		  in.len - used <= sizeof(so->held) && write_all(so->fd, out.data, out.len);
+	if (ok) {
+		so->nheld = in.len - used;
+		memcpy(so->held, in.data + used, so->nheld);
+	}
+	pw_buf_free(&in);
+	pw_buf_free(&out);
+	return ok ? (ssize_t)n : -1;
+}
+
+void pw_cli_safe_stdout(void)
+{
+	static struct safe_out so = { .fd = STDOUT_FILENO };
+	cookie_io_functions_t io = { .write = safe_write };
+	FILE *f = fopencookie(&so, "w", io);
+	if (!f)
+		return; /* out of memory at start: the plain stream still works */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) == 1 ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = f;
 }

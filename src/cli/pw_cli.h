@@ -36,6 +36,10 @@ void pw_cli_report(const char *verb, const struct pw_error *e);
  * the install's libexec directory. false when the path does not fit. */
 bool pw_cli_program_path(const char *name, char *path, size_t size);
 
+/* Make stdout escape control characters (pw_text.h) before they reach the
+ * terminal or file: called first by each program's main(). */
+void pw_cli_safe_stdout(void);
+
 /* True when stdout / stderr is a terminal (tables, progress bars). */
 bool pw_cli_stdout_is_tty(void);
 
