@@ -162,50 +162,50 @@ enum {
 	STR_WORD = 1u << 1,     /* no space either: names, versions, architectures */
 };
 
-/* Refuse a string past its bounds, naming it as `where`.key (key may be
- * NULL when where names it already) and what is wrong at which byte: a
- * document is refused whole, before anything of it is stored. */
-static pw_err check_str(const char *where, const char *key, const char *s, size_t len,
-			size_t max, unsigned rules, struct pw_error *e)
+/* Refuse a string past its bounds, naming it (a path such as
+ * "packages[17].name") and what is wrong at which byte: a document is
+ * refused whole, before anything of it is stored. */
+static pw_err check_str(const char *name, const char *s, size_t len, size_t max, unsigned rules,
+			struct pw_error *e)
 {
-	const char *dot = key ? "." : "";
-	key = key ? key : "";
 	if (len > max)
-		return pw_error_set(e, PW_ERR_LIMIT, "%s%s%s: %zu bytes, at most %zu", where, dot, key,
-				    len, max);
+		return pw_error_set(e, PW_ERR_LIMIT, "%s: %zu bytes, at most %zu", name, len, max);
 	uint32_t what;
 	size_t at = pw_text_find_control(s, len, &what);
 	if (at < len) {
 		char d[48];
-		return pw_error_set(e, PW_ERR_INVALID, "%s%s%s: %s at byte %zu", where, dot, key,
+		return pw_error_set(e, PW_ERR_INVALID, "%s: %s at byte %zu", name,
 				    pw_text_describe(what, (unsigned char)s[at], d, sizeof(d)), at);
 	}
 	const char *space = (rules & STR_WORD) ? memchr(s, ' ', len) : NULL;
 	if (space)
-		return pw_error_set(e, PW_ERR_INVALID, "%s%s%s: a space at byte %zu", where, dot, key,
+		return pw_error_set(e, PW_ERR_INVALID, "%s: a space at byte %zu", name,
 				    (size_t)(space - s));
 	if ((rules & STR_REQUIRED) && len == 0)
-		return pw_error_set(e, PW_ERR_INVALID, "%s%s%s: empty", where, dot, key);
+		return pw_error_set(e, PW_ERR_INVALID, "%s: empty", name);
 	return PW_OK;
 }
 
-/* Copy a string member, at most max bytes, into the arena; absent (or
- * null) gives NULL unless STR_REQUIRED. A present member of another type
- * is an error naming `where`.key. */
+/* Copy a string member of the object at `where` ("" at the top), at most
+ * max bytes, into the arena; absent (or null) gives NULL unless
+ * STR_REQUIRED. A present member of another type is an error naming it. */
 static pw_err get_str(struct pw_inventory *inv, const json_t *obj, const char *key,
 		      const char *where, const char **out, unsigned rules, size_t max,
 		      struct pw_error *e)
 {
+	char name[96];
+	snprintf(name, sizeof(name), "%s%s%s", where, *where ? "." : "", key);
 	const json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
 		if (rules & STR_REQUIRED)
-			return pw_error_set(e, PW_ERR_PARSE, "%s: missing field \"%s\"", where, key);
+			return pw_error_set(e, PW_ERR_PARSE, "%s: missing field \"%s\"",
+					    *where ? where : "inventory", key);
 		*out = NULL;
 		return PW_OK;
 	}
 	if (!json_is_string(v))
-		return pw_error_set(e, PW_ERR_PARSE, "%s.%s: expected a string", where, key);
-	pw_err rc = check_str(where, key, json_string_value(v), json_string_length(v), max, rules, e);
+		return pw_error_set(e, PW_ERR_PARSE, "%s: expected a string", name);
+	pw_err rc = check_str(name, json_string_value(v), json_string_length(v), max, rules, e);
 	if (rc)
 		return rc;
 	*out = pw_inventory_strdup(inv, json_string_value(v));
@@ -331,8 +331,7 @@ static pw_err strings_from_json(struct pw_inventory *inv, const json_t *arr, con
 		snprintf(at, sizeof(at), "%s[%zu]", where, i);
 		if (!json_is_string(v))
 			return pw_error_set(e, PW_ERR_PARSE, "%s: expected a string", at);
-		if ((rc = check_str(at, NULL, json_string_value(v), json_string_length(v), max, rules,
-				    e)))
+		if ((rc = check_str(at, json_string_value(v), json_string_length(v), max, rules, e)))
 			return rc;
 		if (add(inv, json_string_value(v)))
 			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
@@ -363,7 +362,7 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 				    "inventory: schema_version %lld is not supported (expected %d)",
 				    (long long)json_integer_value(sv), PW_INVENTORY_SCHEMA_VERSION);
 	const char *root = NULL;
-	if ((rc = get_str(inv, doc, "root", "inventory", &root, 0, PW_INV_MAX_ROOT, e)))
+	if ((rc = get_str(inv, doc, "root", "", &root, 0, PW_INV_MAX_ROOT, e)))
 		return rc;
 	if (root)
 		inv->root = root;
