@@ -28,7 +28,8 @@ void pw_server_cli_actor(char *out, size_t size);
 /* Open the store (path NULL: the default) with every server module's
  * migrations applied; PW_EXIT_ERROR (reported as `verb`) on failure. */
 int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store **s);
-/* A host by id, hostname or machine id; 0 (reported) when none or several. */
+/* A host by id, hostname or machine id; 0 (reported: "no host with id or
+ * name 'X'") when none or several. */
 int64_t pw_server_cli_resolve_host(const char *verb, struct pw_store *s, const char *arg);
 
 #endif
