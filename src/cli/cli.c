@@ -23,19 +23,34 @@ bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out)
 	return false;
 }
 
-void pw_cli_error(const char *verb, const char *fmt, ...)
+/* Print one line to stderr, escaped: messages quote input and stored values. */
+static void vline(const char *prefix, const char *fmt, va_list ap)
 {
-	/* messages quote input and stored values: escaped like stdout */
 	char msg[2048];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	struct pw_buf safe = PW_BUF_INIT;
 	size_t used;
 	bool ok = pw_text_escape(&safe, msg, strlen(msg), PW_TEXT_FINAL, &used) == PW_OK;
-	fprintf(stderr, "patchwarden %s: %s\n", verb, ok && safe.data ? safe.data : msg);
+	fprintf(stderr, "%s%s\n", prefix, ok && safe.data ? safe.data : ok ? "" : "(unprintable)");
 	pw_buf_free(&safe);
+}
+
+void pw_cli_error(const char *verb, const char *fmt, ...)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "patchwarden %s: ", verb);
+	va_list ap;
+	va_start(ap, fmt);
+	vline(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void pw_cli_message(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline("", fmt, ap);
+	va_end(ap);
 }
 
 void pw_cli_report(const char *verb, const struct pw_error *e)

@@ -26,8 +26,11 @@ enum pw_format {
  * in `allowed` (a bit set of 1 << PW_FORMAT_*). */
 bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out);
 
-/* Print "patchwarden VERB: message" to stderr. */
+/* Print "patchwarden VERB: message" to stderr, control characters escaped. */
 void pw_cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print one line to stderr as it is, but for control characters, escaped
+ * (as in pw_cli_error()). */
+void pw_cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a pw_error once, prefixed by the verb. */
 void pw_cli_report(const char *verb, const struct pw_error *e);
 
