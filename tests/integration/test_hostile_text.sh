@@ -115,7 +115,8 @@ db.execute("UPDATE host_packages SET name = ? WHERE name = 'pkg01'", ("pkg\x1b[3
 db.execute("UPDATE package_history SET name = ? WHERE name = 'pkg00'", ("pkg\x1b[8m00",))
 db.commit()
 PY
-id=$("$pw" host list --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+id=$("$pw" host list --format json | python3 -c 'import json, sys
+print([h["id"] for h in json.load(sys.stdin) if h["machine_id"] == "0123456789abcdef0123456789abcd15"][0])')
 "$pw" host list >"$tmp/list.out" 2>&1
 check "host list: no raw control character" no_raw "$tmp/list.out"
 check "host list: the host name escaped, readable" \

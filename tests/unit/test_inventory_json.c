@@ -286,40 +286,85 @@ static void mebibyte_name_refused(void **state)
 	json_decref(doc);
 }
 
+/* Every bounded array, with its most items. */
+static const struct {
+	const char *path;
+	size_t max;
+} array_bounds[] = {
+	{ "packages", PW_INV_MAX_PACKAGES },
+	{ "package_managers", PW_INV_MAX_MANAGERS },
+	{ "reboot.reasons", PW_INV_MAX_REBOOT_REASONS },
+	{ "reboot.packages", PW_INV_MAX_REBOOT_PKGS },
+	{ "warnings", PW_INV_MAX_WARNINGS },
+};
+
 /* Arrays past their count are refused before their items are read. */
 static void counts_bounded(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *path;
-		size_t max;
-	} arrays[] = {
-		{ "packages", PW_INV_MAX_PACKAGES },
-		{ "package_managers", PW_INV_MAX_MANAGERS },
-		{ "reboot.reasons", PW_INV_MAX_REBOOT_REASONS },
-		{ "reboot.packages", PW_INV_MAX_REBOOT_PKGS },
-		{ "warnings", PW_INV_MAX_WARNINGS },
-	};
 	char msg[PW_ERROR_MSG_MAX], want[128], key[128];
-	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+	for (size_t i = 0; i < sizeof(array_bounds) / sizeof(array_bounds[0]); i++) {
 		json_t *doc = full_doc();
 		size_t index;
-		json_t *arr = json_object_get(parent_of(doc, arrays[i].path, key, sizeof(key), &index),
+		json_t *arr = json_object_get(parent_of(doc, array_bounds[i].path, key, sizeof(key), &index),
 					      key);
 		assert_non_null(arr);
 		json_t *item = json_array_get(arr, 0);
-		while (json_array_size(arr) < arrays[i].max)
+		while (json_array_size(arr) < array_bounds[i].max)
 			json_array_append(arr, item); /* one item, many references: cheap */
 		parse_msg(doc, msg, sizeof(msg));
 		if (msg[0])
-			fail_msg("%s with %zu items refused: %s", arrays[i].path, arrays[i].max, msg);
+			fail_msg("%s with %zu items refused: %s", array_bounds[i].path, array_bounds[i].max, msg);
 		json_array_append(arr, item);
 		parse_msg(doc, msg, sizeof(msg));
-		snprintf(want, sizeof(want), "%s: %zu items, at most %zu", arrays[i].path,
-			 arrays[i].max + 1, arrays[i].max);
+		snprintf(want, sizeof(want), "%s: %zu items, at most %zu", array_bounds[i].path,
+			 array_bounds[i].max + 1, array_bounds[i].max);
 		assert_string_equal(msg, want);
 		json_decref(doc);
 	}
+}
+
+/* The schema node a path names: "packages[0].rpm.release" is
+ * properties.packages.items.properties.rpm.properties.release. */
+static const json_t *schema_node(const json_t *schema, const char *path)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", path);
+	const json_t *node = schema;
+	for (char *part = strtok(buf, "."); part && node; part = strtok(NULL, ".")) {
+		char *br = strchr(part, '[');
+		if (br)
+			*br = '\0';
+		node = json_object_get(json_object_get(node, "properties"), part);
+		if (br)
+			node = json_object_get(node, "items");
+	}
+	return node;
+}
+
+/* docs/inventory-schema.json documents the bounds the parser applies. */
+static void schema_documents_the_bounds(void **state)
+{
+	(void)state;
+	json_error_t je;
+	json_t *schema = json_load_file(PW_TEST_DATA "/../../docs/inventory-schema.json", 0, &je);
+	if (!schema)
+		fail_msg("inventory-schema.json: %s", je.text);
+	for (size_t i = 0; i < sizeof(string_bounds) / sizeof(string_bounds[0]); i++) {
+		const json_t *n = schema_node(schema, string_bounds[i].path);
+		json_int_t max = json_integer_value(json_object_get(n, "maxLength"));
+		if (max != (json_int_t)string_bounds[i].max)
+			fail_msg("%s: maxLength %lld in the schema, %zu in the parser",
+				 string_bounds[i].path, (long long)max, string_bounds[i].max);
+	}
+	for (size_t i = 0; i < sizeof(array_bounds) / sizeof(array_bounds[0]); i++) {
+		const json_t *n = schema_node(schema, array_bounds[i].path);
+		json_int_t max = json_integer_value(json_object_get(n, "maxItems"));
+		if (max != (json_int_t)array_bounds[i].max)
+			fail_msg("%s: maxItems %lld in the schema, %zu in the parser",
+				 array_bounds[i].path, (long long)max, array_bounds[i].max);
+	}
+	json_decref(schema);
 }
 
 /* tests/data/inventory/refused: control characters and spaces where real
@@ -393,6 +438,7 @@ int main(void)
 		cmocka_unit_test(mebibyte_name_refused),
 		cmocka_unit_test(counts_bounded),
 		cmocka_unit_test(control_characters_refused),
+		cmocka_unit_test(schema_documents_the_bounds),
 		cmocka_unit_test(collected_sentences_stay_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
