@@ -54,6 +54,10 @@ size_t pw_text_find_control(const char *s, size_t n, uint32_t *what)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		int len = utf8_seq(u + i, n - i, &cp);
 		if (len <= 0 || is_control(cp)) {
@@ -81,6 +85,10 @@ pw_err pw_text_escape(struct pw_buf *out, const char *s, size_t n, unsigned flag
 	size_t i = 0, run = 0;
 	pw_err rc = PW_OK;
 	while (i < n) {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			i++; /* printable ASCII, the common case */
+			continue;
+		}
 		uint32_t cp;
 		int len = utf8_seq(u + i, n - i, &cp);
 		if (len < 0 && !(flags & PW_TEXT_FINAL))
