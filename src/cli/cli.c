@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -143,12 +144,28 @@ static ssize_t safe_write(void *cookie, const char *data, size_t n)
 	return ok ? (ssize_t)n : -1;
 }
 
+static struct safe_out safe_stdout = { .fd = STDOUT_FILENO };
+
+/* At exit: output that ends inside a UTF-8 sequence still gets out,
+ * escaped, after the rest (exit() runs this before it flushes streams). */
+static void flush_held(void)
+{
+	fflush(stdout);
+	struct pw_buf out = PW_BUF_INIT;
+	size_t used;
+	if (safe_stdout.nheld &&
+	    pw_text_escape(&out, safe_stdout.held, safe_stdout.nheld, PW_TEXT_FINAL, &used) ==
+		    PW_OK)
+		write_all(safe_stdout.fd, out.data, out.len);
+	safe_stdout.nheld = 0;
+	pw_buf_free(&out);
+}
+
 void pw_cli_safe_stdout(void)
 {
-	static struct safe_out so = { .fd = STDOUT_FILENO };
 	cookie_io_functions_t io = { .write = safe_write };
-	FILE *f = fopencookie(&so, "w", io);
-	if (!f)
+	FILE *f = fopencookie(&safe_stdout, "w", io);
+	if (!f || atexit(flush_held) != 0)
 		return; /* out of memory at start: the plain stream still works */
 	setvbuf(f, NULL, isatty(STDOUT_FILENO) == 1 ? _IOLBF : _IOFBF, BUFSIZ);
 	/* one thread writes stdout (the server's threads log to stderr): no
