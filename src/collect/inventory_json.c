@@ -262,17 +262,18 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 	if (!p)
 		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	const char *arch = NULL;
-	if ((rc = get_str(inv, o, "name", where, &p->name, STR_REQUIRED | STR_WORD, PW_INV_MAX_NAME, e)) ||
+	if ((rc = get_str(inv, o, "name", where, &p->name, STR_REQUIRED | STR_WORD,
+			  PW_INV_MAX_NAME, e)) ||
 	    (rc = get_str(inv, o, "version", where, &p->version, STR_REQUIRED | STR_WORD,
-			     PW_INV_MAX_VERSION, e)) ||
+			  PW_INV_MAX_VERSION, e)) ||
 	    (rc = get_str(inv, o, "arch", where, &arch, STR_WORD, PW_INV_MAX_ARCH, e)) ||
 	    (rc = get_str(inv, o, "state", where, &state, 0, PW_INV_MAX_WORD, e)) ||
 	    (rc = get_str(inv, o, "source_name", where, &p->source_name, STR_WORD, PW_INV_MAX_NAME,
-			     e)) ||
+			  e)) ||
 	    (rc = get_str(inv, o, "source_version", where, &p->source_version, STR_WORD,
-			     PW_INV_MAX_VERSION, e)) ||
+			  PW_INV_MAX_VERSION, e)) ||
 	    (rc = get_str(inv, o, "multi_arch", where, &p->multi_arch, STR_WORD, PW_INV_MAX_WORD,
-			     e)))
+			  e)))
 		return rc;
 	p->arch = arch ? arch : "";
 	p->state = PW_STATE_INSTALLED;
@@ -287,13 +288,14 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 		if (!json_is_object(r))
 			return pw_error_set(e, PW_ERR_PARSE, "%s.rpm: expected an object", where);
 		snprintf(where, sizeof(where), "packages[%zu].rpm", idx);
-		if ((rc = get_str(inv, r, "epoch", where, &p->rpm_epoch, STR_WORD, PW_INV_MAX_VERSION, e)) ||
-		    (rc = get_str(inv, r, "version", where, &p->rpm_version, STR_WORD, PW_INV_MAX_VERSION,
-				     e)) ||
-		    (rc = get_str(inv, r, "release", where, &p->rpm_release, STR_WORD, PW_INV_MAX_VERSION,
-				     e)) ||
-		    (rc = get_str(inv, r, "sourcerpm", where, &p->rpm_sourcerpm, STR_WORD, PW_INV_MAX_TEXT,
-				     e)))
+		if ((rc = get_str(inv, r, "epoch", where, &p->rpm_epoch, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "version", where, &p->rpm_version, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "release", where, &p->rpm_release, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "sourcerpm", where, &p->rpm_sourcerpm, STR_WORD,
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 	}
 	const json_t *u = json_object_get(o, "update");
@@ -302,8 +304,9 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 		if (!json_is_object(u))
 			return pw_error_set(e, PW_ERR_PARSE, "%s: expected an object", where);
 		if ((rc = get_str(inv, u, "version", where, &p->candidate_version,
-				     STR_REQUIRED | STR_WORD, PW_INV_MAX_VERSION, e)) ||
-		    (rc = get_str(inv, u, "origin", where, &p->candidate_origin, 0, PW_INV_MAX_TEXT, e)))
+				  STR_REQUIRED | STR_WORD, PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, u, "origin", where, &p->candidate_origin, 0,
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 		p->candidate_security = json_is_true(json_object_get(u, "security"));
 	}
@@ -331,7 +334,8 @@ static pw_err strings_from_json(struct pw_inventory *inv, const json_t *arr, con
 		snprintf(at, sizeof(at), "%s[%zu]", where, i);
 		if (!json_is_string(v))
 			return pw_error_set(e, PW_ERR_PARSE, "%s: expected a string", at);
-		if ((rc = check_str(at, json_string_value(v), json_string_length(v), max, rules, e)))
+		rc = check_str(at, json_string_value(v), json_string_length(v), max, rules, e);
+		if (rc)
 			return rc;
 		if (add(inv, json_string_value(v)))
 			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
@@ -375,27 +379,27 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 		const json_t *os = json_object_get(host, "os");
 		const json_t *kernel = json_object_get(host, "kernel");
 		if ((rc = get_str(inv, host, "machine_id", "host", &h->machine_id, STR_WORD,
-				     PW_INV_MAX_MACHINE_ID, e)) ||
+				  PW_INV_MAX_MACHINE_ID, e)) ||
 		    (rc = get_str(inv, host, "hostname", "host", &h->hostname, 0, PW_INV_MAX_HOSTNAME,
-				     e)) ||
+				  e)) ||
 		    (rc = get_str(inv, host, "arch", "host", &h->arch, STR_WORD, PW_INV_MAX_ARCH, e)))
 			return rc;
 		if (os && (!json_is_object(os) ||
 			   (rc = get_str(inv, os, "id", "host.os", &h->os_id, 0, PW_INV_MAX_WORD, e)) ||
 			   (rc = get_str(inv, os, "version_id", "host.os", &h->os_version_id, 0,
-				    PW_INV_MAX_WORD, e)) ||
+					 PW_INV_MAX_WORD, e)) ||
 			   (rc = get_str(inv, os, "codename", "host.os", &h->os_codename, 0,
-				    PW_INV_MAX_WORD, e)) ||
+					 PW_INV_MAX_WORD, e)) ||
 			   (rc = get_str(inv, os, "id_like", "host.os", &h->os_id_like, 0,
-				    PW_INV_MAX_TEXT, e)) ||
+					 PW_INV_MAX_TEXT, e)) ||
 			   (rc = get_str(inv, os, "pretty_name", "host.os", &h->os_pretty_name, 0,
-				    PW_INV_MAX_TEXT, e))))
+					 PW_INV_MAX_TEXT, e))))
 			return rc ? rc : pw_error_set(e, PW_ERR_PARSE, "host.os: expected an object");
 		if (kernel && (!json_is_object(kernel) ||
 			       (rc = get_str(inv, kernel, "release", "host.kernel", &h->kernel_release, 0,
-					PW_INV_MAX_TEXT, e)) ||
+					     PW_INV_MAX_TEXT, e)) ||
 			       (rc = get_str(inv, kernel, "version", "host.kernel", &h->kernel_version, 0,
-					PW_INV_MAX_TEXT, e))))
+					     PW_INV_MAX_TEXT, e))))
 			return rc ? rc : pw_error_set(e, PW_ERR_PARSE, "host.kernel: expected an object");
 	}
 
@@ -441,7 +445,7 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 					    "reboot.packages", PW_INV_MAX_REBOOT_PKGS, PW_INV_MAX_NAME,
 					    STR_WORD, pw_inventory_add_reboot_pkg, e)) ||
 		    (rc = get_str(inv, reboot, "newest_kernel", "reboot", &inv->newest_kernel, 0,
-				 PW_INV_MAX_TEXT, e)))
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 		inv->reboot_required = json_is_true(json_object_get(reboot, "required"));
 	}
