@@ -19,6 +19,7 @@
 #include "pw_config.h"
 #include "pw_hostfacts.h"
 #include "pw_inventory.h"
+#include "pw_text.h"
 
 enum { EXIT_OK = 0, EXIT_ERROR = 2 };
 
@@ -29,7 +30,14 @@ void pw_agent_log(const char *level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "patchwarden-agent: %s: %s\n", level, msg);
+	/* messages quote the server's answers and the host's files: the
+	 * journal never gets a control character */
+	struct pw_buf safe = PW_BUF_INIT;
+	size_t used;
+	bool ok = pw_text_escape(&safe, msg, strlen(msg), PW_TEXT_FINAL, &used) == PW_OK;
+	fprintf(stderr, "patchwarden-agent: %s: %s\n", level,
+		ok && safe.data ? safe.data : ok ? "" : "(a message that could not be escaped)");
+	pw_buf_free(&safe);
 }
 
 static void usage(FILE *f)

@@ -2,10 +2,16 @@
 #include "pw_cli.h"
 #include "pw_config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pw_buf.h"
+#include "pw_text.h"
 
 bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out)
 {
@@ -19,14 +25,34 @@ bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out)
 	return false;
 }
 
+/* Print one line to stderr, escaped: messages quote input and stored values. */
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	struct pw_buf safe = PW_BUF_INIT;
+	size_t used;
+	bool ok = pw_text_escape(&safe, msg, strlen(msg), PW_TEXT_FINAL, &used) == PW_OK;
+	fprintf(stderr, "%s%s\n", prefix, ok && safe.data ? safe.data : ok ? "" : "(unprintable)");
+	pw_buf_free(&safe);
+}
+
 void pw_cli_error(const char *verb, const char *fmt, ...)
 {
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "patchwarden %s: ", verb);
 	va_list ap;
-	fprintf(stderr, "patchwarden %s: ", verb);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline(prefix, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void pw_cli_message(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline("", fmt, ap);
+	va_end(ap);
 }
 
 void pw_cli_report(const char *verb, const struct pw_error *e)
@@ -55,4 +81,95 @@ bool pw_cli_program_path(const char *name, char *path, size_t size)
 bool pw_cli_stdout_is_tty(void)
 {
 	return isatty(STDOUT_FILENO) == 1;
+}
+
+/* ---- stdout safe for a terminal ----
+ *
+ * Tables print host names, package names and versions that came from
+ * hosts, imports and older stores: rather than trust every printf of every
+ * verb to escape them, stdout itself escapes control characters (pw_text.h)
+ * on their way to the file descriptor. Lines and tabs pass; JSON passes
+ * unchanged, as its writers never emit raw C0 and DEL or C1 become the
+ * JSON escape of the same character. stderr is left alone, for progress
+ * lines that use '\r'; pw_cli_error() escapes its messages itself. */
+
+struct safe_out {
+	int fd;
+	char held[4]; /* the start of a UTF-8 sequence cut between two writes */
+	size_t nheld;
+};
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* true when data is printable ASCII, lines and tabs: written as it is */
+static bool plain(const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static ssize_t safe_write(void *cookie, const char *data, size_t n)
+{
+	struct safe_out *so = cookie;
+	if (!so->nheld && plain(data, n))
+		return write_all(so->fd, data, n) ? (ssize_t)n : -1;
+	struct pw_buf in = PW_BUF_INIT, out = PW_BUF_INIT;
+	size_t used = 0;
+	bool ok = pw_buf_add(&in, so->held, so->nheld) == PW_OK &&
+		  pw_buf_add(&in, data, n) == PW_OK &&
+		  pw_text_escape(&out, in.data, in.len, PW_TEXT_KEEP_LINES, &used) == PW_OK &&
+		  in.len - used <= sizeof(so->held) && write_all(so->fd, out.data, out.len);
+	if (ok) {
+		so->nheld = in.len - used;
+		memcpy(so->held, in.data + used, so->nheld);
+	}
+	pw_buf_free(&in);
+	pw_buf_free(&out);
+	return ok ? (ssize_t)n : -1;
+}
+
+static struct safe_out safe_stdout = { .fd = STDOUT_FILENO };
+
+/* At exit: output that ends inside a UTF-8 sequence still gets out,
+ * escaped, after the rest (exit() runs this before it flushes streams). */
+static void flush_held(void)
+{
+	fflush(stdout);
+	struct pw_buf out = PW_BUF_INIT;
+	size_t used;
+	if (safe_stdout.nheld &&
+	    pw_text_escape(&out, safe_stdout.held, safe_stdout.nheld, PW_TEXT_FINAL, &used) ==
+		    PW_OK)
+		write_all(safe_stdout.fd, out.data, out.len);
+	safe_stdout.nheld = 0;
+	pw_buf_free(&out);
+}
+
+void pw_cli_safe_stdout(void)
+{
+	cookie_io_functions_t io = { .write = safe_write };
+	FILE *f = fopencookie(&safe_stdout, "w", io);
+	if (!f || atexit(flush_held) != 0)
+		return; /* out of memory at start: the plain stream still works */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) == 1 ? _IOLBF : _IOFBF, BUFSIZ);
+	/* one thread writes stdout (the server's threads log to stderr): no
+	 * lock per putchar, which cost vercmp --batch a fifth of its time */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
+	stdout = f;
 }

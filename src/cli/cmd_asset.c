@@ -194,7 +194,7 @@ static void bad_line(void *ctx, size_t line, const char *field, const char *reas
 		pw_jsonw_kstr(b->w, "message", reason);
 		pw_jsonw_end_object(b->w);
 	}
-	fprintf(stderr, "%s:%zu:%s: %s\n", b->path, line, field, reason);
+	pw_cli_message("%s:%zu:%s: %s", b->path, line, field, reason);
 }
 
 int cmd_asset(int argc, char **argv)

@@ -29,8 +29,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: patchwarden finding list [--priority P1..P4] [--kev] [--fixable] [--cve ID]\n"
-		"                                [--package P] [--group G] [--host ID]\n"
-		"                                [--status open|fixed] [--kind K] [--limit N]\n"
+		"                                [--package P] [--group G] [--host HOST]\n"
+		"                                [--status open|fixed|all] [--kind K] [--limit N]\n"
 		"                                [--format table|json|csv] [--db PATH]\n"
 		"       patchwarden finding assess [--policy FILE] [--format table|json] [--db PATH]\n"
 		"\n"
@@ -45,8 +45,8 @@ static void usage(FILE *f)
 		"  --cve ID        one vulnerability\n"
 		"  --package P     a package as matched (deb source, rpm name) or an installed binary\n"
 		"  --group G       a group's hosts (id or name)\n"
-		"  --host ID       one host\n"
-		"  --status S      open or fixed (default: both)\n"
+		"  --host HOST     one host: id, hostname or machine id (as `host show`)\n"
+		"  --status S      open (default), fixed or all\n"
 		"  --kind K        vulnerability (an advisory names it) or update (a pending\n"
 		"                  update of the host's repositories no advisory covers)\n"
 		"  --limit N       at most N findings\n"
@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  --format F      table (default), json or csv\n"
 		"  -h, --help      show this help\n"
 		"\n"
-		"Exit status: 0 done, 2 usage error or failure.\n");
+		"Exit status: 0 done, 2 usage error, unknown host or group, or failure.\n");
 }
 
 static bool positive_id(const char *v, int64_t *out)
@@ -174,9 +174,10 @@ static int finding_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pw_findings_filter f = { 0 };
+	/* open by default: fixed findings are evidence, not work to do */
+	struct pw_findings_filter f = { .state = "open" };
 	struct out o = { .format = PW_FORMAT_TABLE };
-	const char *db = NULL, *group = NULL;
+	const char *db = NULL, *group = NULL, *host = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -194,18 +195,15 @@ static int finding_list(int argc, char **argv)
 		case 'c': f.vuln_id = optarg; break;
 		case 'P': f.package = optarg; break;
 		case 'g': group = optarg; break;
-		case 'H':
-			if (!positive_id(optarg, &f.host_id)) {
-				pw_cli_error(VERB, "--host must be a host id, not '%s'", optarg);
-				return PW_EXIT_ERROR;
-			}
-			break;
+		case 'H': host = optarg; break;
 		case 's':
-			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "fixed") != 0) {
-				pw_cli_error(VERB, "--status must be open or fixed, not '%s'", optarg);
+			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "fixed") != 0 &&
+			    strcmp(optarg, "all") != 0) {
+				pw_cli_error(VERB, "--status must be open, fixed or all, not '%s'",
+					     optarg);
 				return PW_EXIT_ERROR;
 			}
-			f.state = optarg;
+			f.state = strcmp(optarg, "all") == 0 ? NULL : optarg;
 			break;
 		case 'K':
 			if (strcmp(optarg, "vulnerability") != 0 && strcmp(optarg, "update") != 0) {
@@ -240,6 +238,9 @@ static int finding_list(int argc, char **argv)
 	struct pw_error e = { 0 };
 	struct members m = { 0 };
 	char next[PW_FINDINGS_CURSOR_MAX];
+	/* an unknown host is an error, not an empty list */
+	if (host && !(f.host_id = pw_server_cli_resolve_host(VERB, s, host)))
+		goto out;
 	if (group) {
 		struct pw_host_query q = { 0 };
 		if (!positive_id(group, &q.group_id))
@@ -291,7 +292,7 @@ out:
 static void log_line(void *ctx, const char *level, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "patchwarden finding: %s: %s\n", level, msg);
+	pw_cli_error(VERB, "%s: %s", level, msg); /* escaped: messages name hosts */
 }
 
 static int finding_assess(int argc, char **argv)

@@ -67,6 +67,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	pw_cli_safe_stdout();
 	if (argc < 2) {
 		usage(stderr);
 		return PW_EXIT_ERROR;

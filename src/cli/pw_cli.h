@@ -26,8 +26,11 @@ enum pw_format {
  * in `allowed` (a bit set of 1 << PW_FORMAT_*). */
 bool pw_cli_parse_format(const char *s, unsigned allowed, enum pw_format *out);
 
-/* Print "patchwarden VERB: message" to stderr. */
+/* Print "patchwarden VERB: message" to stderr, control characters escaped. */
 void pw_cli_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print one line to stderr as it is, but for control characters, escaped
+ * (as in pw_cli_error()). */
+void pw_cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a pw_error once, prefixed by the verb. */
 void pw_cli_report(const char *verb, const struct pw_error *e);
 
@@ -35,6 +38,10 @@ void pw_cli_report(const char *verb, const struct pw_error *e);
  * running program (a build tree, or a relocated install) when there, else in
  * the install's libexec directory. false when the path does not fit. */
 bool pw_cli_program_path(const char *name, char *path, size_t size);
+
+/* Make stdout escape control characters (pw_text.h) before they reach the
+ * terminal or file: called first by each program's main(). */
+void pw_cli_safe_stdout(void);
 
 /* True when stdout / stderr is a terminal (tables, progress bars). */
 bool pw_cli_stdout_is_tty(void);

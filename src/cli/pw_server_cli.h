@@ -32,7 +32,8 @@ int pw_server_cli_open_store(const char *verb, const char *path, struct pw_store
  * store that does not exist is refused (PW_EXIT_ERROR, the path named) and
  * no file is left behind. */
 int pw_server_cli_open_existing_store(const char *verb, const char *path, struct pw_store **s);
-/* A host by id, hostname or machine id; 0 (reported) when none or several. */
+/* A host by id, hostname or machine id; 0 (reported: "no host with id or
+ * name 'X'") when none or several. */
 int64_t pw_server_cli_resolve_host(const char *verb, struct pw_store *s, const char *arg);
 
 #endif

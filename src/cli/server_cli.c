@@ -79,11 +79,19 @@ static pw_err find_cb(void *ctx, const struct pw_host *h)
 int64_t pw_server_cli_resolve_host(const char *verb, struct pw_store *s, const char *arg)
 {
 	char *end;
-	long long v = strtoll(arg, &end, 10);
-	if (*arg && *end == '\0' && v > 0)
-		return v;
-	struct find_ctx f = { arg, 0, 0 };
 	struct pw_error e = { 0 };
+	long long v = strtoll(arg, &end, 10);
+	if (*arg && *end == '\0' && v > 0) {
+		/* an id must name a host too (retired ones included) */
+		struct pw_host_context hc;
+		pw_err rc = pw_registry_host_context(s, v, &hc, &e);
+		if (rc == PW_ERR_NOTFOUND)
+			pw_cli_error(verb, "no host with id or name '%s'", arg);
+		else if (rc)
+			pw_cli_report(verb, &e);
+		return rc ? 0 : v;
+	}
+	struct find_ctx f = { arg, 0, 0 };
 	struct pw_host_query q = { .include_retired = false };
 	if (pw_registry_each_host_matching(s, &q, find_cb, &f, &e)) {
 		pw_cli_report(verb, &e);

@@ -25,6 +25,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	pw_cli_safe_stdout();
 	if (argc >= 2) {
 		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 			if (strcmp(argv[1], verbs[i].name) == 0)

@@ -9,6 +9,7 @@
 
 #include "pw_clock.h"
 #include "pw_jsonw.h"
+#include "pw_text.h"
 #include "pw_config.h"
 
 static void write_string_array(struct pw_jsonw *w, const char *key, const char *const *items,
@@ -157,22 +158,69 @@ json_t *pw_inventory_to_json(const struct pw_inventory *inv)
 
 /* ---- reading ---- */
 
-/* Copy an optional string member into the arena. A present member of another
- * type is an error naming `where`.key. */
-static pw_err get_str(struct pw_inventory *inv, const json_t *obj, const char *key,
-		      const char *where, const char **out, bool required, struct pw_error *e)
+/* What a string member may hold, beyond its length in bytes. */
+enum {
+	STR_REQUIRED = 1u << 0, /* present, and not empty */
+	STR_WORD = 1u << 1,     /* no space either: names, versions, architectures */
+};
+
+/* Refuse a string past its bounds, naming it (a path such as
+ * "packages[17].name") and what is wrong at which byte: a document is
+ * refused whole, before anything of it is stored. */
+static pw_err check_str(const char *name, const char *s, size_t len, size_t max, unsigned rules,
+			struct pw_error *e)
 {
+	if (len > max)
+		return pw_error_set(e, PW_ERR_LIMIT, "%s: %zu bytes, at most %zu", name, len, max);
+	uint32_t what;
+	size_t at = pw_text_find_control(s, len, &what);
+	if (at < len) {
+		char d[48];
+		return pw_error_set(e, PW_ERR_INVALID, "%s: %s at byte %zu", name,
+				    pw_text_describe(what, (unsigned char)s[at], d, sizeof(d)), at);
+	}
+	const char *space = (rules & STR_WORD) ? memchr(s, ' ', len) : NULL;
+	if (space)
+		return pw_error_set(e, PW_ERR_INVALID, "%s: a space at byte %zu", name,
+				    (size_t)(space - s));
+	if ((rules & STR_REQUIRED) && len == 0)
+		return pw_error_set(e, PW_ERR_INVALID, "%s: empty", name);
+	return PW_OK;
+}
+
+/* Copy a string member of the object at `where` ("" at the top), at most
+ * max bytes, into the arena; absent (or null) gives NULL unless
+ * STR_REQUIRED. A present member of another type is an error naming it. */
+static pw_err get_str(struct pw_inventory *inv, const json_t *obj, const char *key,
+		      const char *where, const char **out, unsigned rules, size_t max,
+		      struct pw_error *e)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "%s%s%s", where, *where ? "." : "", key);
 	const json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v)) {
-		if (required)
-			return pw_error_set(e, PW_ERR_PARSE, "%s: missing field \"%s\"", where, key);
+		if (rules & STR_REQUIRED)
+			return pw_error_set(e, PW_ERR_PARSE, "%s: missing field \"%s\"",
+					    *where ? where : "inventory", key);
 		*out = NULL;
 		return PW_OK;
 	}
 	if (!json_is_string(v))
-		return pw_error_set(e, PW_ERR_PARSE, "%s.%s: expected a string", where, key);
+		return pw_error_set(e, PW_ERR_PARSE, "%s: expected a string", name);
+	pw_err rc = check_str(name, json_string_value(v), json_string_length(v), max, rules, e);
+	if (rc)
+		return rc;
 	*out = pw_inventory_strdup(inv, json_string_value(v));
 	return *out ? PW_OK : pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+}
+
+/* Refuse an array of more than max items, naming it. */
+static pw_err check_items(const char *where, const json_t *arr, size_t max, struct pw_error *e)
+{
+	size_t n = json_array_size(arr);
+	if (n > max)
+		return pw_error_set(e, PW_ERR_LIMIT, "%s: %zu items, at most %zu", where, n, max);
+	return PW_OK;
 }
 
 static bool parse_family(const char *s, enum pw_pkg_family *f)
@@ -206,7 +254,7 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 	if (!json_is_object(o))
 		return pw_error_set(e, PW_ERR_PARSE, "%s: expected an object", where);
 	const char *family = NULL, *state = NULL;
-	pw_err rc = get_str(inv, o, "family", where, &family, true, e);
+	pw_err rc = get_str(inv, o, "family", where, &family, STR_REQUIRED, PW_INV_MAX_WORD, e);
 	if (rc)
 		return rc;
 	enum pw_pkg_family fam;
@@ -216,13 +264,18 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 	if (!p)
 		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	const char *arch = NULL;
-	if ((rc = get_str(inv, o, "name", where, &p->name, true, e)) ||
-	    (rc = get_str(inv, o, "version", where, &p->version, true, e)) ||
-	    (rc = get_str(inv, o, "arch", where, &arch, false, e)) ||
-	    (rc = get_str(inv, o, "state", where, &state, false, e)) ||
-	    (rc = get_str(inv, o, "source_name", where, &p->source_name, false, e)) ||
-	    (rc = get_str(inv, o, "source_version", where, &p->source_version, false, e)) ||
-	    (rc = get_str(inv, o, "multi_arch", where, &p->multi_arch, false, e)))
+	if ((rc = get_str(inv, o, "name", where, &p->name, STR_REQUIRED | STR_WORD,
+			  PW_INV_MAX_NAME, e)) ||
+	    (rc = get_str(inv, o, "version", where, &p->version, STR_REQUIRED | STR_WORD,
+			  PW_INV_MAX_VERSION, e)) ||
+	    (rc = get_str(inv, o, "arch", where, &arch, STR_WORD, PW_INV_MAX_ARCH, e)) ||
+	    (rc = get_str(inv, o, "state", where, &state, 0, PW_INV_MAX_WORD, e)) ||
+	    (rc = get_str(inv, o, "source_name", where, &p->source_name, STR_WORD, PW_INV_MAX_NAME,
+			  e)) ||
+	    (rc = get_str(inv, o, "source_version", where, &p->source_version, STR_WORD,
+			  PW_INV_MAX_VERSION, e)) ||
+	    (rc = get_str(inv, o, "multi_arch", where, &p->multi_arch, STR_WORD, PW_INV_MAX_WORD,
+			  e)))
 		return rc;
 	p->arch = arch ? arch : "";
 	p->state = PW_STATE_INSTALLED;
@@ -237,10 +290,14 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 		if (!json_is_object(r))
 			return pw_error_set(e, PW_ERR_PARSE, "%s.rpm: expected an object", where);
 		snprintf(where, sizeof(where), "packages[%zu].rpm", idx);
-		if ((rc = get_str(inv, r, "epoch", where, &p->rpm_epoch, false, e)) ||
-		    (rc = get_str(inv, r, "version", where, &p->rpm_version, false, e)) ||
-		    (rc = get_str(inv, r, "release", where, &p->rpm_release, false, e)) ||
-		    (rc = get_str(inv, r, "sourcerpm", where, &p->rpm_sourcerpm, false, e)))
+		if ((rc = get_str(inv, r, "epoch", where, &p->rpm_epoch, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "version", where, &p->rpm_version, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "release", where, &p->rpm_release, STR_WORD,
+				  PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, r, "sourcerpm", where, &p->rpm_sourcerpm, STR_WORD,
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 	}
 	const json_t *u = json_object_get(o, "update");
@@ -248,8 +305,10 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 		snprintf(where, sizeof(where), "packages[%zu].update", idx);
 		if (!json_is_object(u))
 			return pw_error_set(e, PW_ERR_PARSE, "%s: expected an object", where);
-		if ((rc = get_str(inv, u, "version", where, &p->candidate_version, true, e)) ||
-		    (rc = get_str(inv, u, "origin", where, &p->candidate_origin, false, e)))
+		if ((rc = get_str(inv, u, "version", where, &p->candidate_version,
+				  STR_REQUIRED | STR_WORD, PW_INV_MAX_VERSION, e)) ||
+		    (rc = get_str(inv, u, "origin", where, &p->candidate_origin, 0,
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 		p->candidate_security = json_is_true(json_object_get(u, "security"));
 	}
@@ -257,7 +316,9 @@ static pw_err package_from_json(struct pw_inventory *inv, const json_t *o, size_
 	return PW_OK;
 }
 
+/* An array of at most max_items strings of at most max bytes each. */
 static pw_err strings_from_json(struct pw_inventory *inv, const json_t *arr, const char *where,
+				size_t max_items, size_t max, unsigned rules,
 				pw_err (*add)(struct pw_inventory *, const char *),
 				struct pw_error *e)
 {
@@ -265,11 +326,19 @@ static pw_err strings_from_json(struct pw_inventory *inv, const json_t *arr, con
 		return PW_OK;
 	if (!json_is_array(arr))
 		return pw_error_set(e, PW_ERR_PARSE, "%s: expected an array", where);
+	pw_err rc = check_items(where, arr, max_items, e);
+	if (rc)
+		return rc;
 	size_t i;
 	const json_t *v;
 	json_array_foreach(arr, i, v) {
+		char at[48];
+		snprintf(at, sizeof(at), "%s[%zu]", where, i);
 		if (!json_is_string(v))
-			return pw_error_set(e, PW_ERR_PARSE, "%s[%zu]: expected a string", where, i);
+			return pw_error_set(e, PW_ERR_PARSE, "%s: expected a string", at);
+		rc = check_str(at, json_string_value(v), json_string_length(v), max, rules, e);
+		if (rc)
+			return rc;
 		if (add(inv, json_string_value(v)))
 			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
 	}
@@ -304,7 +373,7 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 				    "inventory: schema_version %lld is not supported (expected %d)",
 				    (long long)json_integer_value(sv), PW_INVENTORY_SCHEMA_VERSION);
 	const char *root = NULL;
-	if ((rc = get_str(inv, doc, "root", "inventory", &root, false, e)))
+	if ((rc = get_str(inv, doc, "root", "", &root, 0, PW_INV_MAX_ROOT, e)))
 		return rc;
 	if (root)
 		inv->root = root;
@@ -316,20 +385,28 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 		struct pw_host_facts *h = &inv->host;
 		const json_t *os = json_object_get(host, "os");
 		const json_t *kernel = json_object_get(host, "kernel");
-		if ((rc = get_str(inv, host, "machine_id", "host", &h->machine_id, false, e)) ||
-		    (rc = get_str(inv, host, "hostname", "host", &h->hostname, false, e)) ||
-		    (rc = get_str(inv, host, "arch", "host", &h->arch, false, e)))
+		if ((rc = get_str(inv, host, "machine_id", "host", &h->machine_id, STR_WORD,
+				  PW_INV_MAX_MACHINE_ID, e)) ||
+		    (rc = get_str(inv, host, "hostname", "host", &h->hostname, 0, PW_INV_MAX_HOSTNAME,
+				  e)) ||
+		    (rc = get_str(inv, host, "arch", "host", &h->arch, STR_WORD, PW_INV_MAX_ARCH, e)))
 			return rc;
 		if (os && (!json_is_object(os) ||
-			   (rc = get_str(inv, os, "id", "host.os", &h->os_id, false, e)) ||
-			   (rc = get_str(inv, os, "version_id", "host.os", &h->os_version_id, false, e)) ||
-			   (rc = get_str(inv, os, "codename", "host.os", &h->os_codename, false, e)) ||
-			   (rc = get_str(inv, os, "id_like", "host.os", &h->os_id_like, false, e)) ||
-			   (rc = get_str(inv, os, "pretty_name", "host.os", &h->os_pretty_name, false, e))))
+			   (rc = get_str(inv, os, "id", "host.os", &h->os_id, 0, PW_INV_MAX_WORD, e)) ||
+			   (rc = get_str(inv, os, "version_id", "host.os", &h->os_version_id, 0,
+					 PW_INV_MAX_WORD, e)) ||
+			   (rc = get_str(inv, os, "codename", "host.os", &h->os_codename, 0,
+					 PW_INV_MAX_WORD, e)) ||
+			   (rc = get_str(inv, os, "id_like", "host.os", &h->os_id_like, 0,
+					 PW_INV_MAX_TEXT, e)) ||
+			   (rc = get_str(inv, os, "pretty_name", "host.os", &h->os_pretty_name, 0,
+					 PW_INV_MAX_TEXT, e))))
 			return rc ? rc : pw_error_set(e, PW_ERR_PARSE, "host.os: expected an object");
 		if (kernel && (!json_is_object(kernel) ||
-			       (rc = get_str(inv, kernel, "release", "host.kernel", &h->kernel_release, false, e)) ||
-			       (rc = get_str(inv, kernel, "version", "host.kernel", &h->kernel_version, false, e))))
+			       (rc = get_str(inv, kernel, "release", "host.kernel", &h->kernel_release, 0,
+					     PW_INV_MAX_TEXT, e)) ||
+			       (rc = get_str(inv, kernel, "version", "host.kernel", &h->kernel_version, 0,
+					     PW_INV_MAX_TEXT, e))))
 			return rc ? rc : pw_error_set(e, PW_ERR_PARSE, "host.kernel: expected an object");
 	}
 
@@ -337,6 +414,8 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 	if (mgrs) {
 		if (!json_is_array(mgrs))
 			return pw_error_set(e, PW_ERR_PARSE, "package_managers: expected an array");
+		if ((rc = check_items("package_managers", mgrs, PW_INV_MAX_MANAGERS, e)))
+			return rc;
 		size_t i;
 		const json_t *v;
 		json_array_foreach(mgrs, i, v) {
@@ -353,6 +432,8 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 	const json_t *pkgs = json_object_get(doc, "packages");
 	if (!json_is_array(pkgs))
 		return pw_error_set(e, PW_ERR_PARSE, "inventory: missing array \"packages\"");
+	if ((rc = check_items("packages", pkgs, PW_INV_MAX_PACKAGES, e)))
+		return rc;
 	size_t i;
 	const json_t *o;
 	json_array_foreach(pkgs, i, o) {
@@ -365,15 +446,19 @@ pw_err pw_inventory_from_json(struct pw_inventory *inv, const json_t *doc, struc
 		if (!json_is_object(reboot))
 			return pw_error_set(e, PW_ERR_PARSE, "reboot: expected an object");
 		if ((rc = strings_from_json(inv, json_object_get(reboot, "reasons"), "reboot.reasons",
+					    PW_INV_MAX_REBOOT_REASONS, PW_INV_MAX_SENTENCE, 0,
 					    add_reason, e)) ||
 		    (rc = strings_from_json(inv, json_object_get(reboot, "packages"),
-					    "reboot.packages", pw_inventory_add_reboot_pkg, e)) ||
-		    (rc = get_str(inv, reboot, "newest_kernel", "reboot", &inv->newest_kernel, false, e)))
+					    "reboot.packages", PW_INV_MAX_REBOOT_PKGS, PW_INV_MAX_NAME,
+					    STR_WORD, pw_inventory_add_reboot_pkg, e)) ||
+		    (rc = get_str(inv, reboot, "newest_kernel", "reboot", &inv->newest_kernel, 0,
+				  PW_INV_MAX_TEXT, e)))
 			return rc;
 		inv->reboot_required = json_is_true(json_object_get(reboot, "required"));
 	}
-	if ((rc = strings_from_json(inv, json_object_get(doc, "database_errors"),
-				    "database_errors", add_db_error, e)))
+	if ((rc = strings_from_json(inv, json_object_get(doc, "database_errors"), "database_errors",
+				    PW_INV_MAX_WARNINGS, PW_INV_MAX_SENTENCE, 0, add_db_error, e)))
 		return rc;
-	return strings_from_json(inv, json_object_get(doc, "warnings"), "warnings", add_warning, e);
+	return strings_from_json(inv, json_object_get(doc, "warnings"), "warnings",
+				 PW_INV_MAX_WARNINGS, PW_INV_MAX_SENTENCE, 0, add_warning, e);
 }

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pw_buf.h"
+#include "pw_text.h"
+
 void pw_inventory_init(struct pw_inventory *inv, const char *root)
 {
 	memset(inv, 0, sizeof(*inv));
@@ -49,27 +52,54 @@ struct pw_package *pw_inventory_add_package(struct pw_inventory *inv, enum pw_pk
 	return p;
 }
 
-static pw_err add_line(struct pw_inventory *inv, const char ***items, size_t *n, size_t *cap,
-		       const char *fmt, va_list ap)
+/* Append a copy of s to items, which has room. */
+static pw_err add_plain(struct pw_inventory *inv, const char ***items, size_t *n, const char *s)
 {
-	char tmp[1024];
-	int len = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	const char *copy = pw_arena_strdup(&inv->arena, s);
+	if (!copy)
+		return PW_ERR_NOMEM;
+	(*items)[(*n)++] = copy;
+	return PW_OK;
+}
+
+/* Append a formatted sentence to (items, n, cap), at most max of them: the
+ * max-th says that more were left out, later ones are dropped. Control
+ * characters are escaped and the result cut to PW_INV_MAX_SENTENCE
+ * bytes (at a character), since a sentence may quote a file's bytes. */
+static pw_err add_line(struct pw_inventory *inv, const char ***items, size_t *n, size_t *cap,
+		       size_t max, const char *fmt, va_list ap)
+{
+	char tmp[PW_INV_MAX_SENTENCE + 1];
+	if (*n >= max)
+		return PW_OK;
+	int len = *n == max - 1 ? snprintf(tmp, sizeof(tmp), "more left out (at most %zu)", max)
+				: vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	if (len < 0)
 		return PW_ERR_INVALID;
 	if (!grow((void **)items, *n, cap, sizeof(**items)))
 		return PW_ERR_NOMEM;
-	const char *s = pw_arena_strdup(&inv->arena, tmp);
-	if (!s)
-		return PW_ERR_NOMEM;
-	(*items)[(*n)++] = s;
-	return PW_OK;
+	struct pw_buf safe;
+	size_t used, tlen = strlen(tmp);
+	pw_buf_init(&safe, 0);
+	if (pw_text_escape(&safe, tmp, tlen, PW_TEXT_FINAL, &used) || !safe.data) {
+		pw_buf_free(&safe);
+		return tlen ? PW_ERR_NOMEM : add_plain(inv, items, n, "");
+	}
+	size_t cut = safe.len < sizeof(tmp) ? safe.len : sizeof(tmp) - 1;
+	while (cut < safe.len && cut > 0 && ((unsigned char)safe.data[cut] & 0xc0) == 0x80)
+		cut--; /* not inside a UTF-8 sequence */
+	safe.data[cut] = '\0';
+	pw_err rc = add_plain(inv, items, n, safe.data);
+	pw_buf_free(&safe);
+	return rc;
 }
 
 pw_err pw_inventory_warn(struct pw_inventory *inv, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	pw_err rc = add_line(inv, &inv->warnings, &inv->nwarnings, &inv->cap_warnings, fmt, ap);
+	pw_err rc = add_line(inv, &inv->warnings, &inv->nwarnings, &inv->cap_warnings,
+			     PW_INV_MAX_WARNINGS, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -79,7 +109,7 @@ pw_err pw_inventory_add_reboot_reason(struct pw_inventory *inv, const char *fmt,
 	va_list ap;
 	va_start(ap, fmt);
 	pw_err rc = add_line(inv, &inv->reboot_reasons, &inv->nreboot_reasons,
-			     &inv->cap_reboot_reasons, fmt, ap);
+			     &inv->cap_reboot_reasons, PW_INV_MAX_REBOOT_REASONS, fmt, ap);
 	va_end(ap);
 	if (rc == PW_OK)
 		inv->reboot_required = true;
@@ -102,6 +132,8 @@ bool pw_inventory_has_package_db(const struct pw_inventory *inv)
 
 pw_err pw_inventory_add_reboot_pkg(struct pw_inventory *inv, const char *name)
 {
+	if (inv->nreboot_pkgs >= PW_INV_MAX_REBOOT_PKGS)
+		return PW_OK; /* the reasons already say a reboot is due */
 	if (!grow((void **)&inv->reboot_pkgs, inv->nreboot_pkgs, &inv->cap_reboot_pkgs,
 		  sizeof(*inv->reboot_pkgs)))
 		return PW_ERR_NOMEM;

@@ -36,6 +36,25 @@ enum pw_pkg_state {
 	PW_STATE_OTHER,
 };
 
+/* Bounds of the model (docs/inventory-schema.json: maxLength in bytes,
+ * maxItems). Far above what real hosts have, low enough that one upload
+ * cannot store megabytes in a field: the server refuses a document past
+ * them (inventory_json.c), the collectors never produce one. */
+#define PW_INV_MAX_PACKAGES 100000
+#define PW_INV_MAX_NAME 256          /* package, source and reboot package names */
+#define PW_INV_MAX_VERSION 256       /* every version, epoch, release and candidate */
+#define PW_INV_MAX_ARCH 64
+#define PW_INV_MAX_WORD 64           /* os id, version_id, codename, multi_arch */
+#define PW_INV_MAX_MACHINE_ID 128
+#define PW_INV_MAX_HOSTNAME 253      /* a DNS name */
+#define PW_INV_MAX_TEXT 512          /* pretty name, id_like, kernel, origin, sourcerpm */
+#define PW_INV_MAX_ROOT 4096         /* PATH_MAX */
+#define PW_INV_MAX_SENTENCE 1023     /* a warning or reboot reason */
+#define PW_INV_MAX_WARNINGS 1000
+#define PW_INV_MAX_REBOOT_REASONS 64
+#define PW_INV_MAX_REBOOT_PKGS 1000
+#define PW_INV_MAX_MANAGERS 16
+
 struct pw_package {
 	enum pw_pkg_family family;
 	enum pw_pkg_state state;
@@ -109,7 +128,12 @@ void pw_inventory_free(struct pw_inventory *inv);
  * valid until the next pw_inventory_add_package(). */
 struct pw_package *pw_inventory_add_package(struct pw_inventory *inv, enum pw_pkg_family family);
 
-/* Add a formatted warning ("path:line: message"). Returns PW_ERR_NOMEM or PW_OK. */
+/* Add a formatted warning ("path:line: message"). Returns PW_ERR_NOMEM or PW_OK.
+ * A sentence is cut to PW_INV_MAX_SENTENCE with its control characters
+ * escaped (it may quote a file); past PW_INV_MAX_WARNINGS (or
+ * PW_INV_MAX_REBOOT_REASONS, PW_INV_MAX_REBOOT_PKGS) the last one says how
+ * many more were left out, so a broken database still gives a document the
+ * server accepts. */
 pw_err pw_inventory_warn(struct pw_inventory *inv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 pw_err pw_inventory_add_reboot_reason(struct pw_inventory *inv, const char *fmt, ...)

@@ -25,6 +25,7 @@
 #include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_sql.h"
+#include "pw_text.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store);
 
@@ -239,7 +240,10 @@ static const char *opt_string(const json_t *body, const char *key, size_t max, b
 	const json_t *v = json_object_get(body, key);
 	if (!v || json_is_null(v))
 		return NULL;
-	if (!json_is_string(v) || strlen(json_string_value(v)) > max) {
+	/* a host name or machine id is shown in lists and logs: no controls */
+	if (!json_is_string(v) || json_string_length(v) > max ||
+	    pw_text_find_control(json_string_value(v), json_string_length(v), NULL) !=
+		    json_string_length(v)) {
 		*bad = true;
 		return NULL;
 	}
@@ -271,7 +275,8 @@ static void enroll(struct pw_request *r, struct pw_response *resp)
 		throttle_refused(r, now);
 		pw_http_error(resp, 400, "invalid_request",
 			      "expected {\"token\": \"pwe_...\", \"machine_id\": \"...\","
-			      " \"hostname\": \"...\"} (strings; machine_id at most 128 characters)");
+			      " \"hostname\": \"...\"} (strings without control characters;"
+			      " machine_id at most 128 bytes)");
 		goto out;
 	}
 	enum pw_enroll_status st;

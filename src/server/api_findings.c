@@ -189,6 +189,13 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 	if ((v = pw_http_query(r, "host")) && !f->host_id) {
 		if (!positive_id(v, &f->host_id))
 			return bad(resp, "%s must be a host id, not '%.40s'", "host", v);
+		/* an unknown host is 404, as /hosts/{id}/findings: not an empty page */
+		struct pw_host_context hc;
+		struct pw_error e = { 0 };
+		if (pw_registry_host_context(r->store, f->host_id, &hc, &e)) {
+			pw_http_error_from(resp, &e);
+			return false;
+		}
 	}
 	if ((v = pw_http_query(r, "group"))) {
 		struct pw_host_query q = { 0 };

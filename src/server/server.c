@@ -26,9 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pw_buf.h"
 #include "pw_config.h"
 #include "pw_file.h"
 #include "pw_store.h"
+#include "pw_text.h"
 #include "server_internal.h"
 
 #define DEFAULT_CONFIG PW_SYSCONFDIR "/patchwarden.conf"
@@ -47,11 +49,15 @@ void pw_server_log(const char *level, const char *fmt, ...)
 	if (n > 0 && (size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	/* one line per event: a message never spans lines in the journal */
-	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(stderr, "%s\n", line);
+	/* one line per event, never a control character: a message quotes
+	 * host and package names, and the journal ends on a terminal */
+	struct pw_buf safe = PW_BUF_INIT;
+	size_t used;
+	if (pw_text_escape(&safe, line, strlen(line), PW_TEXT_FINAL, &used) == PW_OK && safe.data)
+		fprintf(stderr, "%s\n", safe.data);
+	else
+		fprintf(stderr, "patchwarden: %s: (a message that could not be escaped)\n", level);
+	pw_buf_free(&safe);
 }
 
 /* ---- settings ---- */

@@ -29,6 +29,7 @@
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_sql.h"
+#include "pw_text.h"
 
 /* ---- schema ---- */
 
@@ -264,16 +265,11 @@ static bool token_ok(const char *s, size_t max, const char *extra, bool lower_on
 	return true;
 }
 
+/* C0, DEL, C1 and bytes that are not UTF-8 refused (pw_text.h) */
 static bool text_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	}
-	return true;
+	return n > 0 && n <= max && pw_text_find_control(s, n, NULL) == n;
 }
 
 static bool exposure_ok(const char *s)

@@ -222,6 +222,18 @@ call "$admin" POST /api/v1/assessments /api/v1/assessments &&
 call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$web1&package=curl&status=fixed&limit=1000" &&
 	json 'len(d["items"]) == '"$curl_web1"' and all(i["fixed_at"] and i["state"] == "fixed" for i in d["items"])' <"$tmp/body" |
 	grep -q True && ok "fixed findings kept, with fixed_at" || not_ok "fixed findings: $(head -c 300 "$tmp/body")"
+# the CLI lists the open ones by default: fixed findings are evidence, not work
+n=$("$pw" finding list --host "$web1" --status all --format json 2>/dev/null | json 'len(d)')
+"$pw" finding list --host "$web1" --format json >"$tmp/open.json" 2>"$tmp/err"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$web1&status=open&limit=1000"
+nopen=$(json 'len(d["items"])' <"$tmp/body")
+[ "$(json 'len(d)' <"$tmp/open.json")" = "$nopen" ] &&
+	[ "$(json 'sorted(set(i["state"] for i in d))' <"$tmp/open.json")" = "['open']" ] &&
+	[ "$nopen" -lt "$n" ] && ok "finding list: open findings by default ($nopen of $n)" ||
+	not_ok "finding list default: $(head -c 300 "$tmp/open.json") $(cat "$tmp/err")"
+"$pw" finding list --host "$web1" --status fixed --format json 2>/dev/null |
+	json 'len(d) > 0 and all(i["state"] == "fixed" for i in d)' | grep -q True &&
+	ok "finding list --status fixed: the fixed ones" || not_ok "finding list --status fixed"
 "$pw" asset import-inventory "$tmp/web1.json" >/dev/null 2>&1
 call "$admin" POST /api/v1/assessments /api/v1/assessments &&
 	[ "$(json 'd["findings_reopened"]' <"$tmp/body")" = "$curl_web1" ] && ok "downgrade: reopened" ||
@@ -276,12 +288,27 @@ call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$bw&kind=update&limi
 	grep -q True && ok "... kept as fixed, with fixed_at" || not_ok "fixed update findings: $(head -c 300 "$tmp/body")"
 
 # --- the CLI reads the same store
-n=$("$pw" finding list --host "$web1" --format json 2>/dev/null | json 'len(d)')
+n=$("$pw" finding list --host "$web1" --status all --format json 2>/dev/null | json 'len(d)')
 call "$auditor" GET /api/v1/findings "/api/v1/findings?host=$web1&limit=1000"
-[ "$n" = "$(json 'len(d["items"])' <"$tmp/body")" ] && ok "finding list --host agrees with the API ($n)" ||
-	not_ok "finding list --host: $n"
+[ "$n" = "$(json 'len(d["items"])' <"$tmp/body")" ] && ok "finding list --host --status all agrees with the API ($n)" ||
+	not_ok "finding list --host --status all: $n"
+# --host takes a name as `host show` does
+"$pw" finding list --host "$web1" --format json >"$tmp/byid.json" 2>/dev/null
+"$pw" finding list --host web1 --format json >"$tmp/byname.json" 2>"$tmp/err" &&
+	cmp -s "$tmp/byname.json" "$tmp/byid.json" && ok "finding list --host web1 (a name) lists the host's findings" ||
+	not_ok "finding list --host web1: $(cat "$tmp/err")"
+for unknown in no-such-host 999999; do
+	"$pw" finding list --host "$unknown" >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] && grep -q "no host with id or name '$unknown'" "$tmp/err" && [ ! -s "$tmp/out" ] &&
+		ok "finding list --host $unknown: exit 2, no host named so" ||
+		not_ok "finding list --host $unknown: $(cat "$tmp/out" "$tmp/err")"
+done
+call "$auditor" GET /api/v1/findings "/api/v1/findings?host=999999" 404 &&
+	json 'd["error"]["code"]' <"$tmp/body" | grep -q not_found &&
+	ok "GET /findings?host=999999: 404 not_found, not an empty page" ||
+	not_ok "/findings?host=999999: $(head -c 300 "$tmp/body")"
 "$pw" finding list --status closed >/dev/null 2>"$tmp/err"
-[ $? = 2 ] && grep -q "open or fixed" "$tmp/err" && ok "finding list --status closed: exit 2, says why" ||
+[ $? = 2 ] && grep -q "open, fixed or all" "$tmp/err" && ok "finding list --status closed: exit 2, says why" ||
 	not_ok "finding list --status closed: $(cat "$tmp/err")"
 "$pw" finding assess >"$tmp/out" 2>&1 && grep -q "^assessed 0 hosts" "$tmp/out" &&
 	ok "finding assess: $(head -1 "$tmp/out")" || not_ok "finding assess: $(cat "$tmp/out")"

@@ -645,9 +645,11 @@ static void test_groups_and_filters(void **state)
 		{ .set_criticality = true, .criticality = 6 },
 		{ .set_site = true, .site = "par 1" },
 		{ .set_owner = true, .owner = "a\nb" },
+		{ .set_owner = true, .owner = "Team \xc2\x9b" "2J" }, /* C1 CSI */
+		{ .set_owner = true, .owner = "Team \x9b" },          /* not UTF-8 */
 	};
 	static const char *const badf[] = { "environment", "exposure", "criticality", "site",
-					    "owner" };
+					    "owner", "owner", "owner" };
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
 	for (size_t i = 0; i < sizeof(badp) / sizeof(badp[0]); i++) {
 		assert_int_equal(pw_registry_host_update(s, a, &badp[i], "local:test", &e),

@@ -193,12 +193,37 @@ static void test_config_file(void **state)
 	assert_non_null(strstr(e.msg, "none.conf"));
 }
 
+/* A log line never carries a control character: host names and paths in
+ * it come from callers, and the journal ends on an admin's terminal. */
+static void test_log_escaped(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/pw-test-log-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	int saved = dup(2);
+	assert_true(dup2(fd, 2) == 2);
+	pw_server_log("info", "agent enrolled: host %s", "web\033]0;pwned\007\033[2J\xc2\x9b\nx");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	char buf[512] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	assert_string_equal(buf, "patchwarden: info: agent enrolled: host "
+				 "web\\x1b]0;pwned\\x07\\x1b[2J\\u009b\\x0ax\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_values),
 		cmocka_unit_test(test_db_precedence), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_log_escaped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
