@@ -120,7 +120,8 @@ pw_err pw_inventory_add_db_error(struct pw_inventory *inv, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	pw_err rc = add_line(inv, &inv->db_errors, &inv->ndb_errors, &inv->cap_db_errors, fmt, ap);
+	pw_err rc = add_line(inv, &inv->db_errors, &inv->ndb_errors, &inv->cap_db_errors,
+			     PW_INV_MAX_WARNINGS, fmt, ap);
 	va_end(ap);
 	return rc;
 }
