@@ -16,8 +16,9 @@
  *   GET    /api/v1/audit/verify    admin, auditor
  *
  * Login throttling lives here, in memory (a server restart forgets it; run
- * one server per store): every failed login counts against the user name
- * and the remote address. After [auth] login_max_failures (default 5)
+ * one server per store): every login attempt counts against the user name
+ * and the remote address before its password is checked, and a success
+ * takes the count back, so concurrent attempts never exceed the limit. After [auth] login_max_failures (default 5)
  * failures for a name, or login_max_failures_per_address (default 20) from
  * an address, that name or address is refused with 429 too_many_attempts
  * and Retry-After for 30 s, doubling with each further failure up to 15
@@ -118,7 +119,12 @@ struct limits {
 	int64_t per_name, per_address;
 };
 
-static int64_t throttle_check(const char *name, const char *remote, struct limits lim)
+/* Seconds until the name or address may try again (0: now), and when 0,
+ * the attempt counted as a failure already, under the same lock: a burst of
+ * concurrent attempts cannot all pass the check before the first slow
+ * password check ends and records its failure. A success clears the count
+ * (throttle_success). */
+static int64_t throttle_reserve(const char *name, const char *remote, struct limits lim)
 {
 	char uk[THROTTLE_KEY], ak[THROTTLE_KEY];
 	throttle_keys(name, remote, uk, ak);
@@ -126,11 +132,19 @@ static int64_t throttle_check(const char *name, const char *remote, struct limit
 	pthread_mutex_lock(&throttle_lock);
 	int64_t a = locked_for(slot_of(uk, false, now), lim.per_name, now);
 	int64_t b = locked_for(slot_of(ak, false, now), lim.per_address, now);
+	if (a == 0 && b == 0) {
+		const char *keys[2] = { uk, ak };
+		for (int i = 0; i < 2; i++) {
+			struct attempts *t = slot_of(keys[i], true, now);
+			t->failures++;
+			t->last = now;
+		}
+	}
 	pthread_mutex_unlock(&throttle_lock);
 	return a > b ? a : b;
 }
 
-static void throttle_result(const char *name, const char *remote, bool success)
+static void throttle_success(const char *name, const char *remote)
 {
 	char uk[THROTTLE_KEY], ak[THROTTLE_KEY];
 	throttle_keys(name, remote, uk, ak);
@@ -138,15 +152,10 @@ static void throttle_result(const char *name, const char *remote, bool success)
 	pthread_mutex_lock(&throttle_lock);
 	const char *keys[2] = { uk, ak };
 	for (int i = 0; i < 2; i++) {
-		struct attempts *a = slot_of(keys[i], !success, now);
-		if (!a)
-			continue;
-		if (success) {
+		struct attempts *a = slot_of(keys[i], false, now);
+		if (a) {
 			a->last = 0;
 			a->failures = 0;
-		} else {
-			a->failures++;
-			a->last = now;
 		}
 	}
 	pthread_mutex_unlock(&throttle_lock);
@@ -309,7 +318,7 @@ static void login(struct pw_request *r, struct pw_response *resp)
 		setting(r, "login_max_failures", 5, 1, 1000000),
 		setting(r, "login_max_failures_per_address", 20, 1, 1000000),
 	};
-	int64_t wait = throttle_check(name, r->remote, lim);
+	int64_t wait = throttle_reserve(name, r->remote, lim);
 	if (wait > 0) {
 		char secs[32];
 		snprintf(secs, sizeof(secs), "%lld", (long long)wait);
@@ -330,7 +339,6 @@ static void login(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	if (!ok) {
-		throttle_result(name, r->remote, false);
 		/* the name as typed could hold anything, line breaks too: it is
 		 * logged only when it is a valid name */
 		bool valid = pw_user_name_valid(name);
@@ -341,7 +349,7 @@ static void login(struct pw_request *r, struct pw_response *resp)
 			      "the user name or password is wrong, or the user is disabled");
 		goto out;
 	}
-	throttle_result(name, r->remote, true);
+	throttle_success(name, r->remote);
 	int64_t ttl = setting(r, "session_hours", 12, 1, 24 * 366) * 3600;
 	char secret[PW_SECRET_SIZE], csrf[PW_SECRET_SIZE];
 	struct pw_session se;

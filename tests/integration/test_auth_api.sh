@@ -11,7 +11,7 @@
 #     exempt), logout, disabled users;
 #   - expired, revoked and replayed-after-revoke tokens: 401;
 #   - login throttling per name and per address (429, Retry-After), reset by
-#     a success;
+#     a success; 40 concurrent wrong passwords: 5 checked, 35 refused;
 #   - audit entries for every change, paginated, readable by admin and
 #     auditor only; `patchwarden audit verify` finds an entry edited with
 #     the sqlite3 shell, and one deleted;
@@ -361,6 +361,23 @@ st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"nobody","password":"wha
 check "an unknown user: 401 invalid_credentials" \
 	sh -c "[ $st = 401 ] && grep -q invalid_credentials '$tmp/body'"
 check "the failed login matches the document" doc_ok POST /api/v1/auth/login 401
+# 40 wrong passwords at once: each attempt counts before its (slow) check,
+# so exactly 5 are checked and 35 refused
+pids=
+for i in $(seq 1 40); do
+	curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "$JSON" \
+		-d '{"name":"u-operator","password":"wrong guess"}' "$PW_URL/api/v1/auth/login" \
+		>"$tmp/race.$i" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+checked=$(cat "$tmp"/race.* | grep -c '^401$')
+refused=$(cat "$tmp"/race.* | grep -c '^429$')
+echo "# 40 concurrent wrong passwords: $checked checked (401), $refused refused (429)"
+check "40 concurrent wrong passwords: 5 checked, 35 refused" \
+	[ "$checked/$refused" = 5/35 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-change-manager","password":"pass-change-manager-1234"}')
+check "a success from the address resets its count" [ "$st" = 200 ]
 
 # --- audit entries for every change, readable by admin and auditor
 items=$tmp/audit-all.json

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,55 @@ static void test_login_and_throttling(void **state)
 	pw_clock_set(-1);
 }
 
+/* Concurrent wrong passwords: the throttle counts each attempt before its
+ * (slow) password check, so exactly login_max_failures (5) of 40 are
+ * checked and the other 35 refused, however they interleave. Each thread
+ * has its own connection, as the server's workers do. */
+struct racer {
+	struct fixture *f;
+	pthread_barrier_t *start;
+	int status;
+};
+
+static void *race_login(void *arg)
+{
+	struct racer *rc = arg;
+	struct fixture f = *rc->f;
+	struct pw_error e = { 0 };
+	if (pw_store_open(rc->f->path, &f.s, &e)) {
+		rc->status = -1;
+		return NULL;
+	}
+	pthread_barrier_wait(rc->start);
+	rc->status = login(&f, "192.0.2.40", "olga", "wrong password", NULL, 0);
+	pw_store_close(f.s);
+	return NULL;
+}
+
+static void test_concurrent_logins(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 40 };
+	pthread_t th[N];
+	struct racer rc[N];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, N);
+	for (int i = 0; i < N; i++) {
+		rc[i] = (struct racer){ f, &start, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, race_login, &rc[i]), 0);
+	}
+	int checked = 0, refused = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		checked += rc[i].status == 401;
+		refused += rc[i].status == 429;
+	}
+	pthread_barrier_destroy(&start);
+	printf("# %d concurrent wrong passwords: %d checked, %d refused\n", N, checked, refused);
+	assert_int_equal(checked, 5);
+	assert_int_equal(refused, N - 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_and_throttling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_logins, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
