@@ -112,6 +112,10 @@ static void throttle_keys(const char *name, const char *remote, char user_key[TH
 			  char addr_key[THROTTLE_KEY])
 {
 	snprintf(user_key, THROTTLE_KEY, "u:%.70s", name);
+	/* user names are not case-sensitive: "Olga" counts against "olga" */
+	for (char *c = user_key + 2; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	snprintf(addr_key, THROTTLE_KEY, "a:%.70s", remote ? remote : "?");
 }
 
@@ -513,7 +517,13 @@ static void users_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	if (found) {
-		pw_http_error(resp, 409, "conflict", "user '%s' already exists", name);
+		if (strcmp(u.name, name) != 0)
+			pw_http_error(resp, 409, "conflict",
+				      "user '%s' already exists as '%s' (user names are not "
+				      "case-sensitive)",
+				      name, u.name);
+		else
+			pw_http_error(resp, 409, "conflict", "user '%s' already exists", name);
 		goto out;
 	}
 	if (!hash_member(password, hash, resp))

@@ -1,7 +1,10 @@
 /* users.c - users, sessions and API tokens, see pw_users.h.
  *
  * Tables (component "users"):
- *   users(id, name UNIQUE, role, password_hash, disabled, created, updated)
+ *   users(id, name UNIQUE, role, password_hash, disabled, created, updated);
+ *            names are unique without regard to case (an index COLLATE
+ *            NOCASE; they are ASCII) and found that way, so "Alice" logs in
+ *            as, and cannot be created beside, "alice"
  *   sessions(id = SHA-256 hex of the cookie secret, user_id, created,
  *            expires, last_used)
  *   api_tokens(id, name, role, hash UNIQUE, created_by, created, expires,
@@ -52,6 +55,9 @@ static const char *const users_sqlite[] = {
 	" expires BIGINT,"
 	" last_used BIGINT,"
 	" revoked BIGINT);",
+	/* 2: user names are case-insensitive ("Alice" is "alice"); a store
+	 * holding two such names is refused before this step (name_clashes) */
+	"CREATE UNIQUE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
 };
 
 static const struct pw_sql_migrations users_migrations = {
@@ -60,11 +66,38 @@ static const struct pw_sql_migrations users_migrations = {
 	sizeof(users_sqlite) / sizeof(users_sqlite[0]),
 };
 
+static pw_err clash_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	(void)ctx;
+	const char *a = pw_sql_text(row, 1), *b = pw_sql_text(row, 3);
+	return pw_error_set(e, PW_ERR_INVALID,
+			    "users: the names '%.64s' (user %lld) and '%.64s' (user %lld) differ "
+			    "only in case, and user names are now case-insensitive: rename or "
+			    "delete one with the sqlite3 shell (UPDATE users SET name = 'NEW' WHERE "
+			    "id = %lld), then run the command again",
+			    a ? a : "", (long long)pw_sql_int(row, 0), b ? b : "",
+			    (long long)pw_sql_int(row, 2), (long long)pw_sql_int(row, 2));
+}
+
+/* Before the case-insensitive index: the first pair of names that would
+ * break it, as an error that names them, rather than SQLite's "UNIQUE
+ * constraint failed". */
+static pw_err name_clashes(struct pw_store *s, struct pw_error *e)
+{
+	if (pw_sql_component_version(s, "users") != 1)
+		return PW_OK;
+	return pw_sql_run(s,
+			  "SELECT a.id, a.name, b.id, b.name FROM users a JOIN users b"
+			  " ON a.name = b.name COLLATE NOCASE AND a.id < b.id ORDER BY a.id LIMIT 1",
+			  PW_SQL_NOARGS, clash_row, NULL, NULL, e);
+}
+
 pw_err pw_users_migrate(struct pw_store *s, struct pw_error *e)
 {
 	if (sodium_init() < 0)
 		return pw_error_set(e, PW_ERR_UNSUPPORTED, "libsodium could not be initialised");
-	return pw_sql_migrate(s, &users_migrations, e);
+	pw_err rc = name_clashes(s, e);
+	return rc ? rc : pw_sql_migrate(s, &users_migrations, e);
 }
 
 /* SQLite numbers $n parameters in the order they first appear in the text,
@@ -268,7 +301,7 @@ pw_err pw_user_find(struct pw_store *s, const char *name, struct pw_user *out, b
 {
 	struct one_user c = { out, found, NULL };
 	*found = false;
-	return pw_sql_run(s, "SELECT " USER_COLUMNS " FROM users WHERE name = $1",
+	return pw_sql_run(s, "SELECT " USER_COLUMNS " FROM users WHERE name = $1 COLLATE NOCASE",
 			  PW_SQL_ARGS(PW_SQL_T(name)), one_user_row, &c, NULL, e);
 }
 
@@ -376,6 +409,13 @@ pw_err pw_user_add(struct pw_store *s, const char *actor, const char *name, cons
 	bool found = false;
 	if ((rc = pw_user_find(s, name, &u, &found, e)))
 		return finish(s, rc, e);
+	if (found && strcmp(u.name, name) != 0)
+		return finish(s,
+			      pw_error_set(e, PW_ERR_INVALID,
+					   "user '%s' already exists as '%s' (user names are not "
+					   "case-sensitive)",
+					   name, u.name),
+			      e);
 	if (found)
 		return finish(s, pw_error_set(e, PW_ERR_INVALID, "user '%s' already exists", name),
 			      e);
@@ -515,7 +555,9 @@ pw_err pw_user_check_password(struct pw_store *s, const char *name, const char *
 	struct one_user c = { out, &found, hash };
 	pw_err rc = PW_OK;
 	if (name && pw_user_name_valid(name))
-		rc = pw_sql_run(s, "SELECT " USER_COLUMNS ", password_hash FROM users WHERE name = $1",
+		rc = pw_sql_run(s,
+				"SELECT " USER_COLUMNS ", password_hash FROM users"
+				" WHERE name = $1 COLLATE NOCASE",
 				PW_SQL_ARGS(PW_SQL_T(name)), one_user_row, &c, NULL, e);
 	if (rc)
 		return rc;

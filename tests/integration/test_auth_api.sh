@@ -117,6 +117,14 @@ check "user create: 201" [ "$st" = 201 ]
 check "user create matches the document" doc_ok POST /api/v1/users 201
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-dup","role":"auditor","password":"password dup"}')
 check "a taken user name: 409 conflict" sh -c "[ $st = 409 ] && grep -q conflict '$tmp/body'"
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"U-Dup","role":"admin","password":"password dup"}')
+check "a name that differs only in case: 409, naming the user it is" \
+	sh -c "[ $st = 409 ] && grep -q \"already exists as 'u-dup'\" '$tmp/body'"
+check "the CLI refuses it too" \
+	sh -c "! { echo 'password 12345' | '$pw' user add ROOT --role admin 2>'$tmp/err'; } && grep -q \"as 'root'\" '$tmp/err'"
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"U-DUP","password":"password dup"}')
+check "a login in another case is the same user" \
+	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"user\"]' <'$tmp/body')\" = u-dup ]"
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"../etc","role":"auditor","password":"password dup"}')
 check "a bad user name: 400" [ "$st" = 400 ]
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-x","role":"auditor","password":"password dup","admin":true}')
