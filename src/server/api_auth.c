@@ -219,7 +219,11 @@ static json_t *user_json(const struct pw_user *u)
 
 static const char *token_state(const struct pw_token *t, int64_t now)
 {
-	return t->revoked ? "revoked" : t->expires && t->expires <= now ? "expired" : "active";
+	return t->revoked                           ? "revoked"
+	       : t->expires && t->expires <= now    ? "expired"
+	       : t->has_owner && t->owner_gone      ? "owner_deleted"
+	       : t->has_owner && t->owner_disabled  ? "owner_disabled"
+						    : "active";
 }
 
 static json_t *token_json(const struct pw_token *t)
@@ -229,6 +233,8 @@ static json_t *token_json(const struct pw_token *t)
 	json_object_set_new(o, "name", json_string(t->name));
 	json_object_set_new(o, "role", json_string(t->role));
 	json_object_set_new(o, "created_by", json_string(t->created_by));
+	json_object_set_new(o, "owner", t->has_owner && !t->owner_gone ? json_string(t->owner)
+								       : json_null());
 	json_object_set_new(o, "created", time_or_null(t->created));
 	json_object_set_new(o, "expires", time_or_null(t->expires));
 	json_object_set_new(o, "last_used", time_or_null(t->last_used));
@@ -677,7 +683,10 @@ static void tokens_create(struct pw_request *r, struct pw_response *resp)
 	}
 	char secret[PW_SECRET_SIZE];
 	struct pw_token t;
-	if (pw_token_create(r->store, r->who.actor, name, role, exp, &t, secret, &e)) {
+	/* the token belongs to the user asking (a token's owner when a token
+	 * asks): it can never do more than that user may do at the time */
+	if (pw_token_create_owned(r->store, r->who.actor, r->who.owner_id, name, role, exp, &t,
+				  secret, &e)) {
 		pw_http_error_from(resp, &e);
 		goto out;
 	}

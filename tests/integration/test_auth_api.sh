@@ -10,6 +10,8 @@
 #   - session cookie attributes (Secure under TLS), CSRF (missing, wrong, right; bearer tokens
 #     exempt), logout, disabled users;
 #   - expired, revoked and replayed-after-revoke tokens: 401;
+#   - a token never exceeds its owner: demoted, it loses what the new role
+#     may not do (403); disabled or deleted, the token is 401;
 #   - login throttling per name and per address (429, Retry-After), reset by
 #     a success; 40 concurrent wrong passwords: 5 checked, 35 refused;
 #   - audit entries for every change, paginated, readable by admin and
@@ -297,6 +299,51 @@ check "a token made on the command line works" [ "$st" = 200 ]
 "$pw" token revoke "$cid" 2>/dev/null
 st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-cli")")
 check "revoked on the command line, it fails at once: 401" [ "$st" = 401 ]
+
+# --- a token never does more than its owner may do now
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-boss","role":"admin","password":"boss password 1"}')
+bid=$(json 'd["id"]' <"$tmp/body")
+req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-boss","password":"boss password 1"}' -c "$tmp/jar-boss" >/dev/null
+bcsrf=$(json 'd["csrf_token"]' <"$tmp/body")
+st=$(req POST /api/v1/tokens -b "$tmp/jar-boss" -H "X-CSRF-Token: $bcsrf" -H "$JSON" \
+	-d '{"name":"boss-ci","role":"admin","expires":"1d"}')
+json 'd["token"]' <"$tmp/body" >"$tmp/token-boss"
+check "an admin's token names its owner" \
+	sh -c "[ $st = 201 ] && [ \"\$(json 'd[\"owner\"]' <'$tmp/body')\" = u-boss ]"
+check "the owned token's answer matches the document" doc_ok POST /api/v1/tokens 201
+B="Authorization: Bearer $(cat "$tmp/token-boss")"
+st=$(req GET /api/v1/users -H "$B")
+check "while its owner is an admin, the admin token reads users" [ "$st" = 200 ]
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"role":"operator"}')
+check "the owner demoted to operator" [ "$st" = 200 ]
+st=$(req GET /api/v1/users -H "$B")
+check "the owner demoted: the admin token may not read users (403)" \
+	sh -c "[ $st = 403 ] && grep -q \"owner, now operator\" '$tmp/body'"
+st=$(req POST /api/v1/tokens -H "$B" -H "$JSON" -d '{"name":"boss-2","role":"admin"}')
+check "nor make tokens (403)" [ "$st" = 403 ]
+st=$(req GET /api/v1/hosts -H "$B")
+check "but does what both roles may: 200" [ "$st" = 200 ]
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"role":"admin","disabled":true}')
+st=$(req GET /api/v1/hosts -H "$B")
+check "the owner disabled: the token is 401" [ "$st" = 401 ]
+check "token list shows it as owner_disabled" \
+	sh -c "'$pw' token list --format json | json '[t[\"state\"] for t in d if t[\"name\"]==\"boss-ci\"]==[\"owner_disabled\"]' | grep -q True"
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"disabled":false}')
+st=$(req GET /api/v1/users -H "$B")
+check "enabled again as an admin: 200" [ "$st" = 200 ]
+st=$(req DELETE "/api/v1/users/$bid" $S)
+st=$(req GET /api/v1/hosts -H "$B")
+check "the owner deleted: 401 for good" [ "$st" = 401 ]
+st=$(req GET /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-admin")")
+check "a list with an owner_deleted token matches the document" doc_ok GET /api/v1/tokens 200
+"$pw" token create --name cli-owned --role admin --owner u-auditor >"$tmp/token-cli-owned" 2>/dev/null
+st=$(req GET /api/v1/users -H "Authorization: Bearer $(cat "$tmp/token-cli-owned")")
+check "token create --owner: bound by the owner (auditor reads users)" [ "$st" = 200 ]
+st=$(req POST /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-cli-owned")" -H "$JSON" \
+	-d '{"name":"x2","role":"auditor"}')
+check "token create --owner: not beyond the owner (403)" [ "$st" = 403 ]
+check "token create --owner for nobody: refused" \
+	sh -c "! '$pw' token create --name nobody --role admin --owner ghost >/dev/null 2>'$tmp/err' && grep -q \"no user 'ghost'\" '$tmp/err'"
 
 # --- disabling, password reset, logout
 uid=$(curl -s -H "Authorization: Bearer $(cat "$tmp/token-admin")" "$PW_URL/api/v1/users" |

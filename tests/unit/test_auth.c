@@ -217,6 +217,43 @@ static void test_credentials(void **state)
 	expect(f, "POST", NULL, f->session, f->csrf, PW_ALLOW_AGENT, 403, "forbidden", 0);
 }
 
+/* A token never exceeds its owner: allowed only where both its role and
+ * its owner's current role are; 401 once the owner is disabled or
+ * deleted. */
+static void test_token_bounded_by_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char hash[PW_PASSWORD_HASH_SIZE], secret[PW_SECRET_SIZE];
+	int64_t ada, keep;
+	assert_int_equal(pw_password_hash("admin password", hash, &e), PW_OK);
+	assert_int_equal(pw_user_add(f->s, "local:root", "ada", "admin", hash, &ada, &e), PW_OK);
+	assert_int_equal(pw_user_add(f->s, "local:root", "keep", "admin", hash, &keep, &e), PW_OK);
+	struct pw_token t;
+	assert_int_equal(pw_token_create_owned(f->s, "user:ada", ada, "ada-ci", "admin", 0, &t,
+					       secret, &e),
+			 PW_OK);
+	unsigned admin_auditor = ADMIN | PW_ALLOW_ROLE(PW_ROLE_AUDITOR);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	expect(f, "GET", secret, NULL, NULL, OPERATOR | ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* ada demoted to auditor: the admin token reads what auditors read */
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, "auditor", -1, NULL, NULL, &e),
+			 PW_OK);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 403, "forbidden", 0);
+	expect(f, "GET", secret, NULL, NULL, OPERATOR | ADMIN, 403, "forbidden", 0);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* disabled: nothing; enabled as an admin again: everything */
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, "admin", 1, NULL, NULL, &e), PW_OK);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 401, "unauthenticated", 0);
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, NULL, 0, NULL, NULL, &e), PW_OK);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* deleted: nothing */
+	assert_int_equal(pw_user_remove(f->s, "local:root", ada, &e), PW_OK);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 401, "unauthenticated", 0);
+	/* the command line's tokens have no owner and keep their role */
+	expect(f, "DELETE", f->token_admin, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+}
+
 static void test_principals(void **state)
 {
 	struct fixture *f = *state;
@@ -428,6 +465,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_bounded_by_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_and_throttling, setup, teardown),

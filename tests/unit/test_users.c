@@ -219,6 +219,11 @@ static void test_case_clash_refused(void **state)
 		" created BIGINT NOT NULL, expires BIGINT, last_used BIGINT, revoked BIGINT)",
 		"INSERT INTO users(name, role, password_hash, created, updated)"
 		" VALUES ('bob', 'auditor', 'x', 0, 0), ('Bob', 'admin', 'x', 0, 0)",
+		/* tokens of a user, of a user since deleted, of the command line,
+		 * and one made by the first */
+		"INSERT INTO api_tokens(id, name, role, hash, created_by, created) VALUES"
+		" (1, 'a', 'admin', 'h1', 'user:bob', 0), (2, 'b', 'admin', 'h2', 'user:ghost', 0),"
+		" (3, 'c', 'admin', 'h3', 'local:root', 0), (4, 'd', 'admin', 'h4', 'token:1:a', 0)",
 	};
 	assert_int_equal(pw_sql_exec(f->s, "DROP TABLE users", PW_SQL_NOARGS, &e), PW_OK);
 	assert_int_equal(pw_sql_exec(f->s, "DROP TABLE sessions", PW_SQL_NOARGS, &e), PW_OK);
@@ -240,7 +245,19 @@ static void test_case_clash_refused(void **state)
 				     PW_SQL_NOARGS, &e),
 			 PW_OK);
 	assert_int_equal(pw_users_migrate(f->s, &e), PW_OK);
-	assert_true(pw_sql_component_version(f->s, "users") >= 2);
+	assert_true(pw_sql_component_version(f->s, "users") >= 3);
+	/* earlier tokens belong to the user who made them */
+	struct pw_token t;
+	bool found = false;
+	assert_int_equal(pw_token_get(f->s, 1, &t, &found, &e), PW_OK);
+	assert_true(t.has_owner && !t.owner_gone);
+	assert_string_equal(t.owner, "bob");
+	assert_int_equal(pw_token_get(f->s, 2, &t, &found, &e), PW_OK);
+	assert_true(t.has_owner && t.owner_gone);
+	assert_int_equal(pw_token_get(f->s, 3, &t, &found, &e), PW_OK);
+	assert_false(t.has_owner);
+	assert_int_equal(pw_token_get(f->s, 4, &t, &found, &e), PW_OK);
+	assert_string_equal(t.owner, "bob");
 }
 
 static void test_disable_role_password(void **state)
@@ -473,6 +490,60 @@ static pw_err id_collect(void *ctx, const struct pw_token *t)
 	return PW_OK;
 }
 
+/* A token owned by a user does no more than the user now: verify reports
+ * the owner's current role, and fails once the owner is disabled (until
+ * enabled again) or deleted. A token without an owner keeps its role. */
+static void test_token_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	int64_t alice = add_user(f->s, "alice", "admin", "correct horse");
+	add_user(f->s, "root", "admin", "root password");
+	char secret[PW_SECRET_SIZE], local[PW_SECRET_SIZE];
+	struct pw_token t, got;
+	bool found = false;
+	assert_int_equal(pw_token_create_owned(f->s, "user:alice", alice, "ci", "admin", 0, &t,
+					       secret, &e),
+			 PW_OK);
+	assert_true(t.has_owner);
+	assert_string_equal(t.owner, "alice");
+	assert_int_equal(pw_token_create(f->s, "local:root", "cron", "admin", 0, &t, local, &e),
+			 PW_OK);
+	assert_false(t.has_owner);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_string_equal(got.owner_role, "admin");
+
+	/* demoted: the token is still the admin role, its owner an auditor */
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, "auditor", -1, NULL, NULL, &e),
+			 PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_string_equal(got.role, "admin");
+	assert_string_equal(got.owner_role, "auditor");
+	/* disabled, then enabled again */
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, NULL, 1, NULL, NULL, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_false(found);
+	assert_int_equal(pw_token_get(f->s, t.id - 1, &got, &found, &e), PW_OK);
+	assert_true(got.owner_disabled);
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, NULL, 0, NULL, NULL, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	/* deleted: for good */
+	assert_int_equal(pw_user_remove(f->s, "local:root", alice, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_false(found);
+	assert_int_equal(pw_token_get(f->s, t.id - 1, &got, &found, &e), PW_OK);
+	assert_true(got.owner_gone);
+	/* the unowned token is untouched, and a token for nobody is refused */
+	assert_int_equal(pw_token_verify(f->s, local, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_int_equal(pw_token_create_owned(f->s, "local:root", alice, "late", "auditor", 0,
+					       &t, secret, &e),
+			 PW_ERR_NOTFOUND);
+}
+
 static void test_pages(void **state)
 {
 	struct fixture *f = *state;
@@ -546,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disable_role_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
