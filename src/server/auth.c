@@ -175,6 +175,15 @@ static bool auth_agent(struct pw_request *r, struct pw_response *resp, unsigned 
 	struct pw_error e = { 0 };
 	if (pw_agents_verify(r->store, cred, &id, &found, &e))
 		return internal(resp, &e);
+	if (!found && id.pending) {
+		/* not an attacker's signal: the agent polls until an admin decides */
+		pw_http_add_header(resp, "Retry-After", "60");
+		pw_http_error(resp, 403, "enrollment_pending",
+			      "enrollment %lld awaits an admin's approval (patchwarden enrollment "
+			      "approve %lld); retry later",
+			      (long long)id.agent_id, (long long)id.agent_id);
+		return false;
+	}
 	if (!found)
 		return deny(resp, 401, "unauthenticated", "the agent credential is not valid");
 	r->who.kind = PW_PRINCIPAL_AGENT;

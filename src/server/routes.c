@@ -24,6 +24,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_auth_routes,
 	pw_api_assets_routes,
 	pw_api_agent_routes,
+	pw_api_enrollment_routes,
 	pw_api_findings_routes,
 	NULL,
 };
