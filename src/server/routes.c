@@ -11,6 +11,7 @@
 #include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+void pw_audit_checkpoint_task(struct pw_server *srv, struct pw_store *store); /* audit_checkpoint.c */
 
 static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
 {
@@ -34,6 +35,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ "store-checkpoint", 10, store_checkpoint },
+	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ NULL, 0, NULL },
 };
 

@@ -16,7 +16,9 @@
 #     a success; 40 concurrent wrong passwords: 5 checked, 35 refused;
 #   - audit entries for every change, paginated, readable by admin and
 #     auditor only; `patchwarden audit verify` finds an entry edited with
-#     the sqlite3 shell, and one deleted;
+#     the sqlite3 shell, and one deleted; the newest entries cut off with
+#     the head row moved back, and the log emptied, against the sealed head
+#     and against checkpoints (given, and from the server's log);
 #   - responses checked against the OpenAPI document.
 set -u
 pw=${PATCHWARDEN:?}
@@ -477,6 +479,59 @@ check "verify through the API: intact" \
 	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"ok\"]' <'$tmp/body')\" = True ]"
 check "verify matches the document" doc_ok GET /api/v1/audit/verify 200
 check "patchwarden audit verify: 0 when intact" sh -c "'$pw' audit verify >/dev/null"
+
+# --- truncation: the newest entries cut off with the head row moved back,
+# or the whole log emptied, on a copy of the store (sealed with the same key)
+key=$PW_DB.audit-key
+check "the audit key is made at first use, 0600" test "$(stat -c %a "$key")" = 600
+check "the sealed head file is 0600" test "$(stat -c %a "$key.head")" = 600
+"$pw" audit verify --format json >"$tmp/head.json"
+last=$(json 'd["last_seq"]' <"$tmp/head.json")
+lasthash=$(json 'd["last_hash"]' <"$tmp/head.json")
+check "the sealed head is the newest entry" \
+	sh -c "grep -q '^patchwarden-audit-head v1 $last $lasthash ' '$key.head'"
+cut() { # cut <seq>: a copy of the store whose log ends at seq, head row too
+	rm -f "$tmp/cut.db"*
+	"$pw" db backup "$tmp/cut.db" >/dev/null 2>&1
+	if [ "$1" = 0 ]; then
+		sqlite3 "$tmp/cut.db" "DELETE FROM audit_log; DELETE FROM audit_head"
+	else
+		sqlite3 "$tmp/cut.db" "DELETE FROM audit_log WHERE seq > $1;
+			UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)"
+	fi
+}
+cut $((last - 3))
+PATCHWARDEN_AUDIT_KEY=$key "$pw" audit verify --db "$tmp/cut.db" >"$tmp/verify.out" 2>&1
+st=$?
+check "the newest 3 entries cut off, the head row moved back: exit 1, log truncated" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((last - 3)), expected at least $last' '$tmp/verify.out'"
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" >/dev/null 2>&1
+check "without the key (a copy made elsewhere), the chain alone looks intact" test $? = 0
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" \
+	--checkpoint "$last:$lasthash" >"$tmp/verify.out" 2>&1
+st=$?
+check "... but a checkpoint given to verify finds it: exit 1, log truncated" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((last - 3)), expected at least $last' '$tmp/verify.out'"
+check "a checkpoint that is no SEQ:HASH: exit 2" \
+	sh -c "'$pw' audit verify --checkpoint 12:xyz >/dev/null 2>&1; [ \$? = 2 ]"
+cut 0
+PATCHWARDEN_AUDIT_KEY=$key "$pw" audit verify --db "$tmp/cut.db" --format json >"$tmp/verify.json" 2>&1
+st=$?
+check "the whole log emptied: exit 1, log truncated: head at 0" \
+	sh -c "[ $st = 1 ] && [ \"\$(json 'd[\"ok\"]' <'$tmp/verify.json')\" = False ] && grep -q 'head at 0, expected at least $last' '$tmp/verify.json'"
+# the server's own log holds checkpoints (once a minute when the log grew)
+i=0
+while [ $i -lt 70 ] && ! grep -q 'audit checkpoint seq=' "$PW_SERVER_LOG"; do sleep 1; i=$((i + 1)); done
+check "the server logs audit checkpoints" grep -q 'patchwarden: info: audit checkpoint seq=[0-9]* hash=[0-9a-f]\{64\} mac=[0-9a-f]\{64\}' "$PW_SERVER_LOG"
+cp=$(grep 'audit checkpoint seq=' "$PW_SERVER_LOG" | tail -1 | sed 's/.*seq=\([0-9]*\).*/\1/')
+check "verify --checkpoints with the server's log: intact" \
+	sh -c "'$pw' audit verify --checkpoints '$PW_SERVER_LOG' >/dev/null"
+cut $((cp - 1))
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" \
+	--checkpoints "$PW_SERVER_LOG" >"$tmp/verify.out" 2>&1
+st=$?
+check "cut before the server's last checkpoint: verify --checkpoints finds it" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((cp - 1)), expected at least $cp' '$tmp/verify.out'"
 
 # --- tampering with the sqlite3 shell
 sqlite3 "$PW_DB" "UPDATE audit_log SET actor = actor || 'x' WHERE seq = 3"
