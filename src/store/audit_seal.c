@@ -6,7 +6,7 @@
  * released, so two writers may seal out of order; the lock on the key file
  * and the compare-and-advance (a head is replaced only by a higher seq) keep
  * the file at the newest head either has committed. A crash between the
- * commit and the rename leaves the head file behind the log, which is not
+ * commit and the write leaves the head file behind the log, which is not
  * truncation.
  */
 #include "pw_audit_seal.h"
@@ -176,22 +176,51 @@ static int read_head_file(const char *path, struct pw_audit_head_seal *h)
 	return parse_head(text, h) ? 1 : -2;
 }
 
-static bool write_head_file(const char *path, const struct pw_audit_head_seal *h)
+/* The files of the last key this thread sealed with, kept open: a commit
+ * then costs a lock, a read and a write in place (a fixed-length record,
+ * read under the same lock), not a create and a rename. A file removed
+ * meanwhile (no link left) is opened afresh. */
+static _Thread_local struct {
+	char key_path[PATH_MAX];
+	int key_fd, head_fd; /* 0: not open (fds 0 are never ours here) */
+	unsigned char key[KEY_BYTES];
+} open_seal;
+
+static bool unlinked(int fd)
 {
-	char tmp[PATH_MAX + 48], line[256];
-	snprintf(tmp, sizeof(tmp), "%s.%ld.%lu.tmp", path, (long)getpid(),
-		 (unsigned long)pthread_self());
-	int n = snprintf(line, sizeof(line), HEAD_MAGIC " %lld %s %s\n", (long long)h->seq,
-			 h->hash, h->mac);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return false;
-	bool ok = write(fd, line, (size_t)n) == n;
-	close(fd);
-	if (ok && rename(tmp, path) == 0)
+	struct stat st;
+	return fstat(fd, &st) != 0 || st.st_nlink == 0;
+}
+
+static void close_seal(void)
+{
+	if (open_seal.key_fd > 0)
+		close(open_seal.key_fd);
+	if (open_seal.head_fd > 0)
+		close(open_seal.head_fd);
+	sodium_memzero(&open_seal, sizeof(open_seal));
+}
+
+static bool seal_files(const char *kpath, const char *hpath)
+{
+	if (open_seal.key_fd > 0 && strcmp(open_seal.key_path, kpath) == 0 &&
+	    !unlinked(open_seal.key_fd) && !unlinked(open_seal.head_fd))
 		return true;
-	unlink(tmp);
-	return false;
+	close_seal();
+	int k = open_key(kpath, true);
+	if (k <= 0)
+		return false;
+	int h = open(hpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (h <= 0 || !read_key(k, open_seal.key)) {
+		close(k);
+		if (h > 0)
+			close(h);
+		return false;
+	}
+	snprintf(open_seal.key_path, sizeof(open_seal.key_path), "%s", kpath);
+	open_seal.key_fd = k;
+	open_seal.head_fd = h;
+	return true;
 }
 
 /* Advance the head file to (seq, hash) unless it is there or beyond. */
@@ -199,23 +228,24 @@ static void advance(struct pw_store *s, int64_t seq, const char *hash)
 {
 	char kpath[PATH_MAX], hpath[PATH_MAX + 8];
 	if (!pw_audit_seal_key_path(s, kpath, sizeof(kpath)) ||
-	    !head_path(kpath, hpath, sizeof(hpath)))
+	    !head_path(kpath, hpath, sizeof(hpath)) || !seal_files(kpath, hpath))
 		return;
-	int fd = open_key(kpath, true);
-	if (fd < 0)
+	if (flock(open_seal.key_fd, LOCK_EX) != 0)
 		return;
-	unsigned char key[KEY_BYTES];
-	if (flock(fd, LOCK_EX) == 0 && read_key(fd, key)) {
-		struct pw_audit_head_seal cur = { 0 }, nu = { .seq = seq };
-		int got = read_head_file(hpath, &cur);
-		if (got <= 0 || cur.seq < seq) {
-			snprintf(nu.hash, sizeof(nu.hash), "%s", hash);
-			mac_of(key, seq, hash, nu.mac);
-			write_head_file(hpath, &nu);
-		}
-		sodium_memzero(key, sizeof(key));
+	char text[256];
+	ssize_t n = pread(open_seal.head_fd, text, sizeof(text) - 1, 0);
+	struct pw_audit_head_seal cur = { 0 }, nu = { .seq = seq };
+	text[n > 0 ? n : 0] = '\0';
+	if (!parse_head(text, &cur) || cur.seq < seq) {
+		snprintf(nu.hash, sizeof(nu.hash), "%s", hash);
+		mac_of(open_seal.key, seq, hash, nu.mac);
+		/* fixed width: each record overwrites the last exactly */
+		int len = snprintf(text, sizeof(text), HEAD_MAGIC " %020lld %s %s\n", (long long)seq,
+				   nu.hash, nu.mac);
+		if (pwrite(open_seal.head_fd, text, (size_t)len, 0) == len)
+			(void)!ftruncate(open_seal.head_fd, len);
 	}
-	close(fd); /* and the lock with it */
+	flock(open_seal.key_fd, LOCK_UN);
 }
 
 /* ---- after the commit ---- */
@@ -269,10 +299,15 @@ pw_err pw_audit_seal_read(struct pw_store *s, struct pw_audit_head_seal *out, bo
 						      strerror(errno));
 	unsigned char key[KEY_BYTES];
 	bool have_key = read_key(fd, key);
+	int got = 0;
+	if (have_key) { /* under the writers' lock: never half a record */
+		flock(fd, LOCK_SH);
+		got = read_head_file(hpath, out);
+		flock(fd, LOCK_UN);
+	}
 	close(fd);
 	if (!have_key)
 		return pw_error_set(e, PW_ERR_INVALID, "%s: not an audit key", kpath);
-	int got = read_head_file(hpath, out);
 	pw_err rc = PW_OK;
 	if (got == -1)
 		rc = pw_error_set(e, PW_ERR_IO, "%s: %s", hpath, strerror(errno));

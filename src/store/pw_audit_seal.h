@@ -13,7 +13,8 @@
  *              $PATCHWARDEN_AUDIT_KEY, else STORE.audit-key: 32 random bytes
  *              as hex, mode 0600, created at first use
  *   head file  KEY.head: "patchwarden-audit-head v1 SEQ HASH MAC\n",
- *              replaced by rename under an exclusive lock on the key file;
+ *              rewritten in place under an exclusive lock on the key file
+ *              (a fixed-length record, read under the same lock);
  *              never moved back (compare-and-advance), since the CLI's verbs
  *              and the server append to the same store
  *

@@ -489,7 +489,7 @@ check "the sealed head file is 0600" test "$(stat -c %a "$key.head")" = 600
 last=$(json 'd["last_seq"]' <"$tmp/head.json")
 lasthash=$(json 'd["last_hash"]' <"$tmp/head.json")
 check "the sealed head is the newest entry" \
-	sh -c "grep -q '^patchwarden-audit-head v1 $last $lasthash ' '$key.head'"
+	sh -c "grep -q '^patchwarden-audit-head v1 0*$last $lasthash ' '$key.head'"
 cut() { # cut <seq>: a copy of the store whose log ends at seq, head row too
 	rm -f "$tmp/cut.db"*
 	"$pw" db backup "$tmp/cut.db" >/dev/null 2>&1
