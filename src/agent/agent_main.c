@@ -207,7 +207,8 @@ static int cmd_enroll(struct common *c, const char *server, const char *token,
 		goto out;
 	}
 	json_t *doc = json_loadb(reply.body.data, reply.body.len, 0, NULL);
-	if (reply.status != 201 && reply.status != 200) {
+	bool pending = reply.status == 202;
+	if (reply.status != 201 && reply.status != 200 && !pending) {
 		const char *msg = json_string_value(
 			json_object_get(json_object_get(doc, "error"), "message"));
 		pw_agent_log("error", "enroll: the server refused: HTTP %ld%s%.300s", reply.status,
@@ -235,8 +236,18 @@ static int cmd_enroll(struct common *c, const char *server, const char *token,
 		goto out;
 	}
 	sodium_memzero(st.credential, sizeof(st.credential));
-	pw_agent_log("info", "enrolled with %s as agent %lld (host %lld); credential in %s/credential",
-		     st.server, (long long)st.agent_id, (long long)st.host_id, c->state_dir);
+	if (pending)
+		pw_agent_log("warning",
+			     "enrolled with %s as agent %lld, but host %lld already has an agent: "
+			     "this enrollment awaits an admin's approval (patchwarden enrollment "
+			     "approve %lld on the server); 'run' asks again every minute until "
+			     "then. Credential in %s/credential",
+			     st.server, (long long)st.agent_id, (long long)st.host_id,
+			     (long long)st.agent_id, c->state_dir);
+	else
+		pw_agent_log("info",
+			     "enrolled with %s as agent %lld (host %lld); credential in %s/credential",
+			     st.server, (long long)st.agent_id, (long long)st.host_id, c->state_dir);
 	rc = EXIT_OK;
 out:
 	sodium_memzero(text, strlen(text));
@@ -282,11 +293,15 @@ static int cmd_run(struct common *c, bool once)
 			delay = jitter(interval);
 		} else {
 			failures++;
-			if (res.outcome == PW_CHECKIN_REJECTED)
+			if (res.outcome == PW_CHECKIN_PENDING)
+				pw_agent_log("info", "%s", e.msg);
+			else if (res.outcome == PW_CHECKIN_REJECTED)
 				pw_agent_log("error", "%s (was this agent revoked? enroll again)", e.msg);
 			else
 				pw_agent_log("error", "%s", e.msg);
-			if (res.outcome == PW_CHECKIN_RETRY) {
+			if (res.outcome == PW_CHECKIN_PENDING) {
+				delay = 60; /* or the server's Retry-After, below */
+			} else if (res.outcome == PW_CHECKIN_RETRY) {
 				int64_t b = 30;
 				for (unsigned i = 1; i < failures && b < c->cfg.backoff_max; i++)
 					b *= 2;

@@ -23,6 +23,19 @@ static enum pw_checkin_outcome classify(long status)
 	return PW_CHECKIN_FAILED;
 }
 
+/* An agent whose enrollment awaits an admin's approval gets 403 with the
+ * code "enrollment_pending": not a rejection, a reason to ask again. */
+static enum pw_checkin_outcome classify_reply(const struct pw_agent_reply *r)
+{
+	if (r->status != 403 || !r->body.len)
+		return classify(r->status);
+	json_t *doc = json_loadb(r->body.data, r->body.len, 0, NULL);
+	const char *code = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
+	bool pending = code && strcmp(code, "enrollment_pending") == 0;
+	json_decref(doc);
+	return pending ? PW_CHECKIN_PENDING : PW_CHECKIN_REJECTED;
+}
+
 /* The server's error message, when it sent the documented error body. */
 static void server_error(const struct pw_agent_reply *r, const char *what, struct pw_error *e)
 {
@@ -79,7 +92,7 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 		goto out;
 	}
 	if (reply.status != 200) {
-		res->outcome = classify(reply.status);
+		res->outcome = classify_reply(&reply);
 		server_error(&reply, "check-in", e);
 		rc = PW_ERR_IO;
 		goto out;
@@ -121,7 +134,7 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 		goto out;
 	}
 	if (reply.status != 200 && reply.status != 202) {
-		res->outcome = classify(reply.status);
+		res->outcome = classify_reply(&reply);
 		server_error(&reply, "inventory upload", e);
 		rc = PW_ERR_IO;
 		goto out;

@@ -86,6 +86,7 @@ enum pw_checkin_outcome {
 	PW_CHECKIN_OK,
 	PW_CHECKIN_RETRY,    /* network error, 5xx, 429: back off and retry */
 	PW_CHECKIN_REJECTED, /* 401/403: the credential was refused (revoked?) */
+	PW_CHECKIN_PENDING,  /* 403 enrollment_pending: awaits approval, ask again */
 	PW_CHECKIN_FAILED,   /* anything else: a local failure or a 4xx */
 };
 

@@ -2,14 +2,19 @@
  * chain (see pw_audit.h). Reads the server's store directly.
  *
  * verify exits 0 when the chain is intact, 1 when an entry was edited,
- * removed, inserted or reordered (naming the first bad seq), 2 on error. */
+ * removed, inserted or reordered (naming the first bad seq), or the newest
+ * entries were cut off (against the sealed head and any checkpoints given:
+ * see pw_audit_seal.h), 2 on error. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pw_audit.h"
+#include "pw_audit_seal.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_server.h"
@@ -22,7 +27,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: patchwarden audit list [--after SEQ] [--limit N] [--format table|json]\n"
-		"       patchwarden audit verify [--format table|json]\n"
+		"       patchwarden audit verify [--checkpoint SEQ:HASH]... [--checkpoints FILE]\n"
+		"                                [--format table|json]\n"
 		"\n"
 		"The audit log: every change (who, when, what, before and after), each\n"
 		"entry chained to the one before by SHA-256.\n"
@@ -30,8 +36,14 @@ static void usage(FILE *f)
 		"  --limit N     at most N entries (default: all)\n"
 		"  --db PATH     the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                standard location)\n"
+		"  --checkpoint SEQ:HASH  an entry known to exist (an earlier verify's\n"
+		"                newest entry): cut off or rewritten, verify fails\n"
+		"  --checkpoints FILE  every 'audit checkpoint seq=N hash=H mac=M' line in\n"
+		"                FILE (the server logs them: journalctl -u patchwarden)\n"
 		"verify exits 0 when the chain is intact, 1 when an entry was edited,\n"
-		"removed or inserted (naming the first bad entry), 2 on error.\n");
+		"removed or inserted (naming the first bad entry), or the newest entries\n"
+		"were cut off (\"log truncated: head at N, expected at least M\", against\n"
+		"the sealed head file next to the audit key or a checkpoint), 2 on error.\n");
 }
 
 static bool parse_count(const char *opt, const char *s, int64_t min, int64_t *out)
@@ -110,15 +122,97 @@ static pw_err last_hash(void *ctx, const struct pw_audit_entry *a)
 	return PW_OK;
 }
 
-static int do_verify(struct pw_store *s, enum pw_format fmt)
+#define CHECKPOINTS_MAX 64
+
+struct checkpoints {
+	size_t n;
+	struct {
+		int64_t seq;
+		char hash[PW_AUDIT_HEX], mac[PW_AUDIT_HEX];
+	} at[CHECKPOINTS_MAX];
+};
+
+static bool add_checkpoint(struct checkpoints *c, const char *text, const char *where)
+{
+	if (c->n == CHECKPOINTS_MAX) {
+		pw_cli_error(VERB, "%s: more than %d checkpoints", where, CHECKPOINTS_MAX);
+		return false;
+	}
+	if (!pw_audit_checkpoint_parse(text, &c->at[c->n].seq, c->at[c->n].hash, c->at[c->n].mac)) {
+		pw_cli_error(VERB, "%s: '%.80s' is not SEQ:HASH (a sequence number and 64 hex digits)",
+			     where, text);
+		return false;
+	}
+	c->n++;
+	return true;
+}
+
+/* The newest checkpoint line of a log (other lines are skipped): entry
+ * SEQ's hash covers every entry before it, so the newest proves the most. */
+static bool read_checkpoints(struct checkpoints *c, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		pw_cli_error(VERB, "--checkpoints %s: %s", path, strerror(errno));
+		return false;
+	}
+	char line[1024], where[PATH_MAX + 32];
+	snprintf(where, sizeof(where), "--checkpoints %s", path);
+	struct checkpoints one = { 0 };
+	int64_t newest = 0;
+	size_t slot = c->n;
+	bool ok = true;
+	while (ok && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "audit checkpoint"))
+			continue;
+		one.n = 0;
+		ok = add_checkpoint(&one, line, where);
+		if (ok && one.at[0].seq > newest) {
+			newest = one.at[0].seq;
+			if (slot == CHECKPOINTS_MAX) {
+				pw_cli_error(VERB, "%s: more than %d checkpoints", where,
+					     CHECKPOINTS_MAX);
+				ok = false;
+				break;
+			}
+			c->at[slot] = one.at[0];
+			c->n = slot + 1;
+		}
+	}
+	fclose(f);
+	if (ok && !newest) {
+		pw_cli_error(VERB, "%s: no 'audit checkpoint' line in it", where);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Each checkpoint, after the chain verified: the first that fails is the
+ * answer. */
+static pw_err check_points(struct pw_store *s, const struct checkpoints *c, bool *ok,
+			   struct pw_error *e)
+{
+	for (size_t i = 0; i < c->n && *ok; i++) {
+		pw_err rc = pw_audit_verify_checkpoint(s, c->at[i].seq, c->at[i].hash, c->at[i].mac,
+						      ok, e);
+		if (rc)
+			return rc;
+	}
+	return PW_OK;
+}
+
+static int do_verify(struct pw_store *s, const struct checkpoints *cps, enum pw_format fmt)
 {
 	bool ok = false;
 	int64_t bad = 0, checked = 0;
 	struct pw_error e = { 0 };
-	if (pw_audit_verify(s, &ok, &bad, &checked, &e)) {
+	if (pw_audit_verify(s, &ok, &bad, &checked, &e) ||
+	    (ok && check_points(s, cps, &ok, &e))) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
+	if (!ok && !bad)
+		bad = checked + 1;
 	/* the newest entry's hash: kept elsewhere, it pins everything before it */
 	char head[80] = "";
 	if (ok && checked > 0 && pw_audit_each(s, checked - 1, 1, last_hash, head, &e)) {
@@ -158,9 +252,12 @@ int cmd_audit(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "checkpoints", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct checkpoints cps;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
@@ -189,6 +286,14 @@ int cmd_audit(int argc, char **argv)
 			}
 			break;
 		case 'd': db = optarg; break;
+		case 'c':
+			if (!add_checkpoint(&cps, optarg, "--checkpoint"))
+				return PW_EXIT_ERROR;
+			break;
+		case 'C':
+			if (!read_checkpoints(&cps, optarg))
+				return PW_EXIT_ERROR;
+			break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
 		default: usage(stderr); return PW_EXIT_ERROR;
 		}
@@ -207,7 +312,12 @@ int cmd_audit(int argc, char **argv)
 	int rc = pw_server_cli_open_existing_store(VERB, db, &s);
 	if (rc)
 		return rc;
-	rc = is_list ? do_list(s, after, limit, fmt) : do_verify(s, fmt);
+	if (is_list && cps.n) {
+		pw_cli_error(VERB, "--checkpoint belongs to verify");
+		pw_store_close(s);
+		return PW_EXIT_ERROR;
+	}
+	rc = is_list ? do_list(s, after, limit, fmt) : do_verify(s, &cps, fmt);
 	pw_store_close(s);
 	return rc;
 }

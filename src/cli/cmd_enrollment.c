@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		"       patchwarden enrollment revoke ID\n"
 		"       patchwarden enrollment agents [--format table|json]\n"
 		"       patchwarden enrollment revoke-agent ID\n"
+		"       patchwarden enrollment pending [--format table|json]\n"
+		"       patchwarden enrollment approve ID | reject ID\n"
 		"\n"
 		"Enrollment tokens let agents join the server (patchwarden-agent enroll):\n"
 		"  --group G      enrolled hosts join group G (created when missing)\n"
@@ -35,7 +37,10 @@ static void usage(FILE *f)
 		"                 standard location)\n"
 		"The token is printed once; the store keeps only its hash.\n"
 		"'agents' lists the enrolled agents; 'revoke-agent' makes an agent's\n"
-		"credential fail at once (its host stays in the register).\n");
+		"credential fail at once (its host stays in the register).\n"
+		"An enrollment for a machine that already has a live agent waits for an\n"
+		"admin: 'pending' lists them, 'approve' replaces the host's agent with it,\n"
+		"'reject' refuses it for good. Until then the agent in place works on.\n");
 }
 
 static const char *state_of(const struct pw_enrollment_token *t, int64_t now)
@@ -169,10 +174,13 @@ static pw_err agent_row(void *ctx, const struct pw_agent_info *a)
 				  "last_seen",
 				  a->last_seen ? pw_clock_format(a->last_seen, seen, sizeof(seen)) : NULL,
 				  "uploads", (json_int_t)a->uploads, "revoked", a->revoked_at != 0));
+		json_object_set_new(json_array_get(l->items, json_array_size(l->items) - 1),
+				    "pending", json_boolean(a->pending));
 		return PW_OK;
 	}
 	printf("%-6lld %-6lld %-28.28s %-8s %-21s %lld\n", (long long)a->id, (long long)a->host_id,
-	       a->hostname ? a->hostname : "-", a->revoked_at ? "revoked" : "live",
+	       a->hostname ? a->hostname : "-",
+	       a->revoked_at ? "revoked" : a->pending ? "pending" : "live",
 	       a->last_seen ? pw_clock_format(a->last_seen, seen, sizeof(seen)) : "never",
 	       (long long)a->uploads);
 	return PW_OK;
@@ -209,6 +217,62 @@ static int do_revoke_agent(struct pw_store *s, const char *arg)
 		return PW_EXIT_ERROR;
 	}
 	fprintf(stderr, "agent %lld revoked: its credential no longer works\n", id);
+	return PW_EXIT_OK;
+}
+
+static pw_err pending_row(void *ctx, const struct pw_agent_info *a)
+{
+	struct list_ctx *l = ctx;
+	char at[32];
+	pw_clock_format(a->enrolled_at, at, sizeof(at));
+	if (l->fmt == PW_FORMAT_JSON) {
+		json_t *o = json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s}", "id", (json_int_t)a->id,
+				      "host_id", (json_int_t)a->host_id, "hostname", a->hostname,
+				      "machine_id", a->machine_id, "enrolled_from", a->enrolled_from,
+				      "enrolled_at", at);
+		return !o || json_array_append_new(l->items, o) ? PW_ERR_NOMEM : PW_OK;
+	}
+	printf("%-6lld %-6lld %-28.28s %-21s %s\n", (long long)a->id,
+	       (long long)a->host_id, a->hostname ? a->hostname : "-", at,
+	       a->enrolled_from ? a->enrolled_from : "-");
+	return PW_OK;
+}
+
+static int do_pending(struct pw_store *s, enum pw_format fmt)
+{
+	struct list_ctx l = { fmt, fmt == PW_FORMAT_JSON ? json_array() : NULL, pw_clock_now() };
+	struct pw_error e;
+	if (fmt != PW_FORMAT_JSON)
+		printf("%-6s %-6s %-28s %-21s %s\n", "ID", "HOST", "HOSTNAME", "ENROLLED", "FROM");
+	if (pw_agents_each_pending(s, pending_row, &l, &e)) {
+		json_decref(l.items);
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	return fmt == PW_FORMAT_JSON ? print_json(l.items) : PW_EXIT_OK;
+}
+
+static int do_decide(struct pw_store *s, const char *arg, bool approve)
+{
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	if (*end || end == arg || id <= 0) {
+		pw_cli_error("enrollment", "%s: '%s' is not an enrollment id (enrollment pending)",
+			     approve ? "approve" : "reject", arg);
+		return PW_EXIT_ERROR;
+	}
+	char actor[128];
+	struct pw_error e;
+	pw_server_cli_actor(actor, sizeof(actor));
+	if ((approve ? pw_agents_approve : pw_agents_reject)(s, actor, id, &e)) {
+		pw_cli_report("enrollment", &e);
+		return PW_EXIT_ERROR;
+	}
+	fprintf(stderr,
+		approve ? "enrollment %lld approved: it is the host's agent now, the one before it "
+			  "is revoked\n"
+			: "enrollment %lld rejected: its credential never works\n",
+		id);
 	return PW_EXIT_OK;
 }
 
@@ -275,13 +339,18 @@ int cmd_enrollment(int argc, char **argv)
 	char **args = argv + 1 + optind;
 	bool is_create = strcmp(sub, "create") == 0, is_list = strcmp(sub, "list") == 0,
 	     is_revoke = strcmp(sub, "revoke") == 0, is_agents = strcmp(sub, "agents") == 0,
-	     is_revoke_agent = strcmp(sub, "revoke-agent") == 0;
-	if (!is_create && !is_list && !is_revoke && !is_agents && !is_revoke_agent) {
+	     is_revoke_agent = strcmp(sub, "revoke-agent") == 0,
+	     is_pending = strcmp(sub, "pending") == 0, is_approve = strcmp(sub, "approve") == 0,
+	     is_reject = strcmp(sub, "reject") == 0;
+	if (!is_create && !is_list && !is_revoke && !is_agents && !is_revoke_agent &&
+	    !is_pending && !is_approve && !is_reject) {
 		pw_cli_error("enrollment",
-			     "unknown command '%s' (create, list, revoke, agents, revoke-agent)", sub);
+			     "unknown command '%s' (create, list, revoke, agents, revoke-agent, "
+			     "pending, approve, reject)",
+			     sub);
 		return PW_EXIT_ERROR;
 	}
-	bool takes_id = is_revoke || is_revoke_agent;
+	bool takes_id = is_revoke || is_revoke_agent || is_approve || is_reject;
 	if ((takes_id && nargs != 1) || (!takes_id && nargs != 0)) {
 		pw_cli_error("enrollment", takes_id ? "%s needs one id" : "unexpected argument '%s'",
 			     takes_id ? sub : nargs ? args[0] : "");
@@ -300,6 +369,10 @@ int cmd_enrollment(int argc, char **argv)
 		rc = do_agents(s, fmt);
 	else if (is_revoke_agent)
 		rc = do_revoke_agent(s, args[0]);
+	else if (is_pending)
+		rc = do_pending(s, fmt);
+	else if (is_approve || is_reject)
+		rc = do_decide(s, args[0], is_approve);
 	else
 		rc = do_revoke(s, args[0]);
 	pw_store_close(s);

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: patchwarden token create --name NAME --role ROLE [--expires 90d]"
-		" [--format table|json]\n"
+		" [--owner USER] [--format table|json]\n"
 		"       patchwarden token list [--format table|json]\n"
 		"       patchwarden token revoke ID\n"
 		"\n"
@@ -35,6 +35,9 @@ static void usage(FILE *f)
 		"                 asset-manager or auditor\n"
 		"  --expires E    30d, 12h, 90m, an RFC 3339 time, a date, or never\n"
 		"                 (default 90d)\n"
+		"  --owner USER   the user whose rights bound the token's: it never does\n"
+		"                 more than USER may do now, and stops when USER is\n"
+		"                 disabled or deleted (default: none, the store's owner)\n"
 		"  --db PATH      the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                 standard location)\n"
 		"The token is printed once; the store keeps only its hash.\n");
@@ -42,14 +45,19 @@ static void usage(FILE *f)
 
 static const char *state_of(const struct pw_token *t, int64_t now)
 {
-	return t->revoked ? "revoked" : t->expires && t->expires <= now ? "expired" : "active";
+	return t->revoked                           ? "revoked"
+	       : t->expires && t->expires <= now    ? "expired"
+	       : t->has_owner && t->owner_gone      ? "owner_deleted"
+	       : t->has_owner && t->owner_disabled  ? "owner_disabled"
+						    : "active";
 }
 
 static json_t *token_json(const struct pw_token *t, int64_t now)
 {
 	char c[32], x[32], u[32], r[32];
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s}", "id", (json_int_t)t->id,
-			 "name", t->name, "role", t->role, "created_by", t->created_by, "created",
+	return json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s,s:s?,s:s?,s:s?,s:s}", "id", (json_int_t)t->id,
+			 "name", t->name, "role", t->role, "created_by", t->created_by, "owner",
+			 t->has_owner && !t->owner_gone ? t->owner : NULL, "created",
 			 pw_clock_format(t->created, c, sizeof(c)), "expires",
 			 t->expires ? pw_clock_format(t->expires, x, sizeof(x)) : NULL, "last_used",
 			 t->last_used ? pw_clock_format(t->last_used, u, sizeof(u)) : NULL,
@@ -70,13 +78,24 @@ static int print_json(json_t *doc)
 }
 
 static int do_create(struct pw_store *s, const char *name, const char *role, int64_t expires,
-		     enum pw_format fmt)
+		     const char *owner, enum pw_format fmt)
 {
 	char actor[128], secret[PW_SECRET_SIZE];
 	struct pw_token t;
 	struct pw_error e = { 0 };
+	struct pw_user u = { 0 };
+	bool found = false;
+	if (owner && pw_user_find(s, owner, &u, &found, &e)) {
+		pw_cli_report(VERB, &e);
+		return PW_EXIT_ERROR;
+	}
+	if (owner && !found) {
+		pw_cli_error(VERB, "--owner: no user '%s' (patchwarden user list)", owner);
+		return PW_EXIT_ERROR;
+	}
 	pw_server_cli_actor(actor, sizeof(actor));
-	if (pw_token_create(s, actor, name, role, expires, &t, secret, &e)) {
+	if (pw_token_create_owned(s, actor, owner ? u.id : 0, name, role, expires, &t, secret,
+				  &e)) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
@@ -164,6 +183,7 @@ int cmd_token(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'x' },
+		{ "owner", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -174,7 +194,7 @@ int cmd_token(int argc, char **argv)
 		return argc < 2 ? PW_EXIT_ERROR : PW_EXIT_OK;
 	}
 	const char *sub = argv[1];
-	const char *name = NULL, *role = NULL, *expires = "90d", *db = NULL;
+	const char *name = NULL, *role = NULL, *expires = "90d", *db = NULL, *owner = NULL;
 	enum pw_format fmt = PW_FORMAT_TABLE;
 	optind = 1;
 	int c;
@@ -183,6 +203,7 @@ int cmd_token(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'r': role = optarg; break;
 		case 'x': expires = optarg; break;
+		case 'o': owner = optarg; break;
 		case 'f':
 			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
 						 &fmt)) {
@@ -241,7 +262,7 @@ int cmd_token(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (is_create)
-		rc = do_create(s, name, role, exp, fmt);
+		rc = do_create(s, name, role, exp, owner, fmt);
 	else if (is_list)
 		rc = do_list(s, fmt);
 	else

@@ -165,6 +165,11 @@ static int do_add(struct pw_store *s, const char *name, const char *role, const 
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
+	if (found && strcmp(u.name, name) != 0) {
+		pw_cli_error(VERB, "user '%s' already exists as '%s' (user names are not case-sensitive)",
+			     name, u.name);
+		return PW_EXIT_ERROR;
+	}
 	if (found) {
 		pw_cli_error(VERB, "user '%s' already exists", name);
 		return PW_EXIT_ERROR;

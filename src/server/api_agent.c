@@ -250,6 +250,30 @@ static const char *opt_string(const json_t *body, const char *key, size_t max, b
 	return json_string_value(v);
 }
 
+/* 202: the machine already has a live agent, which goes on working; this
+ * enrollment's credential is refused (403 enrollment_pending) until an
+ * admin approves it. */
+static void enroll_pending_reply(struct pw_request *r, struct pw_response *resp,
+				 const struct pw_enroll_request *rq, struct pw_enrollment *en)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg),
+		 "this machine already has an enrolled agent: enrollment %lld awaits an admin's "
+		 "approval (patchwarden enrollment approve %lld)",
+		 (long long)en->agent_id, (long long)en->agent_id);
+	pw_server_log("warning", "enrollment %lld from %s for host %lld (%s) awaits approval",
+		      (long long)en->agent_id, r->remote ? r->remote : "?", (long long)en->host_id,
+		      rq->hostname ? rq->hostname : rq->machine_id);
+	pw_http_json(resp, 202,
+		     json_pack("{s:s,s:I,s:I,s:s,s:b,s:s,s:I}", "status", "pending", "agent_id",
+			       (json_int_t)en->agent_id, "host_id", (json_int_t)en->host_id,
+			       "credential", en->credential, "host_created", false, "message", msg,
+			       "interval_s",
+			       (json_int_t)pw_server_setting_int(r->server, "agent",
+								 "checkin_interval", 900)));
+	memset(en->credential, 0, sizeof(en->credential));
+}
+
 static void enroll(struct pw_request *r, struct pw_response *resp)
 {
 	int64_t now = pw_clock_now();
@@ -305,6 +329,9 @@ static void enroll(struct pw_request *r, struct pw_response *resp)
 	case PW_ENROLL_REVOKED:
 		throttle_refused(r, now);
 		pw_http_error(resp, 403, "token_revoked", "the enrollment token was revoked");
+		goto out;
+	case PW_ENROLL_PENDING:
+		enroll_pending_reply(r, resp, &rq, &en);
 		goto out;
 	}
 	pw_server_log("info", "agent %lld enrolled from %s: host %lld (%s)%s",
@@ -465,6 +492,7 @@ static pw_err agent_item(void *ctx, const struct pw_agent_info *a)
 	if (!o)
 		return PW_ERR_NOMEM;
 	json_object_set_new(o, "token_id", a->token_id ? json_integer(a->token_id) : json_null());
+	json_object_set_new(o, "pending", json_boolean(a->pending));
 	json_array_append_new(c->l.items, o);
 	c->l.last_id = a->id;
 	c->l.n++;

@@ -16,8 +16,9 @@
  *   GET    /api/v1/audit/verify    admin, auditor
  *
  * Login throttling lives here, in memory (a server restart forgets it; run
- * one server per store): every failed login counts against the user name
- * and the remote address. After [auth] login_max_failures (default 5)
+ * one server per store): every login attempt counts against the user name
+ * and the remote address before its password is checked, and a success
+ * takes the count back, so concurrent attempts never exceed the limit. After [auth] login_max_failures (default 5)
  * failures for a name, or login_max_failures_per_address (default 20) from
  * an address, that name or address is refused with 429 too_many_attempts
  * and Retry-After for 30 s, doubling with each further failure up to 15
@@ -111,6 +112,10 @@ static void throttle_keys(const char *name, const char *remote, char user_key[TH
 			  char addr_key[THROTTLE_KEY])
 {
 	snprintf(user_key, THROTTLE_KEY, "u:%.70s", name);
+	/* user names are not case-sensitive: "Olga" counts against "olga" */
+	for (char *c = user_key + 2; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	snprintf(addr_key, THROTTLE_KEY, "a:%.70s", remote ? remote : "?");
 }
 
@@ -118,7 +123,12 @@ struct limits {
 	int64_t per_name, per_address;
 };
 
-static int64_t throttle_check(const char *name, const char *remote, struct limits lim)
+/* Seconds until the name or address may try again (0: now), and when 0,
+ * the attempt counted as a failure already, under the same lock: a burst of
+ * concurrent attempts cannot all pass the check before the first slow
+ * password check ends and records its failure. A success clears the count
+ * (throttle_success). */
+static int64_t throttle_reserve(const char *name, const char *remote, struct limits lim)
 {
 	char uk[THROTTLE_KEY], ak[THROTTLE_KEY];
 	throttle_keys(name, remote, uk, ak);
@@ -126,11 +136,19 @@ static int64_t throttle_check(const char *name, const char *remote, struct limit
 	pthread_mutex_lock(&throttle_lock);
 	int64_t a = locked_for(slot_of(uk, false, now), lim.per_name, now);
 	int64_t b = locked_for(slot_of(ak, false, now), lim.per_address, now);
+	if (a == 0 && b == 0) {
+		const char *keys[2] = { uk, ak };
+		for (int i = 0; i < 2; i++) {
+			struct attempts *t = slot_of(keys[i], true, now);
+			t->failures++;
+			t->last = now;
+		}
+	}
 	pthread_mutex_unlock(&throttle_lock);
 	return a > b ? a : b;
 }
 
-static void throttle_result(const char *name, const char *remote, bool success)
+static void throttle_success(const char *name, const char *remote)
 {
 	char uk[THROTTLE_KEY], ak[THROTTLE_KEY];
 	throttle_keys(name, remote, uk, ak);
@@ -138,15 +156,10 @@ static void throttle_result(const char *name, const char *remote, bool success)
 	pthread_mutex_lock(&throttle_lock);
 	const char *keys[2] = { uk, ak };
 	for (int i = 0; i < 2; i++) {
-		struct attempts *a = slot_of(keys[i], !success, now);
-		if (!a)
-			continue;
-		if (success) {
+		struct attempts *a = slot_of(keys[i], false, now);
+		if (a) {
 			a->last = 0;
 			a->failures = 0;
-		} else {
-			a->failures++;
-			a->last = now;
 		}
 	}
 	pthread_mutex_unlock(&throttle_lock);
@@ -206,7 +219,11 @@ static json_t *user_json(const struct pw_user *u)
 
 static const char *token_state(const struct pw_token *t, int64_t now)
 {
-	return t->revoked ? "revoked" : t->expires && t->expires <= now ? "expired" : "active";
+	return t->revoked                           ? "revoked"
+	       : t->expires && t->expires <= now    ? "expired"
+	       : t->has_owner && t->owner_gone      ? "owner_deleted"
+	       : t->has_owner && t->owner_disabled  ? "owner_disabled"
+						    : "active";
 }
 
 static json_t *token_json(const struct pw_token *t)
@@ -216,6 +233,8 @@ static json_t *token_json(const struct pw_token *t)
 	json_object_set_new(o, "name", json_string(t->name));
 	json_object_set_new(o, "role", json_string(t->role));
 	json_object_set_new(o, "created_by", json_string(t->created_by));
+	json_object_set_new(o, "owner", t->has_owner && !t->owner_gone ? json_string(t->owner)
+								       : json_null());
 	json_object_set_new(o, "created", time_or_null(t->created));
 	json_object_set_new(o, "expires", time_or_null(t->expires));
 	json_object_set_new(o, "last_used", time_or_null(t->last_used));
@@ -309,7 +328,7 @@ static void login(struct pw_request *r, struct pw_response *resp)
 		setting(r, "login_max_failures", 5, 1, 1000000),
 		setting(r, "login_max_failures_per_address", 20, 1, 1000000),
 	};
-	int64_t wait = throttle_check(name, r->remote, lim);
+	int64_t wait = throttle_reserve(name, r->remote, lim);
 	if (wait > 0) {
 		char secs[32];
 		snprintf(secs, sizeof(secs), "%lld", (long long)wait);
@@ -330,7 +349,6 @@ static void login(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	if (!ok) {
-		throttle_result(name, r->remote, false);
 		/* the name as typed could hold anything, line breaks too: it is
 		 * logged only when it is a valid name */
 		bool valid = pw_user_name_valid(name);
@@ -341,7 +359,7 @@ static void login(struct pw_request *r, struct pw_response *resp)
 			      "the user name or password is wrong, or the user is disabled");
 		goto out;
 	}
-	throttle_result(name, r->remote, true);
+	throttle_success(name, r->remote);
 	int64_t ttl = setting(r, "session_hours", 12, 1, 24 * 366) * 3600;
 	char secret[PW_SECRET_SIZE], csrf[PW_SECRET_SIZE];
 	struct pw_session se;
@@ -505,7 +523,13 @@ static void users_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	if (found) {
-		pw_http_error(resp, 409, "conflict", "user '%s' already exists", name);
+		if (strcmp(u.name, name) != 0)
+			pw_http_error(resp, 409, "conflict",
+				      "user '%s' already exists as '%s' (user names are not "
+				      "case-sensitive)",
+				      name, u.name);
+		else
+			pw_http_error(resp, 409, "conflict", "user '%s' already exists", name);
 		goto out;
 	}
 	if (!hash_member(password, hash, resp))
@@ -659,7 +683,10 @@ static void tokens_create(struct pw_request *r, struct pw_response *resp)
 	}
 	char secret[PW_SECRET_SIZE];
 	struct pw_token t;
-	if (pw_token_create(r->store, r->who.actor, name, role, exp, &t, secret, &e)) {
+	/* the token belongs to the user asking (a token's owner when a token
+	 * asks): it can never do more than that user may do at the time */
+	if (pw_token_create_owned(r->store, r->who.actor, r->who.owner_id, name, role, exp, &t,
+				  secret, &e)) {
 		pw_http_error_from(resp, &e);
 		goto out;
 	}

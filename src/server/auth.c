@@ -5,7 +5,11 @@
  *   "Authorization: Bearer pwa_..."  an agent (pw_agents_verify: one indexed
  *                                    look-up, nothing written: thousands of
  *                                    check-ins a second come through here);
- *   "Authorization: Bearer pwt_..."  an API token (pw_token_verify);
+ *   "Authorization: Bearer pwt_..."  an API token (pw_token_verify): one
+ *                                    with an owner is allowed only what both
+ *                                    its role and its owner's current role
+ *                                    allow, and nothing once the owner is
+ *                                    disabled or deleted;
  *   cookie pw_session                a browser session; any method other
  *                                    than GET and HEAD also needs the
  *                                    X-CSRF-Token header, derived from the
@@ -142,10 +146,17 @@ static bool deny(struct pw_response *resp, int status, const char *code, const c
 
 static bool allowed_role(struct pw_request *r, struct pw_response *resp, unsigned allow)
 {
-	if (allow & PW_ALLOW_ROLE(r->who.role))
+	bool owner_may = !r->who.owner_bound || (allow & PW_ALLOW_ROLE(r->who.owner_role));
+	if ((allow & PW_ALLOW_ROLE(r->who.role)) && owner_may)
 		return true;
-	pw_http_error(resp, 403, "forbidden", "the %s role may not %s %s",
-		      pw_role_name(r->who.role), r->method, r->path);
+	if (!owner_may)
+		pw_http_error(resp, 403, "forbidden",
+			      "the token's owner, now %s, may not %s %s: a token never does more "
+			      "than its owner",
+			      pw_role_name(r->who.owner_role), r->method, r->path);
+	else
+		pw_http_error(resp, 403, "forbidden", "the %s role may not %s %s",
+			      pw_role_name(r->who.role), r->method, r->path);
 	return false;
 }
 
@@ -164,6 +175,15 @@ static bool auth_agent(struct pw_request *r, struct pw_response *resp, unsigned 
 	struct pw_error e = { 0 };
 	if (pw_agents_verify(r->store, cred, &id, &found, &e))
 		return internal(resp, &e);
+	if (!found && id.pending) {
+		/* not an attacker's signal: the agent polls until an admin decides */
+		pw_http_add_header(resp, "Retry-After", "60");
+		pw_http_error(resp, 403, "enrollment_pending",
+			      "enrollment %lld awaits an admin's approval (patchwarden enrollment "
+			      "approve %lld); retry later",
+			      (long long)id.agent_id, (long long)id.agent_id);
+		return false;
+	}
 	if (!found)
 		return deny(resp, 401, "unauthenticated", "the agent credential is not valid");
 	r->who.kind = PW_PRINCIPAL_AGENT;
@@ -188,13 +208,19 @@ static bool auth_token(struct pw_request *r, struct pw_response *resp, unsigned 
 		return internal(resp, &e);
 	if (!found)
 		return deny(resp, 401, "unauthenticated",
-			    "the API token is not valid (unknown, expired or revoked)");
-	enum pw_role role;
+			    "the API token is not valid (unknown, expired, revoked, or its owner "
+			    "disabled or deleted)");
+	enum pw_role role, owner_role = PW_ROLE_ADMIN;
 	if (!pw_role_parse(t.role, &role))
 		return deny(resp, 401, "unauthenticated", "the API token's role is not known");
+	if (t.has_owner && !pw_role_parse(t.owner_role, &owner_role))
+		return deny(resp, 401, "unauthenticated", "the token owner's role is not known");
 	note_use(false, t.id, NULL, t.last_used, pw_clock_now());
 	r->who.kind = PW_PRINCIPAL_TOKEN;
 	r->who.role = role;
+	r->who.owner_bound = t.has_owner;
+	r->who.owner_role = owner_role;
+	r->who.owner_id = t.owner_id;
 	r->who.id = t.id;
 	snprintf(r->who.name, sizeof(r->who.name), "%s", t.name);
 	snprintf(r->who.actor, sizeof(r->who.actor), "token:%lld:%s", (long long)t.id, t.name);
@@ -240,6 +266,7 @@ static bool auth_session(struct pw_request *r, struct pw_response *resp, unsigne
 	r->who.kind = PW_PRINCIPAL_USER;
 	r->who.role = role;
 	r->who.id = u.id;
+	r->who.owner_id = u.id;
 	snprintf(r->who.name, sizeof(r->who.name), "%s", u.name);
 	snprintf(r->who.actor, sizeof(r->who.actor), "user:%s", u.name);
 	return allowed_role(r, resp, allow);

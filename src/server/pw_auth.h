@@ -46,6 +46,11 @@ enum pw_principal_kind {
 struct pw_principal {
 	enum pw_principal_kind kind;
 	enum pw_role role;  /* users and tokens */
+	/* tokens with an owner: the owner's current role; a request is allowed
+	 * only when both roles are (a token never exceeds its owner) */
+	bool owner_bound;
+	enum pw_role owner_role;
+	int64_t owner_id;   /* tokens: the owning user (0: none); users: their id */
 	int64_t id;         /* user id, token id, or agent id */
 	int64_t host_id;    /* agents: the only host they may write */
 	char name[96];      /* user name, token name, host name: for logs */

@@ -107,6 +107,7 @@ extern const struct pw_route pw_api_system_routes[];  /* api_system.c: health, o
 extern const struct pw_route pw_api_auth_routes[];    /* api_auth.c: login, users, tokens, audit */
 extern const struct pw_route pw_api_assets_routes[];  /* api_assets.c: hosts, groups, findings, vulns, feeds */
 extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment, check-in */
+extern const struct pw_route pw_api_enrollment_routes[]; /* api_enrollment.c: pending enrollments */
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 

@@ -13,6 +13,7 @@
 #include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+void pw_audit_checkpoint_task(struct pw_server *srv, struct pw_store *store); /* audit_checkpoint.c */
 
 static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
 {
@@ -26,6 +27,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_auth_routes,
 	pw_api_assets_routes,
 	pw_api_agent_routes,
+	pw_api_enrollment_routes,
 	pw_api_findings_routes,
 	NULL,
 };
@@ -35,6 +37,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ "store-checkpoint", 10, store_checkpoint },
+	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ NULL, 0, NULL },
 };
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pw_audit_seal.h"
 #include "pw_buf.h"
 #include "pw_config.h"
 #include "pw_file.h"
@@ -643,6 +644,8 @@ pw_err pw_server_run(struct pw_server *srv, struct pw_error *e)
 			      (rc = read_pem(srv, "tls_key", srv->tls_key, &key, e))))
 		goto out;
 
+	/* before any store is used: every append seals the head with this key */
+	pw_audit_seal_configure(pw_server_setting(srv, "audit", "key_file"));
 	struct pw_store *store = NULL;
 	if ((rc = pw_store_open(srv->db_path, &store, e)))
 		goto out;

@@ -53,6 +53,10 @@ static const char *const agents_sqlite[] = {
 	" last_upload BIGINT,"
 	" revoked_at BIGINT);"
 	"CREATE INDEX agents_host ON agents(host_id);",
+	/* 2: an enrollment for a machine that already has a live agent waits
+	 * for an admin (pending = 1): it displaces nobody until approved */
+	"ALTER TABLE agents ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX agents_machine ON agents(machine_id);",
 };
 
 pw_err pw_agents_migrate(struct pw_store *s, struct pw_error *e)
@@ -317,6 +321,43 @@ static pw_err revoked_row(void *ctx, const struct pw_sql_row *row, struct pw_err
 	return PW_OK;
 }
 
+/* An agent row that no request can use yet (pw_agents_verify refuses it
+ * until pw_agents_approve), for the host its machine id already names; the
+ * host itself is left as it is. */
+static pw_err enroll_pending(struct pw_store *s, const struct pw_enroll_request *rq,
+			     int64_t token_id, int64_t host_id, int64_t now,
+			     struct pw_enrollment *out, struct pw_error *e)
+{
+	pw_err rc;
+	out->host_id = host_id;
+	out->host_created = false;
+	out->pending = true;
+	if ((rc = new_secret("pwa_", out->credential, e)))
+		return rc;
+	unsigned char ch[crypto_hash_sha256_BYTES];
+	secret_hash(out->credential, ch);
+	if ((rc = pw_sql_run(s,
+			     "INSERT INTO agents(host_id, token_id, cred_hash, machine_id, hostname,"
+			     " enrolled_from, enrolled_at, pending) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)"
+			     " RETURNING id",
+			     PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(token_id), PW_SQL_B(ch, sizeof(ch)),
+					 PW_SQL_T(rq->machine_id), PW_SQL_T(rq->hostname),
+					 PW_SQL_T(rq->address), PW_SQL_I(now)),
+			     row_id, &out->agent_id, NULL, e)))
+		return rc;
+	char actor[48], object[48], mid[300], hn[600], addr[128], after[1400];
+	snprintf(actor, sizeof(actor), "agent:%lld", (long long)out->agent_id);
+	snprintf(object, sizeof(object), "agent:%lld", (long long)out->agent_id);
+	json_str(mid, sizeof(mid), rq->machine_id);
+	json_str(hn, sizeof(hn), rq->hostname);
+	json_str(addr, sizeof(addr), rq->address);
+	snprintf(after, sizeof(after),
+		 "{\"agent_id\":%lld,\"host_id\":%lld,\"pending\":true,\"token_id\":%lld,"
+		 "\"machine_id\":%s,\"hostname\":%s,\"address\":%s}",
+		 (long long)out->agent_id, (long long)host_id, (long long)token_id, mid, hn, addr);
+	return pw_audit_append(s, actor, "agent.enroll_pending", object, NULL, after, e);
+}
+
 pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, int64_t now,
 			enum pw_enroll_status *status, struct pw_enrollment *out,
 			struct pw_error *e)
@@ -358,6 +399,22 @@ pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, 
 	if ((rc = pw_sql_exec(s, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = $1",
 			      PW_SQL_ARGS(PW_SQL_I(u.id)), e)))
 		goto refuse;
+	/* a machine with a live agent: any token could name its machine id (every
+	 * role reads it), so the newcomer waits for an admin and the agent in
+	 * place goes on working */
+	int64_t live_host = 0;
+	if ((rc = pw_sql_run(s,
+			     "SELECT host_id FROM agents WHERE machine_id = $1 AND revoked_at IS NULL"
+			     " AND pending = 0 ORDER BY id DESC LIMIT 1",
+			     PW_SQL_ARGS(PW_SQL_T(rq->machine_id)), row_id, &live_host, NULL, e)))
+		goto refuse;
+	if (live_host) {
+		if ((rc = enroll_pending(s, rq, u.id, live_host, now, out, e)) ||
+		    (rc = pw_sql_commit(s, e)))
+			goto refuse;
+		*status = PW_ENROLL_PENDING;
+		return PW_OK;
+	}
 	if ((rc = pw_registry_host_ensure(s, PW_HOST_AGENT, rq->machine_id, rq->hostname,
 					  u.has_group ? u.group : NULL, now, &out->host_id,
 					  &out->host_created, e)))
@@ -419,7 +476,7 @@ refuse:
 
 #define AGENT_COLS                                                                             \
 	"id, host_id, token_id, machine_id, hostname, enrolled_from, enrolled_at, last_seen,"  \
-	" uploads, last_upload, revoked_at"
+	" uploads, last_upload, revoked_at, pending"
 
 static int64_t int_or0(const struct pw_sql_row *row, size_t col)
 {
@@ -439,6 +496,7 @@ static void agent_from_row(const struct pw_sql_row *row, struct pw_agent_info *a
 	a->uploads = pw_sql_int(row, 8);
 	a->last_upload = int_or0(row, 9);
 	a->revoked_at = int_or0(row, 10);
+	a->pending = pw_sql_int(row, 11) != 0;
 }
 
 struct agent_each {
@@ -528,7 +586,8 @@ static pw_err verify_row(void *ctx, const struct pw_sql_row *row, struct pw_erro
 	struct verify_ctx *v = ctx;
 	v->out->agent_id = pw_sql_int(row, 0);
 	v->out->host_id = pw_sql_int(row, 1);
-	*v->found = true;
+	v->out->pending = pw_sql_int(row, 2) != 0;
+	*v->found = !v->out->pending;
 	return PW_OK;
 }
 
@@ -536,13 +595,139 @@ pw_err pw_agents_verify(struct pw_store *s, const char *credential, struct pw_ag
 			bool *found, struct pw_error *e)
 {
 	*found = false;
+	out->pending = false;
 	if (!secret_shape(credential, "pwa_"))
 		return PW_OK;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	secret_hash(credential, h);
 	struct verify_ctx v = { out, found };
-	return pw_sql_run(s, "SELECT id, host_id FROM agents WHERE cred_hash = $1 AND revoked_at IS NULL",
+	return pw_sql_run(s,
+			  "SELECT id, host_id, pending FROM agents WHERE cred_hash = $1"
+			  " AND revoked_at IS NULL",
 			  PW_SQL_ARGS(PW_SQL_B(h, sizeof(h))), verify_row, &v, NULL, e);
+}
+
+/* ---- pending enrollments ---- */
+
+pw_err pw_agents_each_pending(struct pw_store *s,
+			      pw_err (*cb)(void *ctx, const struct pw_agent_info *a), void *ctx,
+			      struct pw_error *e)
+{
+	struct agent_each ae = { cb, ctx };
+	return pw_sql_run(s,
+			  "SELECT " AGENT_COLS " FROM agents WHERE pending = 1 AND revoked_at IS NULL"
+			  " ORDER BY id",
+			  PW_SQL_NOARGS, agent_row, &ae, NULL, e);
+}
+
+struct pending_row {
+	bool found;
+	int64_t host_id, token_id;
+	char machine_id[160], hostname[300];
+	bool has_hostname;
+};
+
+static pw_err pending_of_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	struct pending_row *p = ctx;
+	p->found = true;
+	p->host_id = pw_sql_int(row, 0);
+	p->token_id = int_or0(row, 1);
+	snprintf(p->machine_id, sizeof(p->machine_id), "%s",
+		 pw_sql_text(row, 2) ? pw_sql_text(row, 2) : "");
+	p->has_hostname = !pw_sql_isnull(row, 3);
+	snprintf(p->hostname, sizeof(p->hostname), "%s",
+		 p->has_hostname ? pw_sql_text(row, 3) : "");
+	return PW_OK;
+}
+
+/* The pending enrollment `id`, in the caller's transaction; PW_ERR_NOTFOUND
+ * when there is none (never pending, approved or decided already). */
+static pw_err pending_get(struct pw_store *s, int64_t id, struct pending_row *p,
+			  struct pw_error *e)
+{
+	pw_err rc = pw_sql_run(s,
+			       "SELECT host_id, token_id, machine_id, hostname FROM agents"
+			       " WHERE id = $1 AND pending = 1 AND revoked_at IS NULL",
+			       PW_SQL_ARGS(PW_SQL_I(id)), pending_of_row, p, NULL, e);
+	if (!rc && !p->found)
+		rc = pw_error_set(e, PW_ERR_NOTFOUND, "no pending enrollment %lld (patchwarden "
+						      "enrollment pending lists them)",
+				  (long long)id);
+	return rc;
+}
+
+static pw_err group_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	const char *g = pw_sql_text(row, 0);
+	if (g && snprintf(ctx, 256, "%s", g) >= 256)
+		return pw_error_set(e, PW_ERR_LIMIT, "the token's group name is too long");
+	return PW_OK;
+}
+
+pw_err pw_agents_approve(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
+{
+	pw_err rc = pw_sql_begin(s, e);
+	if (rc)
+		return rc;
+	struct pending_row p = { 0 };
+	char group[256] = "";
+	int64_t now = pw_clock_now(), host_id = 0;
+	bool created = false;
+	struct revoked_list old = { { 0 }, 0 };
+	if ((rc = pending_get(s, id, &p, e)))
+		goto out;
+	if (p.token_id &&
+	    (rc = pw_sql_run(s, "SELECT group_name FROM enrollment_tokens WHERE id = $1",
+			     PW_SQL_ARGS(PW_SQL_I(p.token_id)), group_row, group, NULL, e)))
+		goto out;
+	/* now the host takes the newcomer's name and group, as an enrollment does */
+	if ((rc = pw_registry_host_ensure(s, PW_HOST_AGENT, p.machine_id,
+					  p.has_hostname ? p.hostname : NULL, *group ? group : NULL,
+					  now, &host_id, &created, e)))
+		goto out;
+	if ((rc = pw_sql_run(s,
+			     "UPDATE agents SET revoked_at = $1 WHERE host_id = $2 AND id <> $3"
+			     " AND revoked_at IS NULL RETURNING id",
+			     PW_SQL_ARGS(PW_SQL_I(now), PW_SQL_I(host_id), PW_SQL_I(id)), revoked_row,
+			     &old, NULL, e)) ||
+	    (rc = pw_sql_exec(s, "UPDATE agents SET pending = 0, host_id = $1 WHERE id = $2",
+			      PW_SQL_ARGS(PW_SQL_I(host_id), PW_SQL_I(id)), e)))
+		goto out;
+	char object[48], after[160];
+	for (size_t i = 0; i < old.n && !rc; i++) {
+		snprintf(object, sizeof(object), "agent:%lld", (long long)old.ids[i]);
+		snprintf(after, sizeof(after),
+			 "{\"revoked\":true,\"reason\":\"replaced by agent %lld\"}", (long long)id);
+		rc = pw_audit_append(s, actor, "agent.revoke", object, "{\"revoked\":false}", after,
+				     e);
+	}
+	if (rc)
+		goto out;
+	snprintf(object, sizeof(object), "agent:%lld", (long long)id);
+	snprintf(after, sizeof(after), "{\"pending\":false,\"host_id\":%lld,\"replaced\":%zu}",
+		 (long long)host_id, old.n);
+	rc = pw_audit_append(s, actor, "agent.approve", object, "{\"pending\":true}", after, e);
+out:
+	return commit_or_rollback(s, rc, e);
+}
+
+pw_err pw_agents_reject(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
+{
+	pw_err rc = pw_sql_begin(s, e);
+	if (rc)
+		return rc;
+	struct pending_row p = { 0 };
+	if ((rc = pending_get(s, id, &p, e)) ||
+	    (rc = pw_sql_exec(s, "UPDATE agents SET revoked_at = $1 WHERE id = $2",
+			      PW_SQL_ARGS(PW_SQL_I(pw_clock_now()), PW_SQL_I(id)), e)))
+		goto out;
+	char object[48];
+	snprintf(object, sizeof(object), "agent:%lld", (long long)id);
+	rc = pw_audit_append(s, actor, "agent.reject", object, "{\"pending\":true}",
+			     "{\"pending\":false,\"revoked\":true}", e);
+out:
+	return commit_or_rollback(s, rc, e);
 }
 
 pw_err pw_agents_count_upload(struct pw_store *s, int64_t agent_id, int64_t now,

@@ -15,10 +15,14 @@
  *
  * This detects edits by anyone who cannot recompute the whole chain and the
  * head, e.g. a stray UPDATE with the sqlite3 shell; it is not a signature.
- * An external copy of the head (`patchwarden audit verify` prints it) pins
- * the log against a writer who rewrites everything.
+ * A writer of the store can still cut off the newest entries together with
+ * the head row: the sealed head kept apart from the store, with a key the
+ * store never holds (pw_audit_seal.h), and the server's logged checkpoints
+ * find that.
  */
 #include "pw_audit.h"
+
+#include "pw_audit_seal.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -178,10 +182,13 @@ pw_err pw_audit_append(struct pw_store *s, const char *actor, const char *action
 					  PW_SQL_T(after_json), SQL_TXT(hex)),
 			      e)))
 		return rc;
-	return pw_sql_exec(s,
-			   "INSERT INTO audit_head(id, seq, hash) VALUES (1, $1, $2)"
-			   " ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-			   PW_SQL_ARGS(PW_SQL_I(a.seq), SQL_TXT(hex)), e);
+	if ((rc = pw_sql_exec(s,
+			      "INSERT INTO audit_head(id, seq, hash) VALUES (1, $1, $2)"
+			      " ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+			      PW_SQL_ARGS(PW_SQL_I(a.seq), SQL_TXT(hex)), e)))
+		return rc;
+	pw_audit_seal_note(s, a.seq, hex); /* sealed once committed */
+	return PW_OK;
 }
 
 static void entry_of_row(const struct pw_sql_row *row, struct pw_audit_entry *a)
@@ -238,6 +245,9 @@ struct verify_ctx {
 	int64_t head_seq;  /* what the head said, read before the walk */
 	char head_hash[HEX_LEN];
 	bool head_matched;
+	int64_t sealed_seq; /* the sealed head kept apart (0: none) */
+	char sealed_hash[HEX_LEN];
+	bool sealed_matched;
 };
 
 static pw_err verify_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
@@ -277,6 +287,8 @@ static pw_err verify_row(void *ctx, const struct pw_sql_row *row, struct pw_erro
 	hex_to_hash(hex, v->prev);
 	if (a.seq == v->head_seq)
 		v->head_matched = strcmp(hex, v->head_hash) == 0;
+	if (a.seq == v->sealed_seq)
+		v->sealed_matched = strcmp(hex, v->sealed_hash) == 0;
 	v->checked++;
 	v->expect_seq++;
 	return PW_OK;
@@ -298,6 +310,20 @@ pw_err pw_audit_verify(struct pw_store *s, bool *ok, int64_t *bad_seq, int64_t *
 		return rc;
 	v.head_seq = h.found ? h.seq : 0;
 	snprintf(v.head_hash, sizeof(v.head_hash), "%s", h.hash);
+	/* the sealed head, which a writer of the store cannot move back */
+	struct pw_audit_head_seal seal;
+	bool sealed = false;
+	struct pw_error seal_e = { 0 };
+	if (pw_audit_seal_read(s, &seal, &sealed, &seal_e)) {
+		*bad_seq = 0;
+		*e = seal_e;
+		pw_error_set(e, PW_ERR_INVALID, "audit log: %s", seal_e.msg);
+		return PW_OK;
+	}
+	if (sealed) {
+		v.sealed_seq = seal.seq;
+		snprintf(v.sealed_hash, sizeof(v.sealed_hash), "%s", seal.hash);
+	}
 	struct pw_error walk_e = { 0 };
 	rc = pw_sql_run(s, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY seq", PW_SQL_NOARGS,
 			verify_row, &v, NULL, &walk_e);
@@ -306,7 +332,18 @@ pw_err pw_audit_verify(struct pw_store *s, bool *ok, int64_t *bad_seq, int64_t *
 		return rc;
 	}
 	*checked = v.checked;
-	if (v.ok && v.head_seq > 0 && v.expect_seq - 1 < v.head_seq) {
+	if (v.ok && v.sealed_seq > 0 && v.expect_seq - 1 < v.sealed_seq) {
+		v.ok = false;
+		v.bad_seq = v.expect_seq;
+		snprintf(v.why, sizeof(v.why), "log truncated: head at %lld, expected at least %lld",
+			 (long long)(v.expect_seq - 1), (long long)v.sealed_seq);
+	} else if (v.ok && v.sealed_seq > 0 && !v.sealed_matched) {
+		v.ok = false;
+		v.bad_seq = v.sealed_seq;
+		snprintf(v.why, sizeof(v.why),
+			 "entry %lld does not match the sealed head: the log was rewritten",
+			 (long long)v.sealed_seq);
+	} else if (v.ok && v.head_seq > 0 && v.expect_seq - 1 < v.head_seq) {
 		v.ok = false;
 		v.bad_seq = v.expect_seq;
 		snprintf(v.why, sizeof(v.why),

@@ -20,10 +20,13 @@ pw_err pw_agents_migrate(struct pw_store *s, struct pw_error *e);
 struct pw_agent_identity {
 	int64_t agent_id;
 	int64_t host_id;
+	bool pending; /* the enrollment awaits approval (found is false then) */
 };
 
 /* Check an agent credential (the bearer token as sent). found=false for an
- * unknown, revoked or malformed one. Constant-time in the secret. */
+ * unknown, revoked or malformed one, and for one whose enrollment awaits an
+ * admin's approval (out->pending tells that apart). Constant-time in the
+ * secret. */
 pw_err pw_agents_verify(struct pw_store *s, const char *credential, struct pw_agent_identity *out,
 			bool *found, struct pw_error *e);
 
@@ -80,6 +83,7 @@ enum pw_enroll_status {
 	PW_ENROLL_EXPIRED,
 	PW_ENROLL_USED_UP,
 	PW_ENROLL_REVOKED,
+	PW_ENROLL_PENDING, /* recorded, with a credential that works once approved */
 };
 
 struct pw_enroll_request {
@@ -93,6 +97,7 @@ struct pw_enrollment {
 	int64_t agent_id;
 	int64_t host_id;
 	bool host_created;
+	bool pending; /* PW_ENROLL_PENDING: agent_id is the pending enrollment */
 	char credential[PW_AGENT_SECRET_SIZE]; /* "pwa_...", shown once */
 };
 
@@ -100,7 +105,12 @@ struct pw_enrollment {
  * the host (pw_registry_host_ensure: origin agent, the token's group),
  * revoke the host's earlier credentials (a host has one live agent) and
  * create the new credential. Audited as "agent.enroll" by "agent:ID".
- * *status says why a token was refused (nothing is written then). */
+ * *status says why a token was refused (nothing is written then).
+ *
+ * When the machine id already has a live agent, nothing is displaced: the
+ * enrollment is recorded as pending (*status PW_ENROLL_PENDING, audited as
+ * "agent.enroll_pending"), its credential refused until an admin approves
+ * it (pw_agents_approve), the host and its agent left as they are. */
 pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, int64_t now,
 			enum pw_enroll_status *status, struct pw_enrollment *out,
 			struct pw_error *e);
@@ -119,6 +129,7 @@ struct pw_agent_info {
 	int64_t uploads;     /* full inventories received */
 	int64_t last_upload; /* 0: none */
 	int64_t revoked_at;  /* 0: live */
+	bool pending;        /* awaits an admin's approval (pw_agents_approve) */
 };
 
 /* Agents with id > after_id in id order, at most limit (0: all); strings are
@@ -135,6 +146,19 @@ pw_err pw_agents_get(struct pw_store *s, int64_t id, struct pw_agent_info *out, 
  * (pw_agents_verify reads the store on every call; there is no cache).
  * PW_ERR_NOTFOUND when unknown. Audited as "agent.revoke". */
 pw_err pw_agents_revoke(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e);
+
+/* Enrollments awaiting approval, oldest first. */
+pw_err pw_agents_each_pending(struct pw_store *s,
+			      pw_err (*cb)(void *ctx, const struct pw_agent_info *a), void *ctx,
+			      struct pw_error *e);
+
+/* Approve pending enrollment `id` (an agent id): the host takes its
+ * hostname and its token's group, the host's other agents are revoked and
+ * its credential starts to work. Reject: it is revoked. PW_ERR_NOTFOUND
+ * when `id` is not pending. Audited as "agent.approve" (with an
+ * "agent.revoke" for each agent replaced) and "agent.reject". */
+pw_err pw_agents_approve(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e);
+pw_err pw_agents_reject(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e);
 
 /* Count a full inventory upload, in the caller's transaction (the one that
  * stores the inventory). */

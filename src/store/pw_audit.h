@@ -38,7 +38,10 @@ pw_err pw_audit_each(struct pw_store *s, int64_t after, int64_t limit,
 		     struct pw_error *e);
 
 /* Recompute the chain. ok=false with *bad_seq the first entry that does not
- * verify (edited, or the one after a removed entry) and a message in e. */
+ * verify (edited, or the one after a removed entry) and a message in e;
+ * also when the log ends before the sealed head kept apart from the store
+ * ("log truncated: head at N, expected at least M", pw_audit_seal.h) or
+ * that head file was changed without its key. */
 pw_err pw_audit_verify(struct pw_store *s, bool *ok, int64_t *bad_seq, int64_t *checked,
 		       struct pw_error *e);
 

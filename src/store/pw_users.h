@@ -129,6 +129,15 @@ struct pw_token {
 	int64_t expires;   /* 0: never */
 	int64_t last_used; /* 0: never */
 	int64_t revoked;   /* 0: not revoked */
+	/* The owner: the user whose rights bound the token's (see
+	 * pw_token_create_owned). None for a token made from the command line
+	 * without --owner. */
+	bool has_owner;
+	int64_t owner_id;
+	bool owner_gone;                    /* the owner was deleted */
+	bool owner_disabled;
+	char owner[PW_USER_NAME_MAX + 1];   /* "" when none or gone */
+	char owner_role[PW_ROLE_NAME_MAX];  /* the owner's role now; "" likewise */
 };
 
 /* A token name: as a user name. */
@@ -140,13 +149,23 @@ bool pw_token_name_valid(const char *name);
 pw_err pw_expiry_parse(const char *s, int64_t now, int64_t *out, struct pw_error *e);
 
 /* Create a token ("pwt_" + 256 random bits) with a role and an expiry (0:
- * never). The secret is written once into `secret`; the store keeps its
- * SHA-256. */
+ * never), owned by no user (the command line's tokens). The secret is
+ * written once into `secret`; the store keeps its SHA-256. */
 pw_err pw_token_create(struct pw_store *s, const char *actor, const char *name, const char *role,
 		       int64_t expires, struct pw_token *out, char secret[PW_SECRET_SIZE],
 		       struct pw_error *e);
 
-/* The token of a secret. found=false when unknown, revoked or expired. */
+/* The same, owned by user owner_id (0: none): the server makes every token
+ * for the user who asks (or the owner of the token that asks), so a token
+ * never does more than its owner may do now; PW_ERR_NOTFOUND when there is
+ * no such user. */
+pw_err pw_token_create_owned(struct pw_store *s, const char *actor, int64_t owner_id,
+			     const char *name, const char *role, int64_t expires,
+			     struct pw_token *out, char secret[PW_SECRET_SIZE], struct pw_error *e);
+
+/* The token of a secret. found=false when unknown, revoked or expired, or
+ * when its owner is disabled or deleted. out->owner_role is the owner's
+ * current role: the caller grants no more than both roles allow. */
 pw_err pw_token_verify(struct pw_store *s, const char *secret, struct pw_token *out, bool *found,
 		       struct pw_error *e);
 

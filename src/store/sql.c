@@ -2,6 +2,8 @@
  * that go straight to the backend. See pw_sql.h. */
 #include "pw_sql.h"
 
+#include "pw_audit_seal.h"
+
 #include "pw_store_backend.h"
 #include "store_internal.h"
 
@@ -55,11 +57,18 @@ pw_err pw_sql_begin(struct pw_store *s, struct pw_error *e)
 
 pw_err pw_sql_commit(struct pw_store *s, struct pw_error *e)
 {
-	return pw_store_ops_of(s)->commit(pw_store_db_of(s), 0, e);
+	pw_err rc = pw_store_ops_of(s)->commit(pw_store_db_of(s), 0, e);
+	/* the audit log's sealed head follows what was committed, never more */
+	if (rc == PW_OK)
+		pw_audit_seal_committed(s);
+	else
+		pw_audit_seal_forget(s);
+	return rc;
 }
 
 void pw_sql_rollback(struct pw_store *s)
 {
+	pw_audit_seal_forget(s);
 	pw_store_ops_of(s)->rollback(pw_store_db_of(s));
 }
 

@@ -1,11 +1,16 @@
 /* users.c - users, sessions and API tokens, see pw_users.h.
  *
  * Tables (component "users"):
- *   users(id, name UNIQUE, role, password_hash, disabled, created, updated)
+ *   users(id, name UNIQUE, role, password_hash, disabled, created, updated);
+ *            names are unique without regard to case (an index COLLATE
+ *            NOCASE; they are ASCII) and found that way, so "Alice" logs in
+ *            as, and cannot be created beside, "alice"
  *   sessions(id = SHA-256 hex of the cookie secret, user_id, created,
  *            expires, last_used)
  *   api_tokens(id, name, role, hash UNIQUE, created_by, created, expires,
- *              last_used, revoked)
+ *              last_used, revoked, owner_id); a token with an owner acts
+ *              with no more than its owner may do now, and not at all once
+ *              the owner is disabled or deleted (pw_users.h)
  * A session's CSRF token is derived from its secret, so no column holds it.
  */
 #include "pw_users.h"
@@ -52,6 +57,22 @@ static const char *const users_sqlite[] = {
 	" expires BIGINT,"
 	" last_used BIGINT,"
 	" revoked BIGINT);",
+	/* 2: user names are case-insensitive ("Alice" is "alice"); a store
+	 * holding two such names is refused before this step (name_clashes) */
+	"CREATE UNIQUE INDEX users_name_nocase ON users(name COLLATE NOCASE);",
+	/* 3: a token's owner, the user whose rights bound it (NULL: none, made
+	 * from the command line). Earlier tokens: the user that created them,
+	 * or the owner of the token that did; -1 (nobody) when that user is
+	 * gone, so such a token stops working as it would have on deletion. */
+	"ALTER TABLE api_tokens ADD COLUMN owner_id BIGINT;"
+	"UPDATE api_tokens SET owner_id = COALESCE((SELECT u.id FROM users u"
+	" WHERE 'user:' || u.name = api_tokens.created_by), -1)"
+	" WHERE created_by LIKE 'user:%';"
+	"UPDATE api_tokens SET owner_id = CASE WHEN EXISTS (SELECT 1 FROM api_tokens p"
+	"  WHERE api_tokens.created_by LIKE 'token:' || p.id || ':%')"
+	" THEN (SELECT p.owner_id FROM api_tokens p"
+	"  WHERE api_tokens.created_by LIKE 'token:' || p.id || ':%') ELSE -1 END"
+	" WHERE created_by LIKE 'token:%';",
 };
 
 static const struct pw_sql_migrations users_migrations = {
@@ -60,11 +81,38 @@ static const struct pw_sql_migrations users_migrations = {
 	sizeof(users_sqlite) / sizeof(users_sqlite[0]),
 };
 
+static pw_err clash_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	(void)ctx;
+	const char *a = pw_sql_text(row, 1), *b = pw_sql_text(row, 3);
+	return pw_error_set(e, PW_ERR_INVALID,
+			    "users: the names '%.64s' (user %lld) and '%.64s' (user %lld) differ "
+			    "only in case, and user names are now case-insensitive: rename or "
+			    "delete one with the sqlite3 shell (UPDATE users SET name = 'NEW' WHERE "
+			    "id = %lld), then run the command again",
+			    a ? a : "", (long long)pw_sql_int(row, 0), b ? b : "",
+			    (long long)pw_sql_int(row, 2), (long long)pw_sql_int(row, 2));
+}
+
+/* Before the case-insensitive index: the first pair of names that would
+ * break it, as an error that names them, rather than SQLite's "UNIQUE
+ * constraint failed". */
+static pw_err name_clashes(struct pw_store *s, struct pw_error *e)
+{
+	if (pw_sql_component_version(s, "users") != 1)
+		return PW_OK;
+	return pw_sql_run(s,
+			  "SELECT a.id, a.name, b.id, b.name FROM users a JOIN users b"
+			  " ON a.name = b.name COLLATE NOCASE AND a.id < b.id ORDER BY a.id LIMIT 1",
+			  PW_SQL_NOARGS, clash_row, NULL, NULL, e);
+}
+
 pw_err pw_users_migrate(struct pw_store *s, struct pw_error *e)
 {
 	if (sodium_init() < 0)
 		return pw_error_set(e, PW_ERR_UNSUPPORTED, "libsodium could not be initialised");
-	return pw_sql_migrate(s, &users_migrations, e);
+	pw_err rc = name_clashes(s, e);
+	return rc ? rc : pw_sql_migrate(s, &users_migrations, e);
 }
 
 /* SQLite numbers $n parameters in the order they first appear in the text,
@@ -209,6 +257,10 @@ static char *token_json(const struct pw_token *t)
 	pw_jsonw_int(&w, t->id);
 	pw_jsonw_kstr(&w, "name", t->name);
 	pw_jsonw_kstr(&w, "role", t->role);
+	if (t->has_owner) {
+		pw_jsonw_key(&w, "owner_id");
+		pw_jsonw_int(&w, t->owner_id);
+	}
 	pw_jsonw_kstr(&w, "expires", t->expires ? pw_clock_format(t->expires, when, sizeof(when))
 						: NULL);
 	pw_jsonw_key(&w, "revoked");
@@ -268,7 +320,7 @@ pw_err pw_user_find(struct pw_store *s, const char *name, struct pw_user *out, b
 {
 	struct one_user c = { out, found, NULL };
 	*found = false;
-	return pw_sql_run(s, "SELECT " USER_COLUMNS " FROM users WHERE name = $1",
+	return pw_sql_run(s, "SELECT " USER_COLUMNS " FROM users WHERE name = $1 COLLATE NOCASE",
 			  PW_SQL_ARGS(PW_SQL_T(name)), one_user_row, &c, NULL, e);
 }
 
@@ -376,6 +428,13 @@ pw_err pw_user_add(struct pw_store *s, const char *actor, const char *name, cons
 	bool found = false;
 	if ((rc = pw_user_find(s, name, &u, &found, e)))
 		return finish(s, rc, e);
+	if (found && strcmp(u.name, name) != 0)
+		return finish(s,
+			      pw_error_set(e, PW_ERR_INVALID,
+					   "user '%s' already exists as '%s' (user names are not "
+					   "case-sensitive)",
+					   name, u.name),
+			      e);
 	if (found)
 		return finish(s, pw_error_set(e, PW_ERR_INVALID, "user '%s' already exists", name),
 			      e);
@@ -515,7 +574,9 @@ pw_err pw_user_check_password(struct pw_store *s, const char *name, const char *
 	struct one_user c = { out, &found, hash };
 	pw_err rc = PW_OK;
 	if (name && pw_user_name_valid(name))
-		rc = pw_sql_run(s, "SELECT " USER_COLUMNS ", password_hash FROM users WHERE name = $1",
+		rc = pw_sql_run(s,
+				"SELECT " USER_COLUMNS ", password_hash FROM users"
+				" WHERE name = $1 COLLATE NOCASE",
 				PW_SQL_ARGS(PW_SQL_T(name)), one_user_row, &c, NULL, e);
 	if (rc)
 		return rc;
@@ -710,7 +771,12 @@ time:;
 	return PW_OK;
 }
 
-#define TOKEN_COLUMNS "id, name, role, created_by, created, expires, last_used, revoked, hash"
+/* A token with its owner as the owner is now: a deleted owner leaves
+ * owner_id without a user row. */
+#define TOKEN_COLUMNS                                                                          \
+	"t.id, t.name, t.role, t.created_by, t.created, t.expires, t.last_used, t.revoked,"    \
+	" t.hash, t.owner_id, u.id, u.name, u.role, u.disabled"
+#define TOKEN_FROM " FROM api_tokens t LEFT JOIN users u ON u.id = t.owner_id"
 
 struct token_row {
 	struct pw_token *t;
@@ -732,6 +798,16 @@ static void token_of_row(const struct pw_sql_row *row, struct pw_token *t)
 	t->expires = pw_sql_isnull(row, 5) ? 0 : pw_sql_int(row, 5);
 	t->last_used = pw_sql_isnull(row, 6) ? 0 : pw_sql_int(row, 6);
 	t->revoked = pw_sql_isnull(row, 7) ? 0 : pw_sql_int(row, 7);
+	t->has_owner = !pw_sql_isnull(row, 9);
+	t->owner_id = t->has_owner ? pw_sql_int(row, 9) : 0;
+	t->owner_gone = t->has_owner && pw_sql_isnull(row, 10);
+	if (t->has_owner && !t->owner_gone) {
+		snprintf(t->owner, sizeof(t->owner), "%s",
+			 pw_sql_text(row, 11) ? pw_sql_text(row, 11) : "");
+		snprintf(t->owner_role, sizeof(t->owner_role), "%s",
+			 pw_sql_text(row, 12) ? pw_sql_text(row, 12) : "");
+		t->owner_disabled = pw_sql_int(row, 13) != 0;
+	}
 }
 
 static pw_err token_one_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
@@ -753,9 +829,22 @@ static pw_err token_each_row(void *ctx, const struct pw_sql_row *row, struct pw_
 	return rc ? pw_error_set(e, rc, "tokens: stopped at %lld", (long long)t.id) : PW_OK;
 }
 
+static pw_err id_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	*(int64_t *)ctx = pw_sql_int(row, 0);
+	return PW_OK;
+}
+
 pw_err pw_token_create(struct pw_store *s, const char *actor, const char *name, const char *role,
 		       int64_t expires, struct pw_token *out, char secret[PW_SECRET_SIZE],
 		       struct pw_error *e)
+{
+	return pw_token_create_owned(s, actor, 0, name, role, expires, out, secret, e);
+}
+
+pw_err pw_token_create_owned(struct pw_store *s, const char *actor, int64_t owner_id,
+			     const char *name, const char *role, int64_t expires,
+			     struct pw_token *out, char secret[PW_SECRET_SIZE], struct pw_error *e)
 {
 	if (!pw_token_name_valid(name))
 		return pw_error_set(e, PW_ERR_INVALID,
@@ -769,18 +858,24 @@ pw_err pw_token_create(struct pw_store *s, const char *actor, const char *name, 
 	char h[PW_SECRET_HASH_SIZE];
 	new_secret("pwt_", secret);
 	secret_hash(secret, h);
-	int64_t now = pw_clock_now();
+	int64_t now = pw_clock_now(), id = 0;
 	struct pw_token t;
-	struct token_row c = { .t = &t };
+	bool found = false;
 	pw_err rc = pw_sql_begin(s, e);
 	if (rc)
 		goto out;
 	rc = pw_sql_run(s,
-			"INSERT INTO api_tokens(name, role, hash, created_by, created, expires)"
-			" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " TOKEN_COLUMNS,
+			"INSERT INTO api_tokens(name, role, hash, created_by, created, expires,"
+			" owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
 			PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(role), SQL_TXT(h), PW_SQL_T(actor),
-				    PW_SQL_I(now), expires ? PW_SQL_I(expires) : PW_SQL_NUL),
-			token_one_row, &c, NULL, e);
+				    PW_SQL_I(now), expires ? PW_SQL_I(expires) : PW_SQL_NUL,
+				    owner_id ? PW_SQL_I(owner_id) : PW_SQL_NUL),
+			id_row, &id, NULL, e);
+	if (rc == PW_OK)
+		rc = pw_token_get(s, id, &t, &found, e);
+	if (rc == PW_OK && owner_id && (t.owner_gone || !found))
+		rc = pw_error_set(e, PW_ERR_NOTFOUND, "token %s: no user %lld to own it", name,
+				  (long long)owner_id);
 	if (rc == PW_OK) {
 		char object[64];
 		snprintf(object, sizeof(object), "token:%lld", (long long)t.id);
@@ -805,7 +900,7 @@ pw_err pw_token_verify(struct pw_store *s, const char *secret, struct pw_token *
 	char h[PW_SECRET_HASH_SIZE];
 	secret_hash(secret, h);
 	struct token_row c = { .t = out };
-	pw_err rc = pw_sql_run(s, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE hash = $1",
+	pw_err rc = pw_sql_run(s, "SELECT " TOKEN_COLUMNS TOKEN_FROM " WHERE t.hash = $1",
 			       PW_SQL_ARGS(SQL_TXT(h)), token_one_row, &c, NULL, e);
 	if (rc || !c.found)
 		return rc;
@@ -813,6 +908,9 @@ pw_err pw_token_verify(struct pw_store *s, const char *secret, struct pw_token *
 	    sodium_memcmp(c.hash, h, PW_SECRET_HASH_SIZE - 1) != 0)
 		return PW_OK;
 	if (out->revoked || (out->expires && out->expires <= pw_clock_now()))
+		return PW_OK;
+	/* a token never outlives its owner's rights */
+	if (out->has_owner && (out->owner_gone || out->owner_disabled))
 		return PW_OK;
 	*found = true;
 	return PW_OK;
@@ -822,7 +920,7 @@ pw_err pw_token_get(struct pw_store *s, int64_t id, struct pw_token *out, bool *
 		    struct pw_error *e)
 {
 	struct token_row c = { .t = out };
-	pw_err rc = pw_sql_run(s, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE id = $1",
+	pw_err rc = pw_sql_run(s, "SELECT " TOKEN_COLUMNS TOKEN_FROM " WHERE t.id = $1",
 			       PW_SQL_ARGS(PW_SQL_I(id)), token_one_row, &c, NULL, e);
 	*found = c.found;
 	return rc;
@@ -832,7 +930,7 @@ pw_err pw_token_each(struct pw_store *s, pw_err (*cb)(void *ctx, const struct pw
 		     void *ctx, struct pw_error *e)
 {
 	struct token_row c = { .cb = cb, .ctx = ctx };
-	return pw_sql_run(s, "SELECT " TOKEN_COLUMNS " FROM api_tokens ORDER BY id DESC",
+	return pw_sql_run(s, "SELECT " TOKEN_COLUMNS TOKEN_FROM " ORDER BY t.id DESC",
 			  PW_SQL_NOARGS, token_each_row, &c, NULL, e);
 }
 
@@ -842,8 +940,8 @@ pw_err pw_token_page(struct pw_store *s, int64_t before, int64_t limit,
 {
 	struct token_row c = { .cb = cb, .ctx = ctx };
 	return pw_sql_run(s,
-			  "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE id < $1"
-			  " ORDER BY id DESC LIMIT $2",
+			  "SELECT " TOKEN_COLUMNS TOKEN_FROM " WHERE t.id < $1"
+			  " ORDER BY t.id DESC LIMIT $2",
 			  PW_SQL_ARGS(PW_SQL_I(before > 0 ? before : INT64_MAX), PW_SQL_I(limit)),
 			  token_each_row, &c, NULL, e);
 }

@@ -3,8 +3,9 @@
 # loopback, each scanning its own root (Debian, Alpine and rpm fixtures with
 # machine-ids of their own): enrollment with one token and its use limit,
 # check-ins that upload only when the digest changed, revocation, replayed
-# and refused tokens, credential files, and an agent that tries to write
-# another host's inventory.
+# and refused tokens, credential files, an agent that tries to write
+# another host's inventory, and a second enrollment for an enrolled machine
+# id that waits for an admin's approval instead of taking the host over.
 set -u
 pw=${PATCHWARDEN:?}
 data=${PW_TEST_DATA:?}
@@ -341,9 +342,72 @@ check "... and that agent's next check-in is refused at once" test $? -eq 2
 check "enrollment agents lists it revoked" \
 	sh -c '"$1" enrollment agents --format json | python3 -c "import json,sys; print([a[\"revoked\"] for a in json.load(sys.stdin) if a[\"id\"] == $2])" | grep -qx "\[True\]"' - "$pw" "$vid5"
 
+# --- a second enrollment for an enrolled machine id waits for an admin
+# (any enrollment token, of any group, and machine ids are readable by every
+# role): the agent in place works on, the newcomer's credential is refused
+mid7=$(cat "$tmp/root-7/etc/machine-id")
+tokx=$("$pw" enrollment create --group lab --uses 3 2>/dev/null)
+curl -s -o "$tmp/takeover.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	-d "{\"token\":\"$tokx\",\"machine_id\":\"$mid7\",\"hostname\":\"evil\"}" \
+	"$PW_URL/api/v1/enroll" >"$tmp/status"
+check "an enrollment for an enrolled machine id: 202 pending" \
+	test "$(status) $(json 'd["status"]' <"$tmp/takeover.json")" = "202 pending"
+check "... as the OpenAPI document says" oa POST /api/v1/enroll 202 "$tmp/takeover.json"
+pend=$(json 'd["agent_id"]' <"$tmp/takeover.json")
+evil=$(json 'd["credential"]' <"$tmp/takeover.json")
+code=$(curl -s -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' -H "Authorization: Bearer $evil" \
+	-H 'Content-Type: application/json' -d '{"digest":""}' "$PW_URL/api/v1/agent/checkin")
+check "the pending credential's check-in: 403 enrollment_pending with Retry-After" \
+	sh -c "test $code = 403 && grep -q enrollment_pending '$tmp/body' && grep -qi '^Retry-After:' '$tmp/headers'"
+check "... as the OpenAPI document says" oa POST /api/v1/agent/checkin 403 "$tmp/body"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $evil" \
+	-H 'Content-Type: application/json' -d '{"packages":[]}' "$PW_URL/api/v1/agent/inventory")
+check "the pending credential cannot upload an (empty) inventory: 403" test "$code" = 403
+"$agent" --state-dir "$tmp/state-7" --root "$tmp/root-7" run --once >"$tmp/real7.log" 2>&1
+check "the real agent goes on checking in" test $? -eq 0
+api "$admin" GET /api/v1/agents?limit=1000 >"$tmp/agents4.json"
+check "the host kept its name and its agent (the pending one listed as pending)" \
+	test "$(json "sorted((a['revoked'], a['pending']) for a in d['items'] if a['machine_id'] == '$mid7')" <"$tmp/agents4.json")" = "[(False, False), (False, True)]"
+api "$operator" GET /api/v1/enrollments/pending >"$tmp/pending.json"
+check "GET /api/v1/enrollments/pending lists it (operator may read)" \
+	test "$(status) $(json "[(p['id'], p['machine_id'], p['hostname']) for p in d['items']]" <"$tmp/pending.json")" = "200 [($pend, '$mid7', 'evil')]"
+check "... as the OpenAPI document says" oa GET /api/v1/enrollments/pending 200 "$tmp/pending.json"
+check "enrollment pending lists it too" \
+	sh -c '"$1" enrollment pending --format json | python3 -c "import json,sys; print([p[\"id\"] for p in json.load(sys.stdin)])" | grep -qx "\[$2\]"' - "$pw" "$pend"
+api "$operator" POST "/api/v1/enrollments/$pend/approve" '{}' >/dev/null
+check "an operator may not approve (403)" test "$(status)" = 403
+api "$admin" POST "/api/v1/enrollments/$pend/reject" '{}' >"$tmp/reject.json"
+check "admin rejects it: 200 rejected" test "$(status) $(json 'd["state"]' <"$tmp/reject.json")" = "200 rejected"
+check "... as the OpenAPI document says" oa POST /api/v1/enrollments/{id}/reject 200 "$tmp/reject.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $evil" \
+	-H 'Content-Type: application/json' -d '{"digest":""}' "$PW_URL/api/v1/agent/checkin")
+check "the rejected credential: 401" test "$code" = 401
+api "$admin" POST "/api/v1/enrollments/$pend/approve" '{}' >"$tmp/body"
+check "a decided enrollment cannot be approved after all (404)" test "$(status)" = 404
+check "... as the OpenAPI document says" oa POST /api/v1/enrollments/{id}/approve 404 "$tmp/body"
+# the same machine for real (its agent lost its state): the agent says it waits
+"$agent" --state-dir "$tmp/state-7b" --root "$tmp/root-7" enroll --server "$PW_URL" \
+	--token "$tokx" >"$tmp/enroll-7b.log" 2>&1
+check "patchwarden-agent enroll on an enrolled machine: exit 0, saying it awaits approval" \
+	sh -c "test $? -eq 0 && grep -q \"awaits an admin's approval\" '$tmp/enroll-7b.log'"
+"$agent" --state-dir "$tmp/state-7b" --root "$tmp/root-7" run --once >"$tmp/run-7b.log" 2>&1
+check "its run --once until then: not checked in, saying it awaits approval" \
+	sh -c "test $? -ne 0 && grep -q 'awaits an admin' '$tmp/run-7b.log'"
+pend2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["agent_id"])' "$tmp/state-7b/agent.json")
+"$pw" enrollment approve "$pend2" 2>"$tmp/err"
+check "enrollment approve: exit 0" test $? -eq 0
+"$agent" --state-dir "$tmp/state-7b" --root "$tmp/root-7" run --once >"$tmp/run-7b.log" 2>&1
+check "approved, the new agent checks in" test $? -eq 0
+"$agent" --state-dir "$tmp/state-7" --root "$tmp/root-7" run --once >/dev/null 2>&1
+check "... and the one it replaced is refused" test $? -eq 2
+"$pw" enrollment approve 999999 >/dev/null 2>"$tmp/err"
+check "enrollment approve of no pending enrollment: exit 2 naming it" \
+	sh -c "test $? -eq 2 && grep -q 'no pending enrollment 999999' '$tmp/err'"
+
 # --- the audit log has every step
 "$pw" audit list --format json >"$tmp/audit.json" 2>/dev/null
-for action in enrollment_token.create enrollment_token.revoke agent.enroll agent.revoke host.inventory; do
+for action in enrollment_token.create enrollment_token.revoke agent.enroll agent.revoke host.inventory \
+	agent.enroll_pending agent.approve agent.reject; do
 	check "audit log: $action" grep -q "\"$action\"" "$tmp/audit.json"
 done
 check "audit log: no secret in it" sh -c "! grep -q 'pw[ae]_[A-Za-z0-9_-]\{43\}' '$tmp/audit.json'"

@@ -10,11 +10,15 @@
 #   - session cookie attributes (Secure under TLS), CSRF (missing, wrong, right; bearer tokens
 #     exempt), logout, disabled users;
 #   - expired, revoked and replayed-after-revoke tokens: 401;
+#   - a token never exceeds its owner: demoted, it loses what the new role
+#     may not do (403); disabled or deleted, the token is 401;
 #   - login throttling per name and per address (429, Retry-After), reset by
-#     a success;
+#     a success; 40 concurrent wrong passwords: 5 checked, 35 refused;
 #   - audit entries for every change, paginated, readable by admin and
 #     auditor only; `patchwarden audit verify` finds an entry edited with
-#     the sqlite3 shell, and one deleted;
+#     the sqlite3 shell, and one deleted; the newest entries cut off with
+#     the head row moved back, and the log emptied, against the sealed head
+#     and against checkpoints (given, and from the server's log);
 #   - responses checked against the OpenAPI document.
 set -u
 pw=${PATCHWARDEN:?}
@@ -117,6 +121,14 @@ check "user create: 201" [ "$st" = 201 ]
 check "user create matches the document" doc_ok POST /api/v1/users 201
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-dup","role":"auditor","password":"password dup"}')
 check "a taken user name: 409 conflict" sh -c "[ $st = 409 ] && grep -q conflict '$tmp/body'"
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"U-Dup","role":"admin","password":"password dup"}')
+check "a name that differs only in case: 409, naming the user it is" \
+	sh -c "[ $st = 409 ] && grep -q \"already exists as 'u-dup'\" '$tmp/body'"
+check "the CLI refuses it too" \
+	sh -c "! { echo 'password 12345' | '$pw' user add ROOT --role admin 2>'$tmp/err'; } && grep -q \"as 'root'\" '$tmp/err'"
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"U-DUP","password":"password dup"}')
+check "a login in another case is the same user" \
+	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"user\"]' <'$tmp/body')\" = u-dup ]"
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"../etc","role":"auditor","password":"password dup"}')
 check "a bad user name: 400" [ "$st" = 400 ]
 st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-x","role":"auditor","password":"password dup","admin":true}')
@@ -290,6 +302,51 @@ check "a token made on the command line works" [ "$st" = 200 ]
 st=$(req GET /api/v1/auth/me -H "Authorization: Bearer $(cat "$tmp/token-cli")")
 check "revoked on the command line, it fails at once: 401" [ "$st" = 401 ]
 
+# --- a token never does more than its owner may do now
+st=$(req POST /api/v1/users $S -H "$JSON" -d '{"name":"u-boss","role":"admin","password":"boss password 1"}')
+bid=$(json 'd["id"]' <"$tmp/body")
+req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-boss","password":"boss password 1"}' -c "$tmp/jar-boss" >/dev/null
+bcsrf=$(json 'd["csrf_token"]' <"$tmp/body")
+st=$(req POST /api/v1/tokens -b "$tmp/jar-boss" -H "X-CSRF-Token: $bcsrf" -H "$JSON" \
+	-d '{"name":"boss-ci","role":"admin","expires":"1d"}')
+json 'd["token"]' <"$tmp/body" >"$tmp/token-boss"
+check "an admin's token names its owner" \
+	sh -c "[ $st = 201 ] && [ \"\$(json 'd[\"owner\"]' <'$tmp/body')\" = u-boss ]"
+check "the owned token's answer matches the document" doc_ok POST /api/v1/tokens 201
+B="Authorization: Bearer $(cat "$tmp/token-boss")"
+st=$(req GET /api/v1/users -H "$B")
+check "while its owner is an admin, the admin token reads users" [ "$st" = 200 ]
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"role":"operator"}')
+check "the owner demoted to operator" [ "$st" = 200 ]
+st=$(req GET /api/v1/users -H "$B")
+check "the owner demoted: the admin token may not read users (403)" \
+	sh -c "[ $st = 403 ] && grep -q \"owner, now operator\" '$tmp/body'"
+st=$(req POST /api/v1/tokens -H "$B" -H "$JSON" -d '{"name":"boss-2","role":"admin"}')
+check "nor make tokens (403)" [ "$st" = 403 ]
+st=$(req GET /api/v1/hosts -H "$B")
+check "but does what both roles may: 200" [ "$st" = 200 ]
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"role":"admin","disabled":true}')
+st=$(req GET /api/v1/hosts -H "$B")
+check "the owner disabled: the token is 401" [ "$st" = 401 ]
+check "token list shows it as owner_disabled" \
+	sh -c "'$pw' token list --format json | json '[t[\"state\"] for t in d if t[\"name\"]==\"boss-ci\"]==[\"owner_disabled\"]' | grep -q True"
+st=$(req PATCH "/api/v1/users/$bid" $S -H "$JSON" -d '{"disabled":false}')
+st=$(req GET /api/v1/users -H "$B")
+check "enabled again as an admin: 200" [ "$st" = 200 ]
+st=$(req DELETE "/api/v1/users/$bid" $S)
+st=$(req GET /api/v1/hosts -H "$B")
+check "the owner deleted: 401 for good" [ "$st" = 401 ]
+st=$(req GET /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-admin")")
+check "a list with an owner_deleted token matches the document" doc_ok GET /api/v1/tokens 200
+"$pw" token create --name cli-owned --role admin --owner u-auditor >"$tmp/token-cli-owned" 2>/dev/null
+st=$(req GET /api/v1/users -H "Authorization: Bearer $(cat "$tmp/token-cli-owned")")
+check "token create --owner: bound by the owner (auditor reads users)" [ "$st" = 200 ]
+st=$(req POST /api/v1/tokens -H "Authorization: Bearer $(cat "$tmp/token-cli-owned")" -H "$JSON" \
+	-d '{"name":"x2","role":"auditor"}')
+check "token create --owner: not beyond the owner (403)" [ "$st" = 403 ]
+check "token create --owner for nobody: refused" \
+	sh -c "! '$pw' token create --name nobody --role admin --owner ghost >/dev/null 2>'$tmp/err' && grep -q \"no user 'ghost'\" '$tmp/err'"
+
 # --- disabling, password reset, logout
 uid=$(curl -s -H "Authorization: Bearer $(cat "$tmp/token-admin")" "$PW_URL/api/v1/users" |
 	json '[u["id"] for u in d["items"] if u["name"]=="u-operator"][0]')
@@ -361,6 +418,23 @@ st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"nobody","password":"wha
 check "an unknown user: 401 invalid_credentials" \
 	sh -c "[ $st = 401 ] && grep -q invalid_credentials '$tmp/body'"
 check "the failed login matches the document" doc_ok POST /api/v1/auth/login 401
+# 40 wrong passwords at once: each attempt counts before its (slow) check,
+# so exactly 5 are checked and 35 refused
+pids=
+for i in $(seq 1 40); do
+	curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "$JSON" \
+		-d '{"name":"u-operator","password":"wrong guess"}' "$PW_URL/api/v1/auth/login" \
+		>"$tmp/race.$i" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+checked=$(cat "$tmp"/race.* | grep -c '^401$')
+refused=$(cat "$tmp"/race.* | grep -c '^429$')
+echo "# 40 concurrent wrong passwords: $checked checked (401), $refused refused (429)"
+check "40 concurrent wrong passwords: 5 checked, 35 refused" \
+	[ "$checked/$refused" = 5/35 ]
+st=$(req POST /api/v1/auth/login -H "$JSON" -d '{"name":"u-change-manager","password":"pass-change-manager-1234"}')
+check "a success from the address resets its count" [ "$st" = 200 ]
 
 # --- audit entries for every change, readable by admin and auditor
 items=$tmp/audit-all.json
@@ -405,6 +479,59 @@ check "verify through the API: intact" \
 	sh -c "[ $st = 200 ] && [ \"\$(json 'd[\"ok\"]' <'$tmp/body')\" = True ]"
 check "verify matches the document" doc_ok GET /api/v1/audit/verify 200
 check "patchwarden audit verify: 0 when intact" sh -c "'$pw' audit verify >/dev/null"
+
+# --- truncation: the newest entries cut off with the head row moved back,
+# or the whole log emptied, on a copy of the store (sealed with the same key)
+key=$PW_DB.audit-key
+check "the audit key is made at first use, 0600" test "$(stat -c %a "$key")" = 600
+check "the sealed head file is 0600" test "$(stat -c %a "$key.head")" = 600
+"$pw" audit verify --format json >"$tmp/head.json"
+last=$(json 'd["last_seq"]' <"$tmp/head.json")
+lasthash=$(json 'd["last_hash"]' <"$tmp/head.json")
+check "the sealed head is the newest entry" \
+	sh -c "grep -q '^patchwarden-audit-head v1 0*$last $lasthash ' '$key.head'"
+cut() { # cut <seq>: a copy of the store whose log ends at seq, head row too
+	rm -f "$tmp/cut.db"*
+	"$pw" db backup "$tmp/cut.db" >/dev/null 2>&1
+	if [ "$1" = 0 ]; then
+		sqlite3 "$tmp/cut.db" "DELETE FROM audit_log; DELETE FROM audit_head"
+	else
+		sqlite3 "$tmp/cut.db" "DELETE FROM audit_log WHERE seq > $1;
+			UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)"
+	fi
+}
+cut $((last - 3))
+PATCHWARDEN_AUDIT_KEY=$key "$pw" audit verify --db "$tmp/cut.db" >"$tmp/verify.out" 2>&1
+st=$?
+check "the newest 3 entries cut off, the head row moved back: exit 1, log truncated" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((last - 3)), expected at least $last' '$tmp/verify.out'"
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" >/dev/null 2>&1
+check "without the key (a copy made elsewhere), the chain alone looks intact" test $? = 0
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" \
+	--checkpoint "$last:$lasthash" >"$tmp/verify.out" 2>&1
+st=$?
+check "... but a checkpoint given to verify finds it: exit 1, log truncated" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((last - 3)), expected at least $last' '$tmp/verify.out'"
+check "a checkpoint that is no SEQ:HASH: exit 2" \
+	sh -c "'$pw' audit verify --checkpoint 12:xyz >/dev/null 2>&1; [ \$? = 2 ]"
+cut 0
+PATCHWARDEN_AUDIT_KEY=$key "$pw" audit verify --db "$tmp/cut.db" --format json >"$tmp/verify.json" 2>&1
+st=$?
+check "the whole log emptied: exit 1, log truncated: head at 0" \
+	sh -c "[ $st = 1 ] && [ \"\$(json 'd[\"ok\"]' <'$tmp/verify.json')\" = False ] && grep -q 'head at 0, expected at least $last' '$tmp/verify.json'"
+# the server's own log holds checkpoints (once a minute when the log grew)
+i=0
+while [ $i -lt 70 ] && ! grep -q 'audit checkpoint seq=' "$PW_SERVER_LOG"; do sleep 1; i=$((i + 1)); done
+check "the server logs audit checkpoints" grep -q 'patchwarden: info: audit checkpoint seq=[0-9]* hash=[0-9a-f]\{64\} mac=[0-9a-f]\{64\}' "$PW_SERVER_LOG"
+cp=$(grep 'audit checkpoint seq=' "$PW_SERVER_LOG" | tail -1 | sed 's/.*seq=\([0-9]*\).*/\1/')
+check "verify --checkpoints with the server's log: intact" \
+	sh -c "'$pw' audit verify --checkpoints '$PW_SERVER_LOG' >/dev/null"
+cut $((cp - 1))
+PATCHWARDEN_AUDIT_KEY=$tmp/no-such-key "$pw" audit verify --db "$tmp/cut.db" \
+	--checkpoints "$PW_SERVER_LOG" >"$tmp/verify.out" 2>&1
+st=$?
+check "cut before the server's last checkpoint: verify --checkpoints finds it" \
+	sh -c "[ $st = 1 ] && grep -q 'log truncated: head at $((cp - 1)), expected at least $cp' '$tmp/verify.out'"
 
 # --- tampering with the sqlite3 shell
 sqlite3 "$PW_DB" "UPDATE audit_log SET actor = actor || 'x' WHERE seq = 3"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pw_agents.h"
+#include "pw_arena.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
 #include "pw_registry.h"
@@ -137,6 +138,26 @@ static void expired_and_revoked(void **state)
 	assert_int_equal(enroll(f->s, t1, "m-x", &en), PW_ENROLL_OK);
 }
 
+static pw_err count_agent(void *ctx, const struct pw_agent_info *a)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return PW_OK;
+}
+
+struct audit_actions {
+	int pending, approve, reject;
+};
+
+static pw_err audit_action(void *ctx, const struct pw_audit_entry *a)
+{
+	struct audit_actions *s = ctx;
+	s->pending += strcmp(a->action, "agent.enroll_pending") == 0;
+	s->approve += strcmp(a->action, "agent.approve") == 0;
+	s->reject += strcmp(a->action, "agent.reject") == 0;
+	return PW_OK;
+}
+
 static void credentials(void **state)
 {
 	struct fixture *f = *state;
@@ -166,8 +187,10 @@ static void credentials(void **state)
 	assert_false(found);
 	assert_int_equal(pw_agents_verify(f->s, NULL, &who, &found, &e), PW_OK);
 	assert_false(found);
-	/* the same machine enrolling again: same host, new credential, old revoked */
-	assert_int_equal(enroll(f->s, tok, "m-a", &a2), PW_ENROLL_OK);
+	/* the same machine enrolling again waits for an admin; approved, it is
+	 * the host's agent and the one before it is revoked */
+	assert_int_equal(enroll(f->s, tok, "m-a", &a2), PW_ENROLL_PENDING);
+	assert_int_equal(pw_agents_approve(f->s, "user:admin", a2.agent_id, &e), PW_OK);
 	assert_false(a2.host_created);
 	assert_int_equal(a2.host_id, a.host_id);
 	assert_int_equal(pw_agents_verify(f->s, a.credential, &who, &found, &e), PW_OK);
@@ -187,6 +210,77 @@ static void credentials(void **state)
 	assert_int_equal(info.revoked_at, T0);
 	assert_string_equal(info.machine_id, "m-b");
 	assert_string_equal(info.enrolled_from, "127.0.0.1");
+}
+
+/* Any enrollment token, of any group, names a machine id every role can
+ * read: a second enrollment for an enrolled machine id displaces nobody.
+ * It is pending, its credential refused (pending, not found) and the host
+ * untouched (name, groups), the agent in place works on; an admin
+ * approves (the old agent revoked, the host renamed and grouped as the
+ * token says) or rejects (refused for good). */
+static void takeover_waits_for_approval(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char web[PW_AGENT_SECRET_SIZE], other[PW_AGENT_SECRET_SIZE];
+	int64_t id;
+	assert_int_equal(pw_enrollment_create(f->s, "local:root", "web", T0 + 60, 5, web, &id, &e),
+			 PW_OK);
+	assert_int_equal(pw_enrollment_create(f->s, "local:root", "lab", T0 + 60, 5, other, &id,
+					      &e),
+			 PW_OK);
+	struct pw_enrollment real, evil, again;
+	assert_int_equal(enroll(f->s, web, "m-real", &real), PW_ENROLL_OK);
+	struct pw_enroll_request rq = { other, "m-real", "evil.example", "203.0.113.9" };
+	enum pw_enroll_status st;
+	assert_int_equal(pw_agents_enroll(f->s, &rq, T0, &st, &evil, &e), PW_OK);
+	assert_int_equal(st, PW_ENROLL_PENDING);
+	assert_true(evil.pending);
+	assert_int_equal(evil.host_id, real.host_id);
+	assert_memory_equal(evil.credential, "pwa_", 4);
+	struct pw_agent_identity who;
+	bool found;
+	assert_int_equal(pw_agents_verify(f->s, evil.credential, &who, &found, &e), PW_OK);
+	assert_false(found);
+	assert_true(who.pending);
+	assert_int_equal(pw_agents_verify(f->s, real.credential, &who, &found, &e), PW_OK);
+	assert_true(found);
+	assert_false(who.pending);
+	/* the host is as it was: its name */
+	struct pw_arena a;
+	struct pw_host h;
+	pw_arena_init(&a);
+	assert_int_equal(pw_registry_host_get(f->s, real.host_id, &a, &h, &e), PW_OK);
+	assert_string_equal(h.hostname, "host.test");
+	pw_arena_free(&a);
+	/* listed as pending */
+	int n = 0;
+	assert_int_equal(pw_agents_each_pending(f->s, count_agent, &n, &e), PW_OK);
+	assert_int_equal(n, 1);
+	/* rejected: refused for good, not pending any more */
+	assert_int_equal(pw_agents_reject(f->s, "user:admin", evil.agent_id, &e), PW_OK);
+	assert_int_equal(pw_agents_verify(f->s, evil.credential, &who, &found, &e), PW_OK);
+	assert_false(found);
+	assert_false(who.pending);
+	assert_int_equal(pw_agents_approve(f->s, "user:admin", evil.agent_id, &e), PW_ERR_NOTFOUND);
+	assert_int_equal(pw_agents_reject(f->s, "user:admin", real.agent_id, &e), PW_ERR_NOTFOUND);
+	/* a legitimate re-enrollment (the agent lost its state), approved */
+	assert_int_equal(enroll(f->s, other, "m-real", &again), PW_ENROLL_PENDING);
+	assert_int_equal(pw_agents_approve(f->s, "user:admin", again.agent_id, &e), PW_OK);
+	assert_int_equal(pw_agents_verify(f->s, again.credential, &who, &found, &e), PW_OK);
+	assert_true(found);
+	assert_int_equal(who.host_id, real.host_id);
+	assert_int_equal(pw_agents_verify(f->s, real.credential, &who, &found, &e), PW_OK);
+	assert_false(found);
+	n = 0;
+	assert_int_equal(pw_agents_each_pending(f->s, count_agent, &n, &e), PW_OK);
+	assert_int_equal(n, 0);
+	/* audited: the pending enrollment, the rejection, the approval */
+	struct audit_actions seen = { 0 };
+	assert_int_equal(pw_audit_each(f->s, 0, 0, audit_action, &seen, &e), PW_OK);
+	assert_int_equal(seen.pending, 2);
+	assert_int_equal(seen.reject, 1);
+	assert_int_equal(seen.approve, 1);
 }
 
 static void seen_in_batches(void **state)
@@ -268,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(token_use_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(expired_and_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(takeover_waits_for_approval, setup, teardown),
 		cmocka_unit_test_setup_teardown(seen_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(audited, setup, teardown),
 	};

@@ -2,7 +2,11 @@
  * verifies; an edited, deleted, inserted or reordered entry is found at the
  * right seq; so is removing the newest entries; appending outside a
  * transaction is refused; entries read back as written; writers in several
- * processes keep the chain whole. */
+ * processes keep the chain whole. The sealed head kept apart from the store
+ * finds the newest entries cut off with the head row moved back, and the
+ * log emptied; it is 0600, refuses a forged head file, stays put on a
+ * rollback and ends at the newest entry whatever order writers seal in;
+ * checkpoints (parsed from a log line or SEQ:HASH) find the same. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "pw_audit.h"
+#include "pw_audit_seal.h"
 #include "pw_clock.h"
 #include "pw_sql.h"
 #include "pw_store.h"
@@ -50,6 +56,10 @@ static int teardown(void **state)
 	snprintf(p, sizeof(p), "%s-wal", f->path);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.audit-key", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.audit-key.head", f->path);
 	unlink(p);
 	free(f);
 	pw_clock_set(-1);
@@ -251,7 +261,7 @@ static void test_deleted_newest(void **state)
 	struct fixture *f = *state;
 	append_n(f->s, 6);
 	run_sql(f->s, "DELETE FROM audit_log WHERE seq >= 5");
-	expect_bad(f->s, 5, "missing at the end");
+	expect_bad(f->s, 5, "log truncated: head at 4, expected at least 6");
 }
 
 static void test_deleted_everything(void **state)
@@ -259,7 +269,7 @@ static void test_deleted_everything(void **state)
 	struct fixture *f = *state;
 	append_n(f->s, 3);
 	run_sql(f->s, "DELETE FROM audit_log");
-	expect_bad(f->s, 1, "missing at the end");
+	expect_bad(f->s, 1, "log truncated: head at 0, expected at least 3");
 }
 
 static void test_inserted(void **state)
@@ -293,6 +303,18 @@ static void test_reordered(void **state)
 	run_sql(f->s, "UPDATE audit_log SET seq = 2 WHERE seq = 3");
 	run_sql(f->s, "UPDATE audit_log SET seq = 3 WHERE seq = -1");
 	expect_bad(f->s, 2, "entry 2");
+}
+
+static void head_of(struct pw_store *s, int64_t *seq, char hash[PW_AUDIT_HEX])
+{
+	struct pw_audit_head_seal h;
+	bool found = false;
+	struct pw_error e = { 0 };
+	if (pw_audit_seal_read(s, &h, &found, &e))
+		fail_msg("seal: %s", e.msg);
+	assert_true(found);
+	*seq = h.seq;
+	snprintf(hash, PW_AUDIT_HEX, "%s", h.hash);
 }
 
 /* Writers in several processes, each with its own connection, append at
@@ -330,6 +352,132 @@ static void test_concurrent_writers(void **state)
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
 	expect_ok(f->s, WRITERS * EACH);
+	/* the sealed head is at the newest entry, whatever order the writers
+	 * sealed in */
+	int64_t seq;
+	char hash[PW_AUDIT_HEX];
+	head_of(f->s, &seq, hash);
+	assert_int_equal(seq, WRITERS * EACH);
+}
+
+/* ---- truncation, against the sealed head kept apart from the store ---- */
+
+/* The newest entries cut off and the store's head row moved back with
+ * them, as a writer of the store can: the chain and the head row agree,
+ * the sealed head does not. */
+static void test_cut_off_with_head_moved_back(void **state)
+{
+	struct fixture *f = *state;
+	append_n(f->s, 6);
+	run_sql(f->s, "DELETE FROM audit_log WHERE seq >= 5");
+	run_sql(f->s, "UPDATE audit_head SET seq = 4,"
+		      " hash = (SELECT hash FROM audit_log WHERE seq = 4)");
+	expect_bad(f->s, 5, "log truncated: head at 4, expected at least 6");
+}
+
+static void test_emptied(void **state)
+{
+	struct fixture *f = *state;
+	append_n(f->s, 3);
+	run_sql(f->s, "DELETE FROM audit_log");
+	run_sql(f->s, "DELETE FROM audit_head");
+	expect_bad(f->s, 1, "log truncated: head at 0, expected at least 3");
+}
+
+/* The key is 0600 and the head file cannot be rewritten without it; a
+ * rolled back change does not move it; it only ever moves forward. */
+static void test_seal_file(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	append_n(f->s, 3);
+	char key[96], head[112];
+	snprintf(key, sizeof(key), "%s.audit-key", f->path);
+	snprintf(head, sizeof(head), "%s.audit-key.head", f->path);
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	int64_t seq;
+	char hash[PW_AUDIT_HEX];
+	head_of(f->s, &seq, hash);
+	assert_int_equal(seq, 3);
+	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_audit_append(f->s, "user:a", "x.y", NULL, NULL, NULL, &e), PW_OK);
+	pw_sql_rollback(f->s);
+	head_of(f->s, &seq, hash);
+	assert_int_equal(seq, 3);
+	expect_ok(f->s, 3);
+	/* a forged head (the right format, a made-up MAC): refused, named */
+	FILE *w = fopen(head, "w");
+	assert_non_null(w);
+	fprintf(w, "patchwarden-audit-head v1 2 %s %064d\n", hash, 0);
+	fclose(w);
+	bool ok = true, found = false;
+	int64_t bad, checked;
+	assert_int_equal(pw_audit_verify(f->s, &ok, &bad, &checked, &e), PW_OK);
+	assert_false(ok);
+	assert_non_null(strstr(e.msg, "does not verify"));
+	struct pw_audit_head_seal h;
+	assert_int_equal(pw_audit_seal_read(f->s, &h, &found, &e), PW_ERR_INVALID);
+	/* removed, the next append writes it again */
+	unlink(head);
+	append_n(f->s, 1);
+	head_of(f->s, &seq, hash);
+	assert_int_equal(seq, 4);
+	expect_ok(f->s, 4);
+}
+
+/* A checkpoint: the entry must be there with its hash, and its MAC verify. */
+static void test_checkpoints(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	append_n(f->s, 6);
+	int64_t seq;
+	char hash[PW_AUDIT_HEX], mac[PW_AUDIT_HEX], got_hash[PW_AUDIT_HEX], got_mac[PW_AUDIT_HEX];
+	head_of(f->s, &seq, hash);
+	assert_true(pw_audit_seal_mac(f->s, seq, hash, mac));
+	char line[300];
+	snprintf(line, sizeof(line), "Dec 04 patchwarden: info: audit checkpoint seq=%lld hash=%s mac=%s",
+		 (long long)seq, hash, mac);
+	int64_t pseq;
+	assert_true(pw_audit_checkpoint_parse(line, &pseq, got_hash, got_mac));
+	assert_int_equal(pseq, 6);
+	assert_string_equal(got_hash, hash);
+	assert_string_equal(got_mac, mac);
+	snprintf(line, sizeof(line), "6:%s", hash);
+	assert_true(pw_audit_checkpoint_parse(line, &pseq, got_hash, got_mac));
+	assert_string_equal(got_mac, "");
+	assert_false(pw_audit_checkpoint_parse("6:abc", &pseq, got_hash, got_mac));
+	assert_false(pw_audit_checkpoint_parse("nothing here", &pseq, got_hash, got_mac));
+	bool ok = false;
+	assert_int_equal(pw_audit_verify_checkpoint(f->s, 6, hash, mac, &ok, &e), PW_OK);
+	assert_true(ok);
+	/* a MAC not made with this key */
+	char forged[PW_AUDIT_HEX];
+	snprintf(forged, sizeof(forged), "%s", mac);
+	forged[0] = forged[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(pw_audit_verify_checkpoint(f->s, 6, hash, forged, &ok, &e), PW_OK);
+	assert_false(ok);
+	assert_non_null(strstr(e.msg, "does not verify"));
+	/* the key and head file gone with the newest entries: the checkpoint
+	 * still tells */
+	char p[112];
+	snprintf(p, sizeof(p), "%s.audit-key.head", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.audit-key", f->path);
+	unlink(p);
+	run_sql(f->s, "DELETE FROM audit_log WHERE seq >= 5");
+	run_sql(f->s, "UPDATE audit_head SET seq = 4,"
+		      " hash = (SELECT hash FROM audit_log WHERE seq = 4)");
+	expect_ok(f->s, 4);
+	assert_int_equal(pw_audit_verify_checkpoint(f->s, 6, hash, "", &ok, &e), PW_OK);
+	assert_false(ok);
+	assert_string_equal(e.msg, "log truncated: head at 4, expected at least 6");
+	/* a rewritten entry at the checkpoint */
+	assert_int_equal(pw_audit_verify_checkpoint(f->s, 3, hash, "", &ok, &e), PW_OK);
+	assert_false(ok);
+	assert_non_null(strstr(e.msg, "does not match the checkpoint"));
 }
 
 static void test_head_removed(void **state)
@@ -360,6 +508,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_appended_forgery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_off_with_head_moved_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emptied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

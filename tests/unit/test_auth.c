@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,43 @@ static void test_credentials(void **state)
 	expect(f, "POST", NULL, f->session, f->csrf, PW_ALLOW_AGENT, 403, "forbidden", 0);
 }
 
+/* A token never exceeds its owner: allowed only where both its role and
+ * its owner's current role are; 401 once the owner is disabled or
+ * deleted. */
+static void test_token_bounded_by_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char hash[PW_PASSWORD_HASH_SIZE], secret[PW_SECRET_SIZE];
+	int64_t ada, keep;
+	assert_int_equal(pw_password_hash("admin password", hash, &e), PW_OK);
+	assert_int_equal(pw_user_add(f->s, "local:root", "ada", "admin", hash, &ada, &e), PW_OK);
+	assert_int_equal(pw_user_add(f->s, "local:root", "keep", "admin", hash, &keep, &e), PW_OK);
+	struct pw_token t;
+	assert_int_equal(pw_token_create_owned(f->s, "user:ada", ada, "ada-ci", "admin", 0, &t,
+					       secret, &e),
+			 PW_OK);
+	unsigned admin_auditor = ADMIN | PW_ALLOW_ROLE(PW_ROLE_AUDITOR);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	expect(f, "GET", secret, NULL, NULL, OPERATOR | ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* ada demoted to auditor: the admin token reads what auditors read */
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, "auditor", -1, NULL, NULL, &e),
+			 PW_OK);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 403, "forbidden", 0);
+	expect(f, "GET", secret, NULL, NULL, OPERATOR | ADMIN, 403, "forbidden", 0);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* disabled: nothing; enabled as an admin again: everything */
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, "admin", 1, NULL, NULL, &e), PW_OK);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 401, "unauthenticated", 0);
+	assert_int_equal(pw_user_update(f->s, "local:root", ada, NULL, 0, NULL, NULL, &e), PW_OK);
+	expect(f, "DELETE", secret, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+	/* deleted: nothing */
+	assert_int_equal(pw_user_remove(f->s, "local:root", ada, &e), PW_OK);
+	expect(f, "GET", secret, NULL, NULL, admin_auditor, 401, "unauthenticated", 0);
+	/* the command line's tokens have no owner and keep their role */
+	expect(f, "DELETE", f->token_admin, NULL, NULL, ADMIN, 0, NULL, PW_PRINCIPAL_TOKEN);
+}
+
 static void test_principals(void **state)
 {
 	struct fixture *f = *state;
@@ -374,13 +412,64 @@ static void test_login_and_throttling(void **state)
 	pw_clock_set(-1);
 }
 
+/* Concurrent wrong passwords: the throttle counts each attempt before its
+ * (slow) password check, so exactly login_max_failures (5) of 40 are
+ * checked and the other 35 refused, however they interleave. Each thread
+ * has its own connection, as the server's workers do. */
+struct racer {
+	struct fixture *f;
+	pthread_barrier_t *start;
+	int status;
+};
+
+static void *race_login(void *arg)
+{
+	struct racer *rc = arg;
+	struct fixture f = *rc->f;
+	struct pw_error e = { 0 };
+	if (pw_store_open(rc->f->path, &f.s, &e)) {
+		rc->status = -1;
+		return NULL;
+	}
+	pthread_barrier_wait(rc->start);
+	rc->status = login(&f, "192.0.2.40", "olga", "wrong password", NULL, 0);
+	pw_store_close(f.s);
+	return NULL;
+}
+
+static void test_concurrent_logins(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 40 };
+	pthread_t th[N];
+	struct racer rc[N];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, N);
+	for (int i = 0; i < N; i++) {
+		rc[i] = (struct racer){ f, &start, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, race_login, &rc[i]), 0);
+	}
+	int checked = 0, refused = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		checked += rc[i].status == 401;
+		refused += rc[i].status == 429;
+	}
+	pthread_barrier_destroy(&start);
+	printf("# %d concurrent wrong passwords: %d checked, %d refused\n", N, checked, refused);
+	assert_int_equal(checked, 5);
+	assert_int_equal(refused, N - 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_bounded_by_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_principals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_and_throttling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_logins, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,99 @@ static void test_create_and_check(void **state)
 	assert_non_null(strstr(seen.last_after, "\"role\":\"admin\""));
 }
 
+/* User names differ by more than case: "Alice" cannot be created beside
+ * "alice", and logs in as her. */
+static void test_names_ignore_case(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	int64_t id = add_user(f->s, "alice", "auditor", "correct horse");
+	char hash[PW_PASSWORD_HASH_SIZE];
+	assert_int_equal(pw_password_hash("another one", hash, &e), PW_OK);
+	assert_int_equal(pw_user_add(f->s, "local:root", "Alice", "admin", hash, NULL, &e),
+			 PW_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "already exists as 'alice'"));
+	assert_int_equal(pw_user_add(f->s, "local:root", "ALICE", "admin", hash, NULL, &e),
+			 PW_ERR_INVALID);
+	struct pw_user u;
+	bool ok = false, found = false;
+	assert_int_equal(pw_user_check_password(f->s, "ALICE", "correct horse", &u, &ok, &e),
+			 PW_OK);
+	assert_true(ok);
+	assert_int_equal(u.id, id);
+	assert_string_equal(u.name, "alice");
+	assert_int_equal(pw_user_find(f->s, "aLiCe", &u, &found, &e), PW_OK);
+	assert_true(found);
+	/* the index holds even against a direct insert */
+	assert_int_not_equal(pw_sql_exec(f->s,
+					 "INSERT INTO users(name, role, password_hash, created,"
+					 " updated) VALUES ('ALICE', 'admin', 'x', 0, 0)",
+					 PW_SQL_NOARGS, &e),
+			     PW_OK);
+	assert_int_equal(audit_of(f->s).n, 1);
+
+}
+
+/* A store made before the rule (the users schema at version 1) holding "bob"
+ * and "Bob": the upgrade is refused with both named, nothing changed; once
+ * one is renamed it upgrades. */
+static void test_case_clash_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	static const char *const v1[] = {
+		"CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+		" role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+		" disabled INTEGER NOT NULL DEFAULT 0, created BIGINT NOT NULL,"
+		" updated BIGINT NOT NULL)",
+		"CREATE TABLE sessions(id TEXT PRIMARY KEY, user_id BIGINT NOT NULL,"
+		" created BIGINT NOT NULL, expires BIGINT NOT NULL, last_used BIGINT NOT NULL)",
+		"CREATE TABLE api_tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+		" role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_by TEXT NOT NULL,"
+		" created BIGINT NOT NULL, expires BIGINT, last_used BIGINT, revoked BIGINT)",
+		"INSERT INTO users(name, role, password_hash, created, updated)"
+		" VALUES ('bob', 'auditor', 'x', 0, 0), ('Bob', 'admin', 'x', 0, 0)",
+		/* tokens of a user, of a user since deleted, of the command line,
+		 * and one made by the first */
+		"INSERT INTO api_tokens(id, name, role, hash, created_by, created) VALUES"
+		" (1, 'a', 'admin', 'h1', 'user:bob', 0), (2, 'b', 'admin', 'h2', 'user:ghost', 0),"
+		" (3, 'c', 'admin', 'h3', 'local:root', 0), (4, 'd', 'admin', 'h4', 'token:1:a', 0)",
+	};
+	assert_int_equal(pw_sql_exec(f->s, "DROP TABLE users", PW_SQL_NOARGS, &e), PW_OK);
+	assert_int_equal(pw_sql_exec(f->s, "DROP TABLE sessions", PW_SQL_NOARGS, &e), PW_OK);
+	assert_int_equal(pw_sql_exec(f->s, "DROP TABLE api_tokens", PW_SQL_NOARGS, &e), PW_OK);
+	for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++)
+		if (pw_sql_exec(f->s, v1[i], PW_SQL_NOARGS, &e))
+			fail_msg("%s", e.msg);
+	assert_int_equal(pw_sql_exec(f->s,
+				     "UPDATE component_schema SET version = 1 WHERE component = 'users'",
+				     PW_SQL_NOARGS, &e),
+			 PW_OK);
+	assert_int_equal(pw_users_migrate(f->s, &e), PW_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "'bob'"));
+	assert_non_null(strstr(e.msg, "'Bob'"));
+	assert_non_null(strstr(e.msg, "differ only in case"));
+	assert_int_equal(pw_sql_component_version(f->s, "users"), 1);
+	/* renamed, it upgrades */
+	assert_int_equal(pw_sql_exec(f->s, "UPDATE users SET name = 'bob2' WHERE name = 'Bob'",
+				     PW_SQL_NOARGS, &e),
+			 PW_OK);
+	assert_int_equal(pw_users_migrate(f->s, &e), PW_OK);
+	assert_true(pw_sql_component_version(f->s, "users") >= 3);
+	/* earlier tokens belong to the user who made them */
+	struct pw_token t;
+	bool found = false;
+	assert_int_equal(pw_token_get(f->s, 1, &t, &found, &e), PW_OK);
+	assert_true(t.has_owner && !t.owner_gone);
+	assert_string_equal(t.owner, "bob");
+	assert_int_equal(pw_token_get(f->s, 2, &t, &found, &e), PW_OK);
+	assert_true(t.has_owner && t.owner_gone);
+	assert_int_equal(pw_token_get(f->s, 3, &t, &found, &e), PW_OK);
+	assert_false(t.has_owner);
+	assert_int_equal(pw_token_get(f->s, 4, &t, &found, &e), PW_OK);
+	assert_string_equal(t.owner, "bob");
+}
+
 static void test_disable_role_password(void **state)
 {
 	struct fixture *f = *state;
@@ -397,6 +490,60 @@ static pw_err id_collect(void *ctx, const struct pw_token *t)
 	return PW_OK;
 }
 
+/* A token owned by a user does no more than the user now: verify reports
+ * the owner's current role, and fails once the owner is disabled (until
+ * enabled again) or deleted. A token without an owner keeps its role. */
+static void test_token_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	int64_t alice = add_user(f->s, "alice", "admin", "correct horse");
+	add_user(f->s, "root", "admin", "root password");
+	char secret[PW_SECRET_SIZE], local[PW_SECRET_SIZE];
+	struct pw_token t, got;
+	bool found = false;
+	assert_int_equal(pw_token_create_owned(f->s, "user:alice", alice, "ci", "admin", 0, &t,
+					       secret, &e),
+			 PW_OK);
+	assert_true(t.has_owner);
+	assert_string_equal(t.owner, "alice");
+	assert_int_equal(pw_token_create(f->s, "local:root", "cron", "admin", 0, &t, local, &e),
+			 PW_OK);
+	assert_false(t.has_owner);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_string_equal(got.owner_role, "admin");
+
+	/* demoted: the token is still the admin role, its owner an auditor */
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, "auditor", -1, NULL, NULL, &e),
+			 PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_string_equal(got.role, "admin");
+	assert_string_equal(got.owner_role, "auditor");
+	/* disabled, then enabled again */
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, NULL, 1, NULL, NULL, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_false(found);
+	assert_int_equal(pw_token_get(f->s, t.id - 1, &got, &found, &e), PW_OK);
+	assert_true(got.owner_disabled);
+	assert_int_equal(pw_user_update(f->s, "local:root", alice, NULL, 0, NULL, NULL, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_true(found);
+	/* deleted: for good */
+	assert_int_equal(pw_user_remove(f->s, "local:root", alice, &e), PW_OK);
+	assert_int_equal(pw_token_verify(f->s, secret, &got, &found, &e), PW_OK);
+	assert_false(found);
+	assert_int_equal(pw_token_get(f->s, t.id - 1, &got, &found, &e), PW_OK);
+	assert_true(got.owner_gone);
+	/* the unowned token is untouched, and a token for nobody is refused */
+	assert_int_equal(pw_token_verify(f->s, local, &got, &found, &e), PW_OK);
+	assert_true(found);
+	assert_int_equal(pw_token_create_owned(f->s, "local:root", alice, "late", "auditor", 0,
+					       &t, secret, &e),
+			 PW_ERR_NOTFOUND);
+}
+
 static void test_pages(void **state)
 {
 	struct fixture *f = *state;
@@ -465,9 +612,12 @@ int main(void)
 		cmocka_unit_test(test_names_and_passwords),
 		cmocka_unit_test(test_expiry_parse),
 		cmocka_unit_test_setup_teardown(test_create_and_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_ignore_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_clash_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_role_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
