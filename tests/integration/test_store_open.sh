@@ -41,7 +41,12 @@ refuses user list
 refuses token list
 refuses enrollment list
 refuses group list
-refuses assess --root "$src/tests/data/inventory/hosts/debian12"
+# a root with a package database, so only the store can be what is missing
+root=$tmp/root
+mkdir -p "$root/etc" "$root/var/lib/dpkg"
+cp "$src/tests/data/inventory/hosts/debian12/usr/lib/os-release" "$root/etc/os-release"
+cp "$src/tests/data/inventory/dpkg/this-host-bookworm/status" "$root/var/lib/dpkg/status"
+refuses assess --root "$root"
 
 # the default store ($PATCHWARDEN_DB) is refused the same way
 status=0
