@@ -421,10 +421,8 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 		return -1;
 	json_object_set_new(json_object_get(doc, "settings"), "environment",
 			    str_or_null(o->ctx.environment));
-	int rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(5));
+	int rc = pw_cli_print_json(doc, JSON_INDENT(1));
 	json_decref(doc);
-	if (rc == 0)
-		putchar('\n');
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #ifndef PW_CLI_H
 #define PW_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -35,6 +36,11 @@ void pw_cli_report(const char *verb, const struct pw_error *e);
  * running program (a build tree, or a relocated install) when there, else in
  * the install's libexec directory. false when the path does not fit. */
 bool pw_cli_program_path(const char *name, char *path, size_t size);
+
+/* Print a JSON document to stdout with jansson's `flags`, then a newline;
+ * reals in their shortest form that reads back the same (8.8, not
+ * 8.8000000000000007). -1 when it cannot be encoded or written. */
+int pw_cli_print_json(const json_t *doc, size_t flags);
 
 /* True when stdout / stderr is a terminal (tables, progress bars). */
 bool pw_cli_stdout_is_tty(void);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pw_jsonw.h"
 #include "pw_sql.h"
 #include "pw_store.h"
 #include "server_internal.h"
@@ -108,6 +109,8 @@ void pw_http_json(struct pw_response *resp, int status, json_t *doc)
 	pw_buf_reset(&resp->body);
 	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(doc);
+	if (s)
+		pw_json_shortest_reals(s); /* 8.8, not 8.8000000000000007 */
 	if (!s || pw_buf_adds(&resp->body, s) != PW_OK) {
 		free(s);
 		pw_buf_reset(&resp->body);
