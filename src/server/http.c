@@ -494,6 +494,27 @@ enum pw_route_status pw_http_route(const struct pw_route *const *tables, const c
 	return known ? PW_ROUTE_BAD_METHOD : PW_ROUTE_NOT_FOUND;
 }
 
+const char *pw_http_route_query_names(const struct pw_route_query *queries,
+				      const struct pw_route *rt)
+{
+	for (const struct pw_route_query *q = queries; q->method; q++)
+		if (strcmp(q->method, rt->method) == 0 && strcmp(q->pattern, rt->pattern) == 0)
+			return q->names;
+	return "";
+}
+
+bool pw_http_query_name_allowed(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = names; *p;) {
+		const char *end = strchrnul(p, ' ');
+		if ((size_t)(end - p) == n && memcmp(p, name, n) == 0)
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 /* ---- the MHD side ---- */
 
 static void free_req(struct req *q)
@@ -701,6 +722,39 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	return send_response(q, conn, method, url, &resp);
 }
 
+struct unknown_arg {
+	const char *names; /* what the route accepts */
+	char *unknown;     /* the first other name, copied */
+};
+
+static enum MHD_Result find_unknown_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+					const char *value)
+{
+	struct unknown_arg *u = cls;
+	if (pw_http_query_name_allowed(u->names, key))
+		return MHD_YES;
+	u->unknown = strdup(key);
+	return MHD_NO;
+}
+
+/* 400 unknown_parameter, naming the parameter and those the route takes. */
+static void unknown_parameter(struct pw_response *resp, const struct pw_route *rt,
+			      const char *names, const char *name)
+{
+	char msg[512];
+	if (*names)
+		snprintf(msg, sizeof(msg), "%.64s is not a parameter of %s %s (it takes: %s)", name,
+			 rt->method, rt->pattern, names);
+	else
+		snprintf(msg, sizeof(msg), "%.64s is not a parameter of %s %s (it takes none)", name,
+			 rt->method, rt->pattern);
+	json_t *doc = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "unknown_parameter",
+				"message", msg, "parameter", name);
+	pw_http_json(resp, 400, doc);
+	if (resp->status == 500) /* not UTF-8: the query checks come first, but */
+		error_body(resp, 400, "unknown_parameter", msg);
+}
+
 static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				       const char *value)
 {
@@ -769,6 +823,16 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 		pw_http_error(resp, 404, "not_found", "no such resource");
 	}
 	pw_buf_free(&allow);
+	if (st == PW_ROUTE_FOUND) {
+		struct unknown_arg u = { pw_http_route_query_names(pw_api_route_queries, q->route),
+					 NULL };
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, find_unknown_arg, &u);
+		if (u.unknown) {
+			unknown_parameter(resp, q->route, u.names, u.unknown);
+			free(u.unknown);
+			return true;
+		}
+	}
 	/* a declared size is allocated once (an inventory upload would
 	 * otherwise grow through a chain of copies) */
 	if (st == PW_ROUTE_FOUND && declared && pw_buf_grow(&q->body, (size_t)declared) != PW_OK) {

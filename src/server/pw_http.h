@@ -110,4 +110,14 @@ extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 
+/* The query parameters a route accepts: names separated by one space.
+ * Any other is answered 400 {"error":{"code":"unknown_parameter",
+ * "message":...,"parameter":NAME}} before authentication. */
+struct pw_route_query {
+	const char *method;
+	const char *pattern;
+	const char *names;
+};
+extern const struct pw_route_query pw_api_route_queries[]; /* routes.c, { NULL }-ended */
+
 #endif

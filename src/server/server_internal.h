@@ -85,6 +85,13 @@ enum pw_route_status pw_http_route(const struct pw_route *const *tables, const c
 				   const char *path, char *scratch, const struct pw_route **route,
 				   const char **params, size_t *nparams, struct pw_buf *allow);
 
+/* The parameters `rt` accepts, from `queries` (method and pattern equal):
+ * "" when it is not listed. */
+const char *pw_http_route_query_names(const struct pw_route_query *queries,
+				      const struct pw_route *rt);
+/* Is `name` one of `names` (space-separated)? */
+bool pw_http_query_name_allowed(const char *names, const char *name);
+
 /* A decoded path the server accepts: starts with '/', valid UTF-8, no
  * control characters, no "." or ".." segment. */
 bool pw_http_path_ok(const char *path, size_t len);
