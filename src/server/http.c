@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,7 @@
 #include "server_internal.h"
 
 struct req;
+struct conn;
 
 struct pw_http {
 	struct MHD_Daemon *mhd;
@@ -53,7 +56,36 @@ struct pw_http {
 	pthread_cond_t idle;
 	long in_flight;
 	struct req *active;   /* the requests in flight, a list */
+	/* every open connection and its deadline; the sweeper closes those
+	 * past it (see struct conn) */
+	pthread_mutex_t conns_lock;
+	struct conn *conns;
+	pthread_t sweeper;
+	bool sweeping;
+	pthread_cond_t sweep_wake;
+	unsigned long cut[3];   /* connections cut, by phase, since the last log line */
+	long long cut_logged;   /* when the last line was written */
 };
+
+/* What a connection is waiting for, each with a deadline that activity
+ * does not push back (MHD's idle timeout restarts with every byte, so a
+ * client trickling a header byte a second would hold its connection for
+ * ever): its request's headers within header_timeout of the accept (on a
+ * kept-alive connection, within the longer of idle_timeout and
+ * header_timeout of the previous answer); then the body within
+ * body_timeout of the headers; then the answer's sending within
+ * body_timeout. While a handler runs there is none. */
+enum conn_phase { CONN_HEADERS, CONN_BODY, CONN_ANSWER, CONN_HANDLER };
+
+struct conn {
+	struct conn *prev, *next; /* in http->conns */
+	int fd;
+	enum conn_phase phase;
+	long long deadline; /* monotonic ns; 0: none */
+};
+
+/* How often the sweeper looks for connections past their deadline. */
+#define SWEEP_NS (250 * 1000000LL)
 
 /* A request in flight that made no progress for this long, at a stop, is
  * given up: libmicrohttpd's epoll loop can miss the end of a connection
@@ -98,6 +130,117 @@ static long long now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* ---- connection deadlines ---- */
+
+static struct conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void conn_set_phase(struct pw_http *h, struct MHD_Connection *conn,
+			   enum conn_phase phase, unsigned seconds)
+{
+	struct conn *c = conn_of(conn);
+	if (!c)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	c->phase = phase;
+	c->deadline = phase == CONN_HANDLER ? 0 : now_ns() + (long long)seconds * 1000000000LL;
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct pw_http *h = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn *c = ci ? calloc(1, sizeof(*c)) : NULL;
+		*socket_context = c;
+		if (!c)
+			return; /* no deadline: MHD's idle timeout still applies */
+		c->fd = ci->connect_fd;
+		c->phase = CONN_HEADERS;
+		c->deadline = now_ns() + (long long)h->srv->header_timeout * 1000000000LL;
+		pthread_mutex_lock(&h->conns_lock);
+		c->next = h->conns;
+		if (h->conns)
+			h->conns->prev = c;
+		h->conns = c;
+		pthread_mutex_unlock(&h->conns_lock);
+		return;
+	}
+	/* closed: MHD closes the socket after this, so while the lock is held
+	 * the sweeper never touches an fd that is no longer this connection's */
+	struct conn *c = *socket_context;
+	*socket_context = NULL;
+	if (!c)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&h->conns_lock);
+	free(c);
+}
+
+/* Shut down each connection past its deadline: its worker sees the end
+ * of the stream and closes it as if the client had. A line in the log at
+ * most every 10 s says how many and why. */
+static void sweep(struct pw_http *h)
+{
+	long long now = now_ns();
+	pthread_mutex_lock(&h->conns_lock);
+	for (struct conn *c = h->conns; c; c = c->next) {
+		if (!c->deadline || now < c->deadline)
+			continue;
+		shutdown(c->fd, SHUT_RDWR);
+		h->cut[c->phase == CONN_HEADERS ? 0 : c->phase == CONN_BODY ? 1 : 2]++;
+		c->deadline = 0;
+	}
+	unsigned long cut[3] = { h->cut[0], h->cut[1], h->cut[2] };
+	bool log = (cut[0] || cut[1] || cut[2]) && now - h->cut_logged >= 10 * 1000000000LL;
+	if (log) {
+		memset(h->cut, 0, sizeof(h->cut));
+		h->cut_logged = now;
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	if (log)
+		pw_server_log("warning",
+			      "closed connections past their deadline: %lu without their headers "
+			      "after %u s, %lu without their body after %u s, %lu not taking "
+			      "their answer within %u s",
+			      cut[0], h->srv->header_timeout, cut[1], h->srv->body_timeout, cut[2],
+			      h->srv->body_timeout);
+}
+
+static void *sweeper_main(void *arg)
+{
+	struct pw_http *h = arg;
+	pthread_mutex_lock(&h->conns_lock);
+	while (h->sweeping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SWEEP_NS;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&h->sweep_wake, &h->conns_lock, &until);
+		if (!h->sweeping)
+			break;
+		pthread_mutex_unlock(&h->conns_lock);
+		sweep(h);
+		pthread_mutex_lock(&h->conns_lock);
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	return NULL;
 }
 
 /* ---- responses ---- */
@@ -552,6 +695,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct pw_http *h = cls;
 	struct req *q = *req_cls;
 	*req_cls = NULL;
+	/* kept alive: the next request's headers are due */
+	unsigned next = h->srv->idle_timeout > h->srv->header_timeout ? h->srv->idle_timeout
+								       : h->srv->header_timeout;
+	conn_set_phase(h, conn, CONN_HEADERS, next);
 	if (!q)
 		return;
 	if (q->started) {
@@ -641,6 +788,7 @@ static enum MHD_Result send_response(struct req *q, struct MHD_Connection *conn,
 	 * this answer */
 	if (atomic_load_explicit(&q->http->stopping, memory_order_relaxed))
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	conn_set_phase(q->http, conn, CONN_ANSWER, q->http->srv->body_timeout);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 	if (q->http->srv->access_log)
@@ -702,6 +850,7 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	r->server = h->srv;
 	r->impl = &q->src;
 	atomic_store(&q->busy, true);
+	conn_set_phase(h, conn, CONN_HANDLER, 0);
 	r->store = thread_store(h->srv, &e);
 	r->remote = q->remote;
 	if (!r->store) {
@@ -862,6 +1011,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		h->active = q;
 		h->in_flight++;
 		pthread_mutex_unlock(&h->lock);
+		conn_set_phase(h, conn, CONN_BODY, h->srv->body_timeout);
 		peer_address(conn, q->remote, sizeof(q->remote));
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -897,6 +1047,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return dispatch(q, conn, method, url);
 }
 
+static void destroy(struct pw_http *h)
+{
+	pthread_cond_destroy(&h->sweep_wake);
+	pthread_mutex_destroy(&h->conns_lock);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -905,6 +1064,43 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	pw_server_log("warning", "http: %s", msg);
+}
+
+/* File descriptors kept for other uses than connections: the store's
+ * (database, -wal, -shm per worker), each worker's epoll and signalling
+ * pipe, logs, feeds being fetched. */
+static rlim_t fd_reserve(const struct pw_server *srv)
+{
+	return 64 + (rlim_t)srv->threads * 8;
+}
+
+/* The connection limit, with room for the other descriptors: the soft
+ * limit on open files is raised as far as needed (up to the hard limit);
+ * if that is still short, fewer connections are allowed, and the log says
+ * so, rather than accept() failing with EMFILE and the server refusing
+ * everyone. */
+static unsigned connection_limit(const struct pw_server *srv)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)srv->max_connections + fd_reserve(srv);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return srv->max_connections;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit want = rl;
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return srv->max_connections;
+	rlim_t room = rl.rlim_cur > fd_reserve(srv) * 2 ? rl.rlim_cur - fd_reserve(srv)
+						       : rl.rlim_cur / 2;
+	pw_server_log("warning",
+		      "max_connections %u lowered to %llu: the limit on open files is %llu "
+		      "(ulimit -n, LimitNOFILE=) and %llu are kept for the store and the workers",
+		      srv->max_connections, (unsigned long long)room,
+		      (unsigned long long)rl.rlim_cur, (unsigned long long)fd_reserve(srv));
+	return (unsigned)room;
 }
 
 pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char *key,
@@ -918,18 +1114,26 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	h->tls = cert && key;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->idle, NULL);
+	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_cond_init(&h->sweep_wake, NULL);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (h->tls)
 		flags |= MHD_USE_TLS;
-	struct MHD_OptionItem opts[16];
+	struct MHD_OptionItem opts[24];
 	size_t n = 0;
 	/* first, so every message of MHD's goes through it */
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, srv->idle_timeout, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, connection_limit(srv),
+					     NULL };
+	if (srv->max_per_address)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+						     srv->max_per_address, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+					     h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h };
@@ -943,11 +1147,16 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
-		pthread_cond_destroy(&h->idle);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
+		destroy(h);
 		return pw_error_set(e, PW_ERR_IO,
 				    "the HTTP server did not start (see the messages above)");
+	}
+	h->sweeping = true;
+	if (pthread_create(&h->sweeper, NULL, sweeper_main, h) != 0) {
+		h->sweeping = false;
+		MHD_stop_daemon(h->mhd);
+		destroy(h);
+		return pw_error_set(e, PW_ERR_IO, "the connection sweeper did not start");
 	}
 	*out = h;
 	return PW_OK;
@@ -992,7 +1201,10 @@ void pw_http_stop(struct pw_http *h, unsigned timeout_s)
 		pw_server_log("warning", "%ld request%s still in flight after %u s: closing", left,
 			      left == 1 ? "" : "s", timeout_s);
 	MHD_stop_daemon(h->mhd);
-	pthread_cond_destroy(&h->idle);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	pthread_mutex_lock(&h->conns_lock);
+	h->sweeping = false;
+	pthread_cond_signal(&h->sweep_wake);
+	pthread_mutex_unlock(&h->conns_lock);
+	pthread_join(h->sweeper, NULL);
+	destroy(h);
 }

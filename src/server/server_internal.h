@@ -38,6 +38,10 @@ struct pw_server {
 	const char *tls_priorities;     /* GnuTLS priority string */
 	unsigned idle_timeout;          /* seconds */
 	unsigned max_connections;
+	unsigned max_per_address;       /* connections from one address; 0: no limit */
+	unsigned header_timeout;        /* seconds from accept to a request's headers */
+	unsigned body_timeout;          /* seconds from the headers to the body's end,
+					 * and for the answer to be sent */
 	unsigned shutdown_timeout;      /* seconds to finish requests in flight */
 	struct pw_http *http;
 };

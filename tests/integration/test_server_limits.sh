@@ -1,0 +1,160 @@
+#!/bin/sh
+# test_server_limits.sh - the server under hostile clients, over real
+# loopback HTTP with a real SQLite store: 300 connections from one address
+# trickling their headers a byte at a time while another address
+# (127.0.0.2) is served; the per-address limit; the header and body
+# deadlines, which trickling does not push back.
+set -u
+pw=${PATCHWARDEN:?}
+src=${PW_SOURCE_ROOT:?}
+here=$src/tests/integration
+for tool in curl python3; do
+	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool is needed"; exit 77; }
+done
+. "$here/server_lib.sh"
+
+tmp=$(mktemp -d)
+cleanup() {
+	pw_server_cleanup
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# ---- slow clients ----
+PW_SERVER_KEYS='max_connections_per_address = 40
+header_timeout = 3
+body_timeout = 3'
+pw_server_start || exit 1
+
+# 300 connections from 127.0.0.1, each sending a request line and then a
+# header byte every 0.5 s (each byte would restart libmicrohttpd's idle
+# timeout); meanwhile 50 health requests from 127.0.0.2, one connection
+# each. The server must hold no more than the per-address limit of them,
+# answer every request of the other address, and cut the slow ones once
+# their headers are 3 s late (checked with a margin: within 20 s).
+check "300 trickling connections from one address: the others are served, the slow ones cut" \
+	python3 - "$PW_PORT" <<'PY'
+import select, socket, statistics, sys, threading, time
+port = int(sys.argv[1])
+SLOW, N = 300, 50
+slow = []
+for i in range(SLOW):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.setblocking(False)
+    try:
+        s.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    slow.append([s, time.monotonic(), None, False])  # socket, opened, closed at, line sent
+def pump(until):
+    """Trickle a byte to each open slow connection, note the closed ones."""
+    while time.monotonic() < until:
+        live = [c for c in slow if c[2] is None]
+        if not live:
+            return
+        r, w, _ = select.select([c[0] for c in live], [c[0] for c in live], [], 0.5)
+        now = time.monotonic()
+        for c in live:
+            if c[0] in r:
+                try:
+                    if c[0].recv(4096) == b"":
+                        c[2] = now
+                except OSError:
+                    c[2] = now
+            elif c[0] in w and c[2] is None:
+                try:
+                    if not c[3]:
+                        c[0].send(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+                        c[3] = True
+                    else:
+                        c[0].send(b"X")
+                except OSError:
+                    c[2] = now
+        time.sleep(0.5)
+# first bytes out, and the connections over the limit refused
+pump(time.monotonic() + 1.5)
+held = sum(1 for c in slow if c[2] is None)
+# the other address, from a thread, while they trickle
+times, statuses, held_at = [], [], []
+def other():
+    for i in range(N):
+        held_at.append(sum(1 for c in slow if c[2] is None))
+        t0 = time.monotonic()
+        o = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                     source_address=("127.0.0.2", 0))
+        o.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = o.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        o.close()
+        times.append(time.monotonic() - t0)
+        statuses.append(data.split(b" ", 2)[1] if data else b"none")
+        time.sleep(0.01)
+t = threading.Thread(target=other)
+t.start()
+while t.is_alive():
+    pump(time.monotonic() + 0.1)
+t.join()
+held_during = min(held_at)
+pump(time.monotonic() + 20)
+left = [c for c in slow if c[2] is None]
+lasted = [c[2] - c[1] for c in slow if c[2] is not None]
+print(f"# {held} of {SLOW} slow connections held by the server (limit 40 per address), "
+      f"{held_during} still held while 127.0.0.2 was served")
+print(f"# /api/v1/health from 127.0.0.2 under that load: median {statistics.median(times)*1000:.1f} ms, "
+      f"max {max(times)*1000:.1f} ms over {N}")
+print(f"# the slow connections lasted at most {max(lasted):.1f} s (header_timeout 3 s)")
+ok = True
+if set(statuses) != {b"200"}:
+    print("#   other address statuses:", set(statuses)); ok = False
+if held > 40 or held_during > 40:
+    print("#   more slow connections held than the per-address limit"); ok = False
+if held == 0:
+    print("#   no slow connection was held at all"); ok = False
+if left:
+    print(f"#   {len(left)} slow connections still open after 20 s"); ok = False
+sys.exit(0 if ok else 1)
+PY
+check "... the log says why they were closed" grep -q "without their headers after 3 s" "$PW_SERVER_LOG"
+
+# a body trickled a byte a second is cut once it is 3 s late
+check "a body trickled a byte at a time is cut after body_timeout" python3 - "$PW_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 1000\r\n\r\n{")
+t0 = time.monotonic()
+closed = None
+while time.monotonic() - t0 < 20:
+    try:
+        s.sendall(b" ")
+        s.settimeout(1)
+        if s.recv(4096) == b"":
+            closed = time.monotonic() - t0
+            break
+    except socket.timeout:
+        continue
+    except OSError:
+        closed = time.monotonic() - t0
+        break
+print(f"# cut after {closed} s" if closed else "# still open after 20 s")
+sys.exit(0 if closed else 1)
+PY
+st=$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")
+check "the server still answers after all that" [ "$st" = 200 ]
+pw_server_stop || not_ok "the server exited 0 on SIGTERM"
+
+[ "$fails" -eq 0 ] || { echo "# $fails failed"; exit 1; }
+echo "# all passed"
