@@ -87,6 +87,16 @@ struct conn {
 /* How often the sweeper looks for connections past their deadline. */
 #define SWEEP_NS (250 * 1000000LL)
 
+/* What a request line and headers may hold: a request target of 8 KiB
+ * with at most 64 query parameters (414 uri_too_long beyond), 16 KiB of
+ * headers in at most 100 lines (431 headers_too_large). Each connection's
+ * memory pool holds them with room to spare. */
+#define PW_HTTP_TARGET_MAX 8192
+#define PW_HTTP_QUERY_MAX 64
+#define PW_HTTP_HEADERS_MAX 16384
+#define PW_HTTP_HEADER_LINES_MAX 100
+#define PW_HTTP_POOL (96 * 1024)
+
 /* A request in flight that made no progress for this long, at a stop, is
  * given up: libmicrohttpd's epoll loop can miss the end of a connection
  * whose client sent part of a body and closed, and such a request would
@@ -114,7 +124,12 @@ struct req {
 	atomic_bool busy;        /* its handler is running */
 	struct pw_http_source src;
 	bool started;       /* the first on_request call happened */
-	bool bad_uri;       /* an encoded NUL in the raw URI */
+	bool bad_uri;       /* an encoded NUL in the raw path */
+	bool nul_in_query;  /* an encoded NUL in the raw query */
+	const char *raw_uri; /* the request target as received (MHD's buffer) */
+	size_t raw_len;     /* its length up to the first NUL */
+	int line_status;    /* 414 when the request line is over the limits */
+	char line_msg[96];
 	bool too_large;     /* the body passed max_body: dropped, answered 413 */
 	const struct pw_route *route;
 	struct pw_request r;
@@ -683,9 +698,33 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	q->src.conn = conn;
 	pw_buf_init(&q->body, h->srv->max_body);
 	clock_gettime(CLOCK_MONOTONIC, &q->t0);
+	char *query = strchr(uri, '?');
 	for (const char *p = uri; (p = strchr(p, '%')); p++)
 		if (p[1] == '0' && p[2] == '0')
-			q->bad_uri = true;
+			*(query && p > query ? &q->nul_in_query : &q->bad_uri) = true;
+	q->raw_uri = uri;
+	q->raw_len = strlen(uri);
+	size_t nparams = query && query[1] ? 1 : 0;
+	for (const char *p = query; p && (p = strchr(p + 1, '&'));)
+		nparams++;
+	if (q->raw_len > PW_HTTP_TARGET_MAX) {
+		q->line_status = 414;
+		snprintf(q->line_msg, sizeof(q->line_msg),
+			 "the request target is %zu bytes long, more than %d", q->raw_len,
+			 PW_HTTP_TARGET_MAX);
+	} else if (nparams > PW_HTTP_QUERY_MAX) {
+		q->line_status = 414;
+		snprintf(q->line_msg, sizeof(q->line_msg),
+			 "the request has %zu query parameters, more than %d", nparams,
+			 PW_HTTP_QUERY_MAX);
+	}
+	/* libmicrohttpd parses the query after this call, into the
+	 * connection's memory pool: hundreds of parameters exhaust it, and
+	 * its own answer (431) then finds no room either and never leaves.
+	 * A query already refused is cut here, in its buffer, so the refusal
+	 * is ours and in JSON. */
+	if (q->line_status && query)
+		query[1] = '\0';
 	return q;
 }
 
@@ -915,14 +954,113 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
 	return MHD_YES;
 }
 
+/* A raw NUL byte inside the request target: libmicrohttpd hands over the
+ * target as a C string, so "GET /api/v1/health\0junk" would be read as
+ * /api/v1/health. The target and the version lie in one buffer, the
+ * version right after the target's end (the space there became a NUL):
+ * any further gap is a NUL the client sent. */
+static bool nul_in_target(const struct req *q, const char *version)
+{
+	if (!version || !q->raw_uri || version <= q->raw_uri)
+		return false;
+	size_t gap = (size_t)(version - q->raw_uri);
+	return gap > q->raw_len + 1 && gap <= q->raw_len + 1 + PW_HTTP_TARGET_MAX;
+}
+
+struct header_tally {
+	size_t bytes, count;
+	size_t lengths;          /* Content-Length headers */
+	const char *length;      /* the first one's value */
+	bool lengths_differ;
+	bool chunked;            /* a Transfer-Encoding header */
+};
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_tally *t = cls;
+	t->count++;
+	t->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (t->lengths++ && strcmp(t->length, value ? value : "") != 0)
+			t->lengths_differ = true;
+		else if (!t->length)
+			t->length = value ? value : "";
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		t->chunked = true;
+	}
+	return MHD_YES;
+}
+
+static void tally_headers(struct MHD_Connection *conn, struct header_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, tally_header, t);
+}
+
+/* More header bytes or lines than any client of the API sends: 431. */
+static bool headers_too_large(struct MHD_Connection *conn, struct pw_response *resp)
+{
+	struct header_tally t;
+	tally_headers(conn, &t);
+	if (t.bytes > PW_HTTP_HEADERS_MAX || t.count > PW_HTTP_HEADER_LINES_MAX) {
+		pw_http_error(resp, 431, "headers_too_large",
+			      "the request has %zu header lines of %zu bytes; at most %d lines of "
+			      "%d bytes are read",
+			      t.count, t.bytes, PW_HTTP_HEADER_LINES_MAX, PW_HTTP_HEADERS_MAX);
+		return true;
+	}
+	return false;
+}
+
+/* Where the body ends must be beyond doubt, or a proxy in front and this
+ * server could split the stream differently (request smuggling): two
+ * different Content-Length headers, or one with Transfer-Encoding, are
+ * refused. */
+static bool ambiguous_framing(struct MHD_Connection *conn, struct pw_response *resp)
+{
+	struct header_tally t;
+	tally_headers(conn, &t);
+	if (t.lengths_differ) {
+		pw_http_error(resp, 400, "invalid_request",
+			      "the request has Content-Length headers that differ");
+		return true;
+	}
+	if (t.lengths && t.chunked) {
+		pw_http_error(resp, 400, "invalid_request",
+			      "the request has both Content-Length and Transfer-Encoding");
+		return true;
+	}
+	return false;
+}
+
 /* The checks made once the headers are in: the path, a declared body
  * size, the route. true when the request is refused (q->early holds the
  * answer). */
 static bool check_request(struct req *q, struct MHD_Connection *conn, const char *method,
-			  const char *url, const char *cl)
+			  const char *url, const char *version, const char *cl)
 {
 	struct pw_response *resp = &q->early;
 	size_t max = q->http->srv->max_body;
+	if (q->line_status) {
+		pw_http_error(resp, q->line_status, "uri_too_long", "%s", q->line_msg);
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
+	if (nul_in_target(q, version)) {
+		pw_http_error(resp, 400, "invalid_request", "the request line holds a NUL byte");
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
+	if (q->nul_in_query) {
+		pw_http_error(resp, 400, "invalid_request", "a query parameter holds a NUL byte");
+		return true;
+	}
+	if (headers_too_large(conn, resp) || ambiguous_framing(conn, resp)) {
+		/* the connection's framing is not to be trusted any more */
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
 	if (q->bad_uri) {
 		/* no resource has a NUL in its name */
 		pw_http_error(resp, 404, "not_found", "no such resource: the path holds a NUL byte");
@@ -1018,7 +1156,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		bool has_body = (cl && strcmp(cl, "0") != 0) ||
 				MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-		if (check_request(q, conn, method, url, cl)) {
+		if (check_request(q, conn, method, url, version, cl)) {
 			/* refused before its body: answered at once, without reading
 			 * it (MHD closes the connection). A request without a body is
 			 * answered on the last call, which keeps the connection. */
@@ -1135,6 +1273,10 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
 					     h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
+	/* room for a request line and headers up to the limits checked here
+	 * (PW_HTTP_TARGET_MAX, PW_HTTP_HEADERS_MAX), so they are refused in
+	 * JSON; only beyond this does libmicrohttpd answer by itself */
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, PW_HTTP_POOL, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h };
 	if (h->tls) {

@@ -152,6 +152,92 @@ while time.monotonic() - t0 < 20:
 print(f"# cut after {closed} s" if closed else "# still open after 20 s")
 sys.exit(0 if closed else 1)
 PY
+# ---- malformed and oversized requests, over a raw socket ----
+# each: the request, the status, the JSON error code ("-": libmicrohttpd's
+# own answer, not JSON), whether the connection must close after it
+check "oversized, ambiguous and NUL-holding requests: a JSON 4xx each, closed when framing is in doubt" \
+	python3 - "$PW_PORT" <<'PY'
+import json, socket, sys
+port = int(sys.argv[1])
+login = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+def params(n):
+    return "&".join("limit=%d" % (i % 9 + 1) for i in range(n)).encode()
+cases = [
+    ("500 query parameters", b"GET /api/v1/health?" + params(500) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+     414, "uri_too_long", True),
+    ("65 known parameters", b"GET /api/v1/users?" + params(65) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+     414, "uri_too_long", True),
+    ("a 9 kB request target", b"GET /api/v1/" + b"x" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+     414, "uri_too_long", True),
+    ("a 20 kB header", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 +
+     b"\r\n\r\n", 431, "headers_too_large", True),
+    ("150 header lines", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" +
+     b"".join(b"X-%d: a\r\n" % i for i in range(150)) + b"\r\n", 431, "headers_too_large", True),
+    ("two different Content-Length", login + b"Content-Length: 2\r\nContent-Length: 30\r\n\r\n{}",
+     400, "invalid_request", True),
+    ("Content-Length with chunked", login + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"2\r\n{}\r\n0\r\n\r\n", 400, "invalid_request", True),
+    ("a raw NUL after the path", b"GET /api/v1/health\x00junk HTTP/1.1\r\nHost: x\r\n\r\n",
+     400, "invalid_request", True),
+    ("a raw NUL in the path", b"GET /api/v1/hea\x00lth HTTP/1.1\r\nHost: x\r\n\r\n",
+     400, "invalid_request", True),
+    ("an encoded NUL in the query", b"GET /api/v1/health?x=a%00b HTTP/1.1\r\nHost: x\r\n\r\n",
+     400, "invalid_request", False),
+    # beyond the connection's memory: libmicrohttpd's own answer, then closed
+    ("a 200 kB request target", b"GET /api/v1/" + b"x" * 200000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+     414, "-", True),
+    ("a 200 kB header", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200000 +
+     b"\r\n\r\n", 431, "-", True),
+    ("3000 header lines", b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" +
+     b"".join(b"X-%d: a\r\n" % i for i in range(3000)) + b"\r\n", 431, "-", True),
+]
+bad = 0
+for what, raw, status, code, closes in cases:
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(raw)
+    except OSError:
+        pass
+    data, closed = b"", False
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+            if n and len(body) >= n[0] and not closes:
+                break
+    except ConnectionResetError:
+        closed = True
+    except socket.timeout:
+        pass
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    got = int(head.split(b" ")[1]) if head.startswith(b"HTTP/1.1 ") else None
+    problems = []
+    if got != status:
+        problems.append("status %r" % got)
+    if code != "-":
+        try:
+            doc = json.loads(body)
+            if doc["error"]["code"] != code or not doc["error"]["message"]:
+                problems.append("body %r" % doc)
+        except ValueError:
+            problems.append("not JSON: %r" % body[:80])
+        if b"content-type: application/json" not in head.lower():
+            problems.append("not application/json")
+    if closes and not closed:
+        problems.append("the connection stayed open")
+    print("# %s: %s%s" % (what, got, " (closed)" if closed else ""))
+    if problems:
+        print("#   " + "; ".join(problems))
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+
 st=$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")
 check "the server still answers after all that" [ "$st" = 200 ]
 pw_server_stop || not_ok "the server exited 0 on SIGTERM"
