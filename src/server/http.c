@@ -315,6 +315,19 @@ void pw_http_error_from(struct pw_response *resp, const struct pw_error *e)
 	case PW_ERR_LIMIT:
 		error_body(resp, 413, "payload_too_large", e->msg[0] ? e->msg : "too large");
 		break;
+	/* the store's own failures: what the operator must do differs (free
+	 * space; restore a backup), and neither is the client's fault. The
+	 * detail names paths: logged, not sent. */
+	case PW_ERR_FULL:
+		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
+		error_body(resp, 507, "store_full",
+			   "the store's disk is full: nothing was written; see the server log");
+		break;
+	case PW_ERR_CORRUPT:
+		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
+		error_body(resp, 503, "store_corrupt",
+			   "the store is damaged and cannot be read; see the server log");
+		break;
 	default:
 		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
 		error_body(resp, 500, "internal", "internal error; the server log has the details");
@@ -893,8 +906,13 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	r->store = thread_store(h->srv, &e);
 	r->remote = q->remote;
 	if (!r->store) {
-		pw_server_log("error", "cannot open the store: %s", e.msg);
-		error_body(&resp, 503, "unavailable", "the store cannot be opened; see the server log");
+		if (e.code == PW_ERR_FULL || e.code == PW_ERR_CORRUPT) {
+			pw_http_error_from(&resp, &e);
+		} else {
+			pw_server_log("error", "cannot open the store: %s", e.msg);
+			error_body(&resp, 503, "unavailable",
+				   "the store cannot be opened; see the server log");
+		}
 	} else if (pw_auth_request(r, &resp, q->route->allow)) {
 		q->route->handler(r, &resp);
 		/* a handler that left a transaction open must not leak it into

@@ -61,7 +61,9 @@ void pw_http_error(struct pw_response *resp, int status, const char *code, const
 	__attribute__((format(printf, 4, 5)));
 /* An error from the library: PW_ERR_NOTFOUND -> 404 not_found,
  * PW_ERR_INVALID/PARSE/USAGE -> 400 invalid_request, PW_ERR_LIMIT -> 413,
- * anything else -> 500 internal (the message is logged, not sent). */
+ * PW_ERR_FULL -> 507 store_full, PW_ERR_CORRUPT -> 503 store_corrupt,
+ * anything else -> 500 internal (the message of these last three is
+ * logged, not sent). */
 void pw_http_error_from(struct pw_response *resp, const struct pw_error *e);
 void pw_http_add_header(struct pw_response *resp, const char *name, const char *value);
 

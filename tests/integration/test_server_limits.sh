@@ -241,6 +241,30 @@ PY
 st=$(curl -s -o /dev/null -w '%{http_code}' "$PW_URL/api/v1/health")
 check "the server still answers after all that" [ "$st" = 200 ]
 pw_server_stop || not_ok "the server exited 0 on SIGTERM"
+pw_server_cleanup
+PW_SERVER_DIR=
+
+# ---- a store cut short under a running server ----
+PW_SERVER_KEYS=
+pw_server_start || exit 1
+printf 'a-long-enough-password\n' | "$pw" user add alice --role admin >/dev/null 2>&1
+for i in 1 2; do
+	printf 'a-long-enough-password\n' | "$pw" user add "user$i" --role auditor >/dev/null 2>&1
+done
+# several, so that each worker has its store open (and its pages cached)
+for i in 1 2 3 4 5 6; do
+	st=$(curl -s -o "$tmp/health.body" -w '%{http_code}' "$PW_URL/api/v1/health")
+done
+check "health says ok on a sound store" [ "$st" = 200 ]
+python3 -c 'import os,sys; p=sys.argv[1]; os.truncate(p, os.path.getsize(p) // 2)' "$PW_DB"
+st=$(curl -s -o "$tmp/health.body" -w '%{http_code}' "$PW_URL/api/v1/health")
+check "health on a store truncated to half: 503" [ "$st" = 503 ]
+check "... store_corrupt, in JSON" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["error"]["code"] == "store_corrupt", d' "$tmp/health.body"
+check "... the log says what is wrong" grep -Eq "cut short|malformed" "$PW_SERVER_LOG"
+pw_server_stop || true
 
 [ "$fails" -eq 0 ] || { echo "# $fails failed"; exit 1; }
 echo "# all passed"

@@ -509,6 +509,8 @@ static void test_errors(void **state)
 		{ PW_ERR_USAGE, 400, "invalid_request", false },
 		{ PW_ERR_LIMIT, 413, "payload_too_large", false },
 		{ PW_ERR_IO, 500, "internal", true },
+		{ PW_ERR_FULL, 507, "store_full", true },
+		{ PW_ERR_CORRUPT, 503, "store_corrupt", true },
 		{ PW_ERR_NOMEM, 500, "internal", true },
 		{ PW_ERR_UNSUPPORTED, 500, "internal", true },
 	};
