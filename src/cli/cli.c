@@ -1,6 +1,7 @@
 /* cli.c - helpers shared by the commands. */
 #include "pw_cli.h"
 #include "pw_config.h"
+#include "pw_jsonw.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -76,6 +77,17 @@ bool pw_cli_program_path(const char *name, char *path, size_t size)
 	}
 	int k = snprintf(path, size, "%s/%s", PW_LIBEXECDIR, name);
 	return k > 0 && (size_t)k < size;
+}
+
+int pw_cli_print_json(const json_t *doc, size_t flags)
+{
+	char *text = json_dumps(doc, flags);
+	if (!text)
+		return -1;
+	pw_json_shortest_reals(text);
+	int rc = fputs(text, stdout) < 0 || putchar('\n') == EOF ? -1 : 0;
+	free(text);
+	return rc;
 }
 
 bool pw_cli_stdout_is_tty(void)

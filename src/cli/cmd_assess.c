@@ -481,10 +481,8 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 	json_object_set_new(json_object_get(doc, "settings"), "kind",
 			    o->by_kind ? json_string(pw_finding_kind_name(o->kind)) : json_null());
 	json_object_set_new(json_object_get(doc, "summary"), "updates", json_integer((json_int_t)nupd));
-	int rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(5));
+	int rc = pw_cli_print_json(doc, JSON_INDENT(1));
 	json_decref(doc);
-	if (rc == 0)
-		putchar('\n');
 	return rc;
 }
 

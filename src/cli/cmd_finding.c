@@ -267,8 +267,7 @@ static int finding_list(int argc, char **argv)
 	if (pw_findings_list(s, &f, print_row, &o, next, &e))
 		goto fail;
 	if (o.format == PW_FORMAT_JSON) {
-		json_dumpf(o.items, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(5));
-		putchar('\n');
+		pw_cli_print_json(o.items, JSON_INDENT(2));
 	} else if (o.format == PW_FORMAT_TABLE) {
 		printf("%zu finding%s\n", o.n, o.n == 1 ? "" : "s");
 	}
@@ -364,8 +363,7 @@ static int finding_assess(int argc, char **argv)
 		goto fail;
 	}
 	if (format == PW_FORMAT_JSON) {
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		putchar('\n');
+		pw_cli_print_json(doc, JSON_INDENT(2));
 	} else {
 		struct pw_findings_counts n;
 		printf("%s\n", line);

@@ -34,7 +34,10 @@ static const char usage[] =
 	"(default 16m), tls_cert, tls_key (PEM files), tls_priorities (GnuTLS;\n"
 	"default TLS 1.2 and 1.3 only), access_log (true: one line\n"
 	"per request), idle_timeout (s, default 60), max_connections (default\n"
-	"4096), shutdown_timeout (s to finish requests in flight, default 30).\n"
+	"4096), max_connections_per_address (default 256, 0: no limit),\n"
+	"header_timeout (s from accept to the headers, default 10), body_timeout\n"
+	"(s from the headers to the body's end, default 120), shutdown_timeout\n"
+	"(s to finish requests in flight, default 30).\n"
 	"\n"
 	"Exit status: 0 stopped by a signal; 2 usage error, a bad setting, or the\n"
 	"server could not start.\n";

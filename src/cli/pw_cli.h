@@ -4,6 +4,7 @@
 #ifndef PW_CLI_H
 #define PW_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -42,6 +43,10 @@ bool pw_cli_program_path(const char *name, char *path, size_t size);
 /* Make stdout escape control characters (pw_text.h) before they reach the
  * terminal or file: called first by each program's main(). */
 void pw_cli_safe_stdout(void);
+/* Print a JSON document to stdout with jansson's `flags`, then a newline;
+ * reals in their shortest form that reads back the same (8.8, not
+ * 8.8000000000000007). -1 when it cannot be encoded or written. */
+int pw_cli_print_json(const json_t *doc, size_t flags);
 
 /* True when stdout / stderr is a terminal (tables, progress bars). */
 bool pw_cli_stdout_is_tty(void);

@@ -16,6 +16,8 @@ const char *pw_strerror(pw_err code)
 	case PW_ERR_LIMIT: return "size limit exceeded";
 	case PW_ERR_UNSUPPORTED: return "unsupported";
 	case PW_ERR_USAGE: return "usage error";
+	case PW_ERR_FULL: return "no space left";
+	case PW_ERR_CORRUPT: return "damaged file";
 	}
 	return "unknown error";
 }

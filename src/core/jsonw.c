@@ -2,7 +2,9 @@
 #include "pw_jsonw.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
@@ -129,6 +131,17 @@ void pw_jsonw_int(struct pw_jsonw *w, int64_t v)
 	put(w, num, (size_t)n);
 }
 
+void pw_jsonw_real(struct pw_jsonw *w, double v)
+{
+	char num[PW_JSON_REAL_MAX];
+	before_item(w);
+	if (!isfinite(v)) { /* JSON has no NaN nor infinity */
+		w->err = w->err ? w->err : PW_ERR_INVALID;
+		return;
+	}
+	put(w, num, pw_json_real(v, num));
+}
+
 void pw_jsonw_bool(struct pw_jsonw *w, bool v)
 {
 	before_item(w);
@@ -148,4 +161,84 @@ pw_err pw_jsonw_finish(struct pw_jsonw *w)
 	if (w->err == PW_OK && w->depth != 0)
 		w->err = PW_ERR_INVALID;
 	return w->err;
+}
+
+/* "1e+07" -> "1e7", "1e-07" -> "1e-7": the exponent as jansson writes it */
+static size_t tidy_exponent(char *s, size_t n)
+{
+	char *e = strchr(s, 'e');
+	if (!e)
+		return n;
+	char *d = e + 1;
+	const char *src = d;
+	if (*src == '+')
+		src++;
+	else if (*src == '-')
+		*d++ = *src++;
+	while (*src == '0' && src[1])
+		src++;
+	memmove(d, src, strlen(src) + 1);
+	return strlen(s);
+}
+
+size_t pw_json_real(double v, char out[PW_JSON_REAL_MAX])
+{
+	/* the fewest significant digits that read back the same (17 always
+	 * do), laid out as %.17g lays them out: an exponent only below 1e-4 or
+	 * from 1e17 on, so 100 stays 100.0 and not 1e2 */
+	int prec = 1;
+	for (; prec < 17; prec++) {
+		snprintf(out, PW_JSON_REAL_MAX, "%.*e", prec - 1, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	snprintf(out, PW_JSON_REAL_MAX, "%.*e", prec - 1, v);
+	int exp10 = atoi(strchr(out, 'e') + 1);
+	if (exp10 >= -4 && exp10 < 17)
+		snprintf(out, PW_JSON_REAL_MAX, "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0,
+			 v);
+	size_t len = tidy_exponent(out, strlen(out));
+	if (!strpbrk(out, ".e") && len + 2 < PW_JSON_REAL_MAX) {
+		memcpy(out + len, ".0", 3);
+		len += 2;
+	}
+	return len;
+}
+
+void pw_json_shortest_reals(char *text)
+{
+	char *r = text, *w = text;
+	while (*r) {
+		if (*r == '"') { /* a string, copied as it is */
+			*w++ = *r++;
+			while (*r && *r != '"') {
+				if (*r == '\\' && r[1])
+					*w++ = *r++;
+				*w++ = *r++;
+			}
+			if (*r)
+				*w++ = *r++;
+			continue;
+		}
+		if (*r != '-' && (*r < '0' || *r > '9')) {
+			*w++ = *r++;
+			continue;
+		}
+		size_t n = strspn(r, "-+0123456789.eE");
+		if (memchr(r, '.', n) || memchr(r, 'e', n) || memchr(r, 'E', n)) {
+			char num[PW_JSON_REAL_MAX], *end;
+			double v = strtod(r, &end);
+			if (end == r + n && isfinite(v) && n < PW_JSON_REAL_MAX) {
+				size_t m = pw_json_real(v, num);
+				if (m <= n) { /* never longer than what was there */
+					memcpy(w, num, m);
+					w += m, r += n;
+					continue;
+				}
+			}
+		}
+		memmove(w, r, n);
+		w += n, r += n;
+	}
+	*w = '\0';
 }

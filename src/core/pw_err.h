@@ -20,6 +20,8 @@ typedef enum pw_err {
 	PW_ERR_LIMIT,       /* a size limit was exceeded */
 	PW_ERR_UNSUPPORTED, /* a format or option this build does not handle */
 	PW_ERR_USAGE,       /* a caller passed wrong arguments */
+	PW_ERR_FULL,        /* the disk holding a file (the store) is full */
+	PW_ERR_CORRUPT,     /* a file (the store) is damaged or not what it should be */
 } pw_err;
 
 #define PW_ERROR_MSG_MAX 512

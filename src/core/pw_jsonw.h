@@ -35,10 +35,26 @@ void pw_jsonw_key(struct pw_jsonw *w, const char *key);
 void pw_jsonw_string(struct pw_jsonw *w, const char *s);
 void pw_jsonw_int(struct pw_jsonw *w, int64_t v);
 void pw_jsonw_bool(struct pw_jsonw *w, bool v);
+/* A real number in its shortest form that reads back the same (8.8, not
+ * 8.8000000000000007); see pw_json_real(). */
+void pw_jsonw_real(struct pw_jsonw *w, double v);
 /* key + string, skipped when s is NULL (absent values are omitted). */
 void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s);
 /* The first error met (PW_ERR_LIMIT, PW_ERR_NOMEM, or PW_ERR_INVALID for
  * unbalanced calls); PW_OK when the document is complete. */
 pw_err pw_jsonw_finish(struct pw_jsonw *w);
+
+#define PW_JSON_REAL_MAX 32
+
+/* The shortest decimal form of a finite v that strtod reads back as v,
+ * written as jansson writes reals: "8.8", "3.0" (a real keeps its point),
+ * "1e300", "5e-324" (no '+' nor leading zeros in the exponent). Returns its
+ * length; out has PW_JSON_REAL_MAX bytes. */
+size_t pw_json_real(double v, char out[PW_JSON_REAL_MAX]);
+
+/* Rewrite, in place, every real number of a JSON text (jansson writes
+ * them with 17 digits: 8.8000000000000007) in its shortest form; strings
+ * and integers are left as they are. The text only shrinks. */
+void pw_json_shortest_reals(char *text);
 
 #endif

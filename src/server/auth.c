@@ -162,6 +162,10 @@ static bool allowed_role(struct pw_request *r, struct pw_response *resp, unsigne
 
 static bool internal(struct pw_response *resp, const struct pw_error *e)
 {
+	if (e->code == PW_ERR_FULL || e->code == PW_ERR_CORRUPT) {
+		pw_http_error_from(resp, e); /* 507 store_full, 503 store_corrupt */
+		return false;
+	}
 	pw_server_log("error", "authentication: %s", e->msg);
 	pw_http_error(resp, 500, "internal", "authentication failed on the server's side");
 	return false;

@@ -34,14 +34,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pw_jsonw.h"
 #include "pw_sql.h"
 #include "pw_store.h"
 #include "server_internal.h"
 
 struct req;
+struct conn;
 
 struct pw_http {
 	struct MHD_Daemon *mhd;
@@ -52,7 +56,46 @@ struct pw_http {
 	pthread_cond_t idle;
 	long in_flight;
 	struct req *active;   /* the requests in flight, a list */
+	/* every open connection and its deadline; the sweeper closes those
+	 * past it (see struct conn) */
+	pthread_mutex_t conns_lock;
+	struct conn *conns;
+	pthread_t sweeper;
+	bool sweeping;
+	pthread_cond_t sweep_wake;
+	unsigned long cut[3];   /* connections cut, by phase, since the last log line */
+	long long cut_logged;   /* when the last line was written */
 };
+
+/* What a connection is waiting for, each with a deadline that activity
+ * does not push back (MHD's idle timeout restarts with every byte, so a
+ * client trickling a header byte a second would hold its connection for
+ * ever): its request's headers within header_timeout of the accept (on a
+ * kept-alive connection, within the longer of idle_timeout and
+ * header_timeout of the previous answer); then the body within
+ * body_timeout of the headers; then the answer's sending within
+ * body_timeout. While a handler runs there is none. */
+enum conn_phase { CONN_HEADERS, CONN_BODY, CONN_ANSWER, CONN_HANDLER };
+
+struct conn {
+	struct conn *prev, *next; /* in http->conns */
+	int fd;
+	enum conn_phase phase;
+	long long deadline; /* monotonic ns; 0: none */
+};
+
+/* How often the sweeper looks for connections past their deadline. */
+#define SWEEP_NS (250 * 1000000LL)
+
+/* What a request line and headers may hold: a request target of 8 KiB
+ * with at most 64 query parameters (414 uri_too_long beyond), 16 KiB of
+ * headers in at most 100 lines (431 headers_too_large). Each connection's
+ * memory pool holds them with room to spare. */
+#define PW_HTTP_TARGET_MAX 8192
+#define PW_HTTP_QUERY_MAX 64
+#define PW_HTTP_HEADERS_MAX 16384
+#define PW_HTTP_HEADER_LINES_MAX 100
+#define PW_HTTP_POOL (96 * 1024)
 
 /* A request in flight that made no progress for this long, at a stop, is
  * given up: libmicrohttpd's epoll loop can miss the end of a connection
@@ -81,7 +124,12 @@ struct req {
 	atomic_bool busy;        /* its handler is running */
 	struct pw_http_source src;
 	bool started;       /* the first on_request call happened */
-	bool bad_uri;       /* an encoded NUL in the raw URI */
+	bool bad_uri;       /* an encoded NUL in the raw path */
+	bool nul_in_query;  /* an encoded NUL in the raw query */
+	const char *raw_uri; /* the request target as received (MHD's buffer) */
+	size_t raw_len;     /* its length up to the first NUL */
+	int line_status;    /* 414 when the request line is over the limits */
+	char line_msg[96];
 	bool too_large;     /* the body passed max_body: dropped, answered 413 */
 	const struct pw_route *route;
 	struct pw_request r;
@@ -99,6 +147,117 @@ static long long now_ns(void)
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* ---- connection deadlines ---- */
+
+static struct conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void conn_set_phase(struct pw_http *h, struct MHD_Connection *conn,
+			   enum conn_phase phase, unsigned seconds)
+{
+	struct conn *c = conn_of(conn);
+	if (!c)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	c->phase = phase;
+	c->deadline = phase == CONN_HANDLER ? 0 : now_ns() + (long long)seconds * 1000000000LL;
+	pthread_mutex_unlock(&h->conns_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct pw_http *h = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn *c = ci ? calloc(1, sizeof(*c)) : NULL;
+		*socket_context = c;
+		if (!c)
+			return; /* no deadline: MHD's idle timeout still applies */
+		c->fd = ci->connect_fd;
+		c->phase = CONN_HEADERS;
+		c->deadline = now_ns() + (long long)h->srv->header_timeout * 1000000000LL;
+		pthread_mutex_lock(&h->conns_lock);
+		c->next = h->conns;
+		if (h->conns)
+			h->conns->prev = c;
+		h->conns = c;
+		pthread_mutex_unlock(&h->conns_lock);
+		return;
+	}
+	/* closed: MHD closes the socket after this, so while the lock is held
+	 * the sweeper never touches an fd that is no longer this connection's */
+	struct conn *c = *socket_context;
+	*socket_context = NULL;
+	if (!c)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&h->conns_lock);
+	free(c);
+}
+
+/* Shut down each connection past its deadline: its worker sees the end
+ * of the stream and closes it as if the client had. A line in the log at
+ * most every 10 s says how many and why. */
+static void sweep(struct pw_http *h)
+{
+	long long now = now_ns();
+	pthread_mutex_lock(&h->conns_lock);
+	for (struct conn *c = h->conns; c; c = c->next) {
+		if (!c->deadline || now < c->deadline)
+			continue;
+		shutdown(c->fd, SHUT_RDWR);
+		h->cut[c->phase == CONN_HEADERS ? 0 : c->phase == CONN_BODY ? 1 : 2]++;
+		c->deadline = 0;
+	}
+	unsigned long cut[3] = { h->cut[0], h->cut[1], h->cut[2] };
+	bool log = (cut[0] || cut[1] || cut[2]) && now - h->cut_logged >= 10 * 1000000000LL;
+	if (log) {
+		memset(h->cut, 0, sizeof(h->cut));
+		h->cut_logged = now;
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	if (log)
+		pw_server_log("warning",
+			      "closed connections past their deadline: %lu without their headers "
+			      "after %u s, %lu without their body after %u s, %lu not taking "
+			      "their answer within %u s",
+			      cut[0], h->srv->header_timeout, cut[1], h->srv->body_timeout, cut[2],
+			      h->srv->body_timeout);
+}
+
+static void *sweeper_main(void *arg)
+{
+	struct pw_http *h = arg;
+	pthread_mutex_lock(&h->conns_lock);
+	while (h->sweeping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SWEEP_NS;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&h->sweep_wake, &h->conns_lock, &until);
+		if (!h->sweeping)
+			break;
+		pthread_mutex_unlock(&h->conns_lock);
+		sweep(h);
+		pthread_mutex_lock(&h->conns_lock);
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	return NULL;
+}
+
 /* ---- responses ---- */
 
 void pw_http_json(struct pw_response *resp, int status, json_t *doc)
@@ -108,6 +267,8 @@ void pw_http_json(struct pw_response *resp, int status, json_t *doc)
 	pw_buf_reset(&resp->body);
 	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(doc);
+	if (s)
+		pw_json_shortest_reals(s); /* 8.8, not 8.8000000000000007 */
 	if (!s || pw_buf_adds(&resp->body, s) != PW_OK) {
 		free(s);
 		pw_buf_reset(&resp->body);
@@ -153,6 +314,19 @@ void pw_http_error_from(struct pw_response *resp, const struct pw_error *e)
 		break;
 	case PW_ERR_LIMIT:
 		error_body(resp, 413, "payload_too_large", e->msg[0] ? e->msg : "too large");
+		break;
+	/* the store's own failures: what the operator must do differs (free
+	 * space; restore a backup), and neither is the client's fault. The
+	 * detail names paths: logged, not sent. */
+	case PW_ERR_FULL:
+		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
+		error_body(resp, 507, "store_full",
+			   "the store's disk is full: nothing was written; see the server log");
+		break;
+	case PW_ERR_CORRUPT:
+		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
+		error_body(resp, 503, "store_corrupt",
+			   "the store is damaged and cannot be read; see the server log");
 		break;
 	default:
 		pw_server_log("error", "%s", e->msg[0] ? e->msg : pw_strerror(e->code));
@@ -491,6 +665,27 @@ enum pw_route_status pw_http_route(const struct pw_route *const *tables, const c
 	return known ? PW_ROUTE_BAD_METHOD : PW_ROUTE_NOT_FOUND;
 }
 
+const char *pw_http_route_query_names(const struct pw_route_query *queries,
+				      const struct pw_route *rt)
+{
+	for (const struct pw_route_query *q = queries; q->method; q++)
+		if (strcmp(q->method, rt->method) == 0 && strcmp(q->pattern, rt->pattern) == 0)
+			return q->names;
+	return "";
+}
+
+bool pw_http_query_name_allowed(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = names; *p;) {
+		const char *end = strchrnul(p, ' ');
+		if ((size_t)(end - p) == n && memcmp(p, name, n) == 0)
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 /* ---- the MHD side ---- */
 
 static void free_req(struct req *q)
@@ -516,9 +711,33 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	q->src.conn = conn;
 	pw_buf_init(&q->body, h->srv->max_body);
 	clock_gettime(CLOCK_MONOTONIC, &q->t0);
+	char *query = strchr(uri, '?');
 	for (const char *p = uri; (p = strchr(p, '%')); p++)
 		if (p[1] == '0' && p[2] == '0')
-			q->bad_uri = true;
+			*(query && p > query ? &q->nul_in_query : &q->bad_uri) = true;
+	q->raw_uri = uri;
+	q->raw_len = strlen(uri);
+	size_t nparams = query && query[1] ? 1 : 0;
+	for (const char *p = query; p && (p = strchr(p + 1, '&'));)
+		nparams++;
+	if (q->raw_len > PW_HTTP_TARGET_MAX) {
+		q->line_status = 414;
+		snprintf(q->line_msg, sizeof(q->line_msg),
+			 "the request target is %zu bytes long, more than %d", q->raw_len,
+			 PW_HTTP_TARGET_MAX);
+	} else if (nparams > PW_HTTP_QUERY_MAX) {
+		q->line_status = 414;
+		snprintf(q->line_msg, sizeof(q->line_msg),
+			 "the request has %zu query parameters, more than %d", nparams,
+			 PW_HTTP_QUERY_MAX);
+	}
+	/* libmicrohttpd parses the query after this call, into the
+	 * connection's memory pool: hundreds of parameters exhaust it, and
+	 * its own answer (431) then finds no room either and never leaves.
+	 * A query already refused is cut here, in its buffer, so the refusal
+	 * is ours and in JSON. */
+	if (q->line_status && query)
+		query[1] = '\0';
 	return q;
 }
 
@@ -528,6 +747,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct pw_http *h = cls;
 	struct req *q = *req_cls;
 	*req_cls = NULL;
+	/* kept alive: the next request's headers are due */
+	unsigned next = h->srv->idle_timeout > h->srv->header_timeout ? h->srv->idle_timeout
+								       : h->srv->header_timeout;
+	conn_set_phase(h, conn, CONN_HEADERS, next);
 	if (!q)
 		return;
 	if (q->started) {
@@ -617,6 +840,7 @@ static enum MHD_Result send_response(struct req *q, struct MHD_Connection *conn,
 	 * this answer */
 	if (atomic_load_explicit(&q->http->stopping, memory_order_relaxed))
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	conn_set_phase(q->http, conn, CONN_ANSWER, q->http->srv->body_timeout);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
 	if (q->http->srv->access_log)
@@ -678,11 +902,17 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	r->server = h->srv;
 	r->impl = &q->src;
 	atomic_store(&q->busy, true);
+	conn_set_phase(h, conn, CONN_HANDLER, 0);
 	r->store = thread_store(h->srv, &e);
 	r->remote = q->remote;
 	if (!r->store) {
-		pw_server_log("error", "cannot open the store: %s", e.msg);
-		error_body(&resp, 503, "unavailable", "the store cannot be opened; see the server log");
+		if (e.code == PW_ERR_FULL || e.code == PW_ERR_CORRUPT) {
+			pw_http_error_from(&resp, &e);
+		} else {
+			pw_server_log("error", "cannot open the store: %s", e.msg);
+			error_body(&resp, 503, "unavailable",
+				   "the store cannot be opened; see the server log");
+		}
 	} else if (pw_auth_request(r, &resp, q->route->allow)) {
 		q->route->handler(r, &resp);
 		/* a handler that left a transaction open must not leak it into
@@ -698,6 +928,39 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 	return send_response(q, conn, method, url, &resp);
 }
 
+struct unknown_arg {
+	const char *names; /* what the route accepts */
+	char *unknown;     /* the first other name, copied */
+};
+
+static enum MHD_Result find_unknown_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+					const char *value)
+{
+	struct unknown_arg *u = cls;
+	if (pw_http_query_name_allowed(u->names, key))
+		return MHD_YES;
+	u->unknown = strdup(key);
+	return MHD_NO;
+}
+
+/* 400 unknown_parameter, naming the parameter and those the route takes. */
+static void unknown_parameter(struct pw_response *resp, const struct pw_route *rt,
+			      const char *names, const char *name)
+{
+	char msg[512];
+	if (*names)
+		snprintf(msg, sizeof(msg), "%.64s is not a parameter of %s %s (it takes: %s)", name,
+			 rt->method, rt->pattern, names);
+	else
+		snprintf(msg, sizeof(msg), "%.64s is not a parameter of %s %s (it takes none)", name,
+			 rt->method, rt->pattern);
+	json_t *doc = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "unknown_parameter",
+				"message", msg, "parameter", name);
+	pw_http_json(resp, 400, doc);
+	if (resp->status == 500) /* not UTF-8: the query checks come first, but */
+		error_body(resp, 400, "unknown_parameter", msg);
+}
+
 static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				       const char *value)
 {
@@ -709,14 +972,113 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
 	return MHD_YES;
 }
 
+/* A raw NUL byte inside the request target: libmicrohttpd hands over the
+ * target as a C string, so "GET /api/v1/health\0junk" would be read as
+ * /api/v1/health. The target and the version lie in one buffer, the
+ * version right after the target's end (the space there became a NUL):
+ * any further gap is a NUL the client sent. */
+static bool nul_in_target(const struct req *q, const char *version)
+{
+	if (!version || !q->raw_uri || version <= q->raw_uri)
+		return false;
+	size_t gap = (size_t)(version - q->raw_uri);
+	return gap > q->raw_len + 1 && gap <= q->raw_len + 1 + PW_HTTP_TARGET_MAX;
+}
+
+struct header_tally {
+	size_t bytes, count;
+	size_t lengths;          /* Content-Length headers */
+	const char *length;      /* the first one's value */
+	bool lengths_differ;
+	bool chunked;            /* a Transfer-Encoding header */
+};
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_tally *t = cls;
+	t->count++;
+	t->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (t->lengths++ && strcmp(t->length, value ? value : "") != 0)
+			t->lengths_differ = true;
+		else if (!t->length)
+			t->length = value ? value : "";
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		t->chunked = true;
+	}
+	return MHD_YES;
+}
+
+static void tally_headers(struct MHD_Connection *conn, struct header_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, tally_header, t);
+}
+
+/* More header bytes or lines than any client of the API sends: 431. */
+static bool headers_too_large(struct MHD_Connection *conn, struct pw_response *resp)
+{
+	struct header_tally t;
+	tally_headers(conn, &t);
+	if (t.bytes > PW_HTTP_HEADERS_MAX || t.count > PW_HTTP_HEADER_LINES_MAX) {
+		pw_http_error(resp, 431, "headers_too_large",
+			      "the request has %zu header lines of %zu bytes; at most %d lines of "
+			      "%d bytes are read",
+			      t.count, t.bytes, PW_HTTP_HEADER_LINES_MAX, PW_HTTP_HEADERS_MAX);
+		return true;
+	}
+	return false;
+}
+
+/* Where the body ends must be beyond doubt, or a proxy in front and this
+ * server could split the stream differently (request smuggling): two
+ * different Content-Length headers, or one with Transfer-Encoding, are
+ * refused. */
+static bool ambiguous_framing(struct MHD_Connection *conn, struct pw_response *resp)
+{
+	struct header_tally t;
+	tally_headers(conn, &t);
+	if (t.lengths_differ) {
+		pw_http_error(resp, 400, "invalid_request",
+			      "the request has Content-Length headers that differ");
+		return true;
+	}
+	if (t.lengths && t.chunked) {
+		pw_http_error(resp, 400, "invalid_request",
+			      "the request has both Content-Length and Transfer-Encoding");
+		return true;
+	}
+	return false;
+}
+
 /* The checks made once the headers are in: the path, a declared body
  * size, the route. true when the request is refused (q->early holds the
  * answer). */
 static bool check_request(struct req *q, struct MHD_Connection *conn, const char *method,
-			  const char *url, const char *cl)
+			  const char *url, const char *version, const char *cl)
 {
 	struct pw_response *resp = &q->early;
 	size_t max = q->http->srv->max_body;
+	if (q->line_status) {
+		pw_http_error(resp, q->line_status, "uri_too_long", "%s", q->line_msg);
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
+	if (nul_in_target(q, version)) {
+		pw_http_error(resp, 400, "invalid_request", "the request line holds a NUL byte");
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
+	if (q->nul_in_query) {
+		pw_http_error(resp, 400, "invalid_request", "a query parameter holds a NUL byte");
+		return true;
+	}
+	if (headers_too_large(conn, resp) || ambiguous_framing(conn, resp)) {
+		/* the connection's framing is not to be trusted any more */
+		pw_http_add_header(resp, "Connection", "close");
+		return true;
+	}
 	if (q->bad_uri) {
 		/* no resource has a NUL in its name */
 		pw_http_error(resp, 404, "not_found", "no such resource: the path holds a NUL byte");
@@ -766,6 +1128,16 @@ static bool check_request(struct req *q, struct MHD_Connection *conn, const char
 		pw_http_error(resp, 404, "not_found", "no such resource");
 	}
 	pw_buf_free(&allow);
+	if (st == PW_ROUTE_FOUND) {
+		struct unknown_arg u = { pw_http_route_query_names(pw_api_route_queries, q->route),
+					 NULL };
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, find_unknown_arg, &u);
+		if (u.unknown) {
+			unknown_parameter(resp, q->route, u.names, u.unknown);
+			free(u.unknown);
+			return true;
+		}
+	}
 	/* a declared size is allocated once (an inventory upload would
 	 * otherwise grow through a chain of copies) */
 	if (st == PW_ROUTE_FOUND && declared && pw_buf_grow(&q->body, (size_t)declared) != PW_OK) {
@@ -795,13 +1167,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		h->active = q;
 		h->in_flight++;
 		pthread_mutex_unlock(&h->lock);
+		conn_set_phase(h, conn, CONN_BODY, h->srv->body_timeout);
 		peer_address(conn, q->remote, sizeof(q->remote));
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		bool has_body = (cl && strcmp(cl, "0") != 0) ||
 				MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_TRANSFER_ENCODING);
-		if (check_request(q, conn, method, url, cl)) {
+		if (check_request(q, conn, method, url, version, cl)) {
 			/* refused before its body: answered at once, without reading
 			 * it (MHD closes the connection). A request without a body is
 			 * answered on the last call, which keeps the connection. */
@@ -830,6 +1203,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return dispatch(q, conn, method, url);
 }
 
+static void destroy(struct pw_http *h)
+{
+	pthread_cond_destroy(&h->sweep_wake);
+	pthread_mutex_destroy(&h->conns_lock);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -838,6 +1220,43 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	pw_server_log("warning", "http: %s", msg);
+}
+
+/* File descriptors kept for other uses than connections: the store's
+ * (database, -wal, -shm per worker), each worker's epoll and signalling
+ * pipe, logs, feeds being fetched. */
+static rlim_t fd_reserve(const struct pw_server *srv)
+{
+	return 64 + (rlim_t)srv->threads * 8;
+}
+
+/* The connection limit, with room for the other descriptors: the soft
+ * limit on open files is raised as far as needed (up to the hard limit);
+ * if that is still short, fewer connections are allowed, and the log says
+ * so, rather than accept() failing with EMFILE and the server refusing
+ * everyone. */
+static unsigned connection_limit(const struct pw_server *srv)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)srv->max_connections + fd_reserve(srv);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return srv->max_connections;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit want = rl;
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return srv->max_connections;
+	rlim_t room = rl.rlim_cur > fd_reserve(srv) * 2 ? rl.rlim_cur - fd_reserve(srv)
+						       : rl.rlim_cur / 2;
+	pw_server_log("warning",
+		      "max_connections %u lowered to %llu: the limit on open files is %llu "
+		      "(ulimit -n, LimitNOFILE=) and %llu are kept for the store and the workers",
+		      srv->max_connections, (unsigned long long)room,
+		      (unsigned long long)rl.rlim_cur, (unsigned long long)fd_reserve(srv));
+	return (unsigned)room;
 }
 
 pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char *key,
@@ -851,19 +1270,31 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	h->tls = cert && key;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->idle, NULL);
+	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_cond_init(&h->sweep_wake, NULL);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (h->tls)
 		flags |= MHD_USE_TLS;
-	struct MHD_OptionItem opts[16];
+	struct MHD_OptionItem opts[24];
 	size_t n = 0;
 	/* first, so every message of MHD's goes through it */
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, srv->idle_timeout, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, srv->max_connections, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, connection_limit(srv),
+					     NULL };
+	if (srv->max_per_address)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+						     srv->max_per_address, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+					     h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL };
+	/* room for a request line and headers up to the limits checked here
+	 * (PW_HTTP_TARGET_MAX, PW_HTTP_HEADERS_MAX), so they are refused in
+	 * JSON; only beyond this does libmicrohttpd answer by itself */
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, PW_HTTP_POOL, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, h };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h };
 	if (h->tls) {
@@ -876,11 +1307,16 @@ pw_err pw_http_start(struct pw_server *srv, int fd, const char *cert, const char
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
-		pthread_cond_destroy(&h->idle);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
+		destroy(h);
 		return pw_error_set(e, PW_ERR_IO,
 				    "the HTTP server did not start (see the messages above)");
+	}
+	h->sweeping = true;
+	if (pthread_create(&h->sweeper, NULL, sweeper_main, h) != 0) {
+		h->sweeping = false;
+		MHD_stop_daemon(h->mhd);
+		destroy(h);
+		return pw_error_set(e, PW_ERR_IO, "the connection sweeper did not start");
 	}
 	*out = h;
 	return PW_OK;
@@ -925,7 +1361,10 @@ void pw_http_stop(struct pw_http *h, unsigned timeout_s)
 		pw_server_log("warning", "%ld request%s still in flight after %u s: closing", left,
 			      left == 1 ? "" : "s", timeout_s);
 	MHD_stop_daemon(h->mhd);
-	pthread_cond_destroy(&h->idle);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	pthread_mutex_lock(&h->conns_lock);
+	h->sweeping = false;
+	pthread_cond_signal(&h->sweep_wake);
+	pthread_mutex_unlock(&h->conns_lock);
+	pthread_join(h->sweeper, NULL);
+	destroy(h);
 }

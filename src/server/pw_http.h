@@ -61,7 +61,9 @@ void pw_http_error(struct pw_response *resp, int status, const char *code, const
 	__attribute__((format(printf, 4, 5)));
 /* An error from the library: PW_ERR_NOTFOUND -> 404 not_found,
  * PW_ERR_INVALID/PARSE/USAGE -> 400 invalid_request, PW_ERR_LIMIT -> 413,
- * anything else -> 500 internal (the message is logged, not sent). */
+ * PW_ERR_FULL -> 507 store_full, PW_ERR_CORRUPT -> 503 store_corrupt,
+ * anything else -> 500 internal (the message of these last three is
+ * logged, not sent). */
 void pw_http_error_from(struct pw_response *resp, const struct pw_error *e);
 void pw_http_add_header(struct pw_response *resp, const char *name, const char *value);
 
@@ -110,5 +112,15 @@ extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment
 extern const struct pw_route pw_api_enrollment_routes[]; /* api_enrollment.c: pending enrollments */
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
+
+/* The query parameters a route accepts: names separated by one space.
+ * Any other is answered 400 {"error":{"code":"unknown_parameter",
+ * "message":...,"parameter":NAME}} before authentication. */
+struct pw_route_query {
+	const char *method;
+	const char *pattern;
+	const char *names;
+};
+extern const struct pw_route_query pw_api_route_queries[]; /* routes.c, { NULL }-ended */
 
 #endif

@@ -32,6 +32,29 @@ const struct pw_route *const pw_api_routes[] = {
 	NULL,
 };
 
+/* The query parameters each route reads; a request naming any other is
+ * refused (400 unknown_parameter), so a misspelt or unsupported filter
+ * (?since=30d) never silently widens an answer. A route not listed takes
+ * none. Kept equal to the OpenAPI document's parameters (test_http.c). */
+#define PAGE "limit cursor"
+#define FINDING_FILTERS "priority kev cve package group status fixable"
+const struct pw_route_query pw_api_route_queries[] = {
+	{ "GET", "/api/v1/hosts",
+	  "group os release tag environment stale q filter retired " PAGE },
+	{ "GET", "/api/v1/hosts/{id}/inventory", PAGE },
+	{ "GET", "/api/v1/hosts/{id}/history", PAGE },
+	{ "POST", "/api/v1/inventories", "group" },
+	{ "GET", "/api/v1/groups", PAGE },
+	{ "GET", "/api/v1/users", PAGE },
+	{ "GET", "/api/v1/tokens", PAGE },
+	{ "GET", "/api/v1/audit", PAGE },
+	{ "GET", "/api/v1/enrollment-tokens", PAGE },
+	{ "GET", "/api/v1/agents", PAGE },
+	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " PAGE },
+	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " PAGE },
+	{ NULL, NULL, NULL },
+};
+
 const struct pw_server_task pw_server_tasks[] = {
 	{ "auth-housekeeping", 60, pw_auth_housekeeping },
 	{ "agent-last-seen", 5, pw_api_agent_flush_seen },

@@ -37,6 +37,11 @@
 #define DEFAULT_CONFIG PW_SYSCONFDIR "/patchwarden.conf"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_MAX_BODY ((size_t)16 << 20)
+/* Connections at once from one address. Agents behind a NAT gateway, and
+ * the tests, share one address, but an agent holds a connection only for
+ * a check-in: 256 leaves such a site plenty, while one address alone can
+ * take at most a sixteenth of the default 4096. */
+#define DEFAULT_PER_ADDRESS 256
 #define TLS_FILE_MAX ((size_t)1 << 20)
 
 /* ---- logging ---- */
@@ -311,7 +316,8 @@ static bool parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *
  * silently mean something else, so it is refused. */
 static const char *const server_keys[] = {
 	"listen", "threads", "max_body", "tls_cert", "tls_key", "tls_priorities",
-	"access_log", "idle_timeout", "max_connections", "shutdown_timeout", NULL,
+	"access_log", "idle_timeout", "max_connections", "shutdown_timeout",
+	"max_connections_per_address", "header_timeout", "body_timeout", NULL,
 };
 
 static pw_err check_settings(struct pw_server *srv, const struct pw_server_options *o,
@@ -338,7 +344,11 @@ static pw_err check_settings(struct pw_server *srv, const struct pw_server_optio
 	    (rc = setting_uint(srv, "idle_timeout", 1, 86400, 60, &srv->idle_timeout, e)) ||
 	    (rc = setting_uint(srv, "max_connections", 1, 1000000, 4096, &srv->max_connections,
 			       e)) ||
-	    (rc = setting_uint(srv, "shutdown_timeout", 0, 3600, 30, &srv->shutdown_timeout, e)))
+	    (rc = setting_uint(srv, "shutdown_timeout", 0, 3600, 30, &srv->shutdown_timeout, e)) ||
+	    (rc = setting_uint(srv, "max_connections_per_address", 0, 1000000,
+			       DEFAULT_PER_ADDRESS, &srv->max_per_address, e)) ||
+	    (rc = setting_uint(srv, "header_timeout", 1, 3600, 10, &srv->header_timeout, e)) ||
+	    (rc = setting_uint(srv, "body_timeout", 1, 86400, 120, &srv->body_timeout, e)))
 		return rc;
 	const struct pw_setting *s = find_setting(srv, "server", "max_body");
 	srv->max_body = DEFAULT_MAX_BODY;

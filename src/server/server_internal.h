@@ -38,6 +38,10 @@ struct pw_server {
 	const char *tls_priorities;     /* GnuTLS priority string */
 	unsigned idle_timeout;          /* seconds */
 	unsigned max_connections;
+	unsigned max_per_address;       /* connections from one address; 0: no limit */
+	unsigned header_timeout;        /* seconds from accept to a request's headers */
+	unsigned body_timeout;          /* seconds from the headers to the body's end,
+					 * and for the answer to be sent */
 	unsigned shutdown_timeout;      /* seconds to finish requests in flight */
 	struct pw_http *http;
 };
@@ -84,6 +88,13 @@ enum pw_route_status {
 enum pw_route_status pw_http_route(const struct pw_route *const *tables, const char *method,
 				   const char *path, char *scratch, const struct pw_route **route,
 				   const char **params, size_t *nparams, struct pw_buf *allow);
+
+/* The parameters `rt` accepts, from `queries` (method and pattern equal):
+ * "" when it is not listed. */
+const char *pw_http_route_query_names(const struct pw_route_query *queries,
+				      const struct pw_route *rt);
+/* Is `name` one of `names` (space-separated)? */
+bool pw_http_query_name_allowed(const char *names, const char *name);
 
 /* A decoded path the server accepts: starts with '/', valid UTF-8, no
  * control characters, no "." or ".." segment. */

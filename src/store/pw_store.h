@@ -26,7 +26,8 @@ char *pw_store_default_path(void);
 /* Open (creating it and its directory if needed) and migrate to the current
  * schema. path ":memory:" gives a private in-memory store. WAL mode. A
  * database whose schema is newer than this code knows is refused
- * (PW_ERR_UNSUPPORTED), as is a file that is not a database (PW_ERR_IO);
+ * (PW_ERR_UNSUPPORTED), as is a file that is not a database or is damaged
+ * (PW_ERR_CORRUPT; a full disk is PW_ERR_FULL, here and in every call);
  * a postgresql:// URI is PW_ERR_UNSUPPORTED until that backend exists. */
 pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e);
 /* The same for a store that must exist already (read-only commands): a
@@ -34,6 +35,14 @@ pw_err pw_store_open(const char *path, struct pw_store **out, struct pw_error *e
  * run `patchwarden db migrate` or `patchwarden feed import` first") and
  * creates nothing, neither file nor directory. */
 pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw_error *e);
+
+/* Whether the store's file still looks whole, cheaply (100 bytes read
+ * through the connection's own file handle), for health probes: it starts
+ * with SQLite's header and is as long as that header says. A file cut
+ * short or overwritten is PW_ERR_CORRUPT, naming what is wrong, even while
+ * the connection still answers from pages it has cached. An in-memory
+ * store, or another backend, passes. */
+pw_err pw_store_check_file(struct pw_store *s, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
 /* The schema version after migration (the number of applied migrations). */

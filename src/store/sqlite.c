@@ -19,6 +19,7 @@
 
 #include "pw_buf.h"
 #include "pw_store_backend.h"
+#include "store_internal.h"
 
 /* Each step moves the schema one version up, and all pending steps run in
  * one transaction. Never edit a step once released: add one. (Step 1 was
@@ -223,16 +224,96 @@ struct sq {
 
 #define NO_TEXT ((size_t)-1)
 
+/* The one mapping of SQLite's result codes to the library's: a full disk
+ * and a damaged file are told apart from other failures, so the server
+ * can answer 507 store_full or 503 store_corrupt and the CLI say which. */
+static pw_err sqlite_err(int r)
+{
+	switch (r & 0xff) {
+	case SQLITE_FULL:
+		return PW_ERR_FULL;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return PW_ERR_CORRUPT;
+	case SQLITE_CONSTRAINT:
+		return PW_ERR_INVALID;
+	case SQLITE_NOMEM:
+		return PW_ERR_NOMEM;
+	default:
+		return PW_ERR_IO;
+	}
+}
+
 static pw_err db_error(struct sq *s, struct pw_error *e, const char *what)
 {
-	return pw_error_set(e, PW_ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return pw_error_set(e, sqlite_err(sqlite3_extended_errcode(s->db)), "%s: %s: %s", s->path,
+			    what, sqlite3_errmsg(s->db));
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One look at the file, through the connection's own file handle: a
+ * second descriptor of ours, once closed, would drop every POSIX lock the
+ * process holds on the file, and another process could then reset the
+ * WAL under the server's connections. PW_OK, PW_ERR_CORRUPT (msg says
+ * why) or PW_ERR_IO. */
+static pw_err check_file_once(struct sq *s, struct pw_error *e)
+{
+	sqlite3_file *f = NULL;
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods)
+		return PW_OK; /* an in-memory store: nothing to look at */
+	sqlite3_int64 size = 0;
+	unsigned char h[100];
+	if (f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+		return pw_error_set(e, PW_ERR_IO, "%s: cannot read its size", s->path);
+	int r = f->pMethods->xRead(f, h, sizeof(h), 0);
+	if (r != SQLITE_OK && r != SQLITE_IOERR_SHORT_READ)
+		return pw_error_set(e, PW_ERR_IO, "%s: cannot read its header", s->path);
+	if (r == SQLITE_IOERR_SHORT_READ || memcmp(h, "SQLite format 3", 16) != 0)
+		return pw_error_set(e, PW_ERR_CORRUPT, "%s: the file does not start with SQLite's header",
+				    s->path);
+	/* the header: page size at 16 (1 means 65536), the size in pages at
+	 * 28, valid when the change counter (24) equals the number at 92 */
+	unsigned page = (unsigned)h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	if (page < 512 || (page & (page - 1)))
+		return pw_error_set(e, PW_ERR_CORRUPT, "%s: the header's page size %u is not valid",
+				    s->path, page);
+	uint32_t pages = be32(h + 28);
+	if (be32(h + 24) == be32(h + 92) && (uint64_t)size < (uint64_t)pages * page)
+		return pw_error_set(e, PW_ERR_CORRUPT,
+				    "%s: the file is %lld bytes, its header says %u pages of %u bytes "
+				    "(it was cut short)",
+				    s->path, (long long)size, pages, page);
+	return PW_OK;
+}
+
+pw_err pw_store_check_file(struct pw_store *store, struct pw_error *e)
+{
+	if (pw_store_ops_of(store) != &pw_store_sqlite_ops)
+		return PW_OK;
+	struct sq *s = pw_store_db_of(store);
+	pw_err rc = check_file_once(s, e);
+	if (rc != PW_ERR_CORRUPT)
+		return rc;
+	/* a checkpoint writes page 1, with the new size, before the pages
+	 * that grow the file: a second look after it settles */
+	struct timespec pause = { 0, 50 * 1000000L };
+	nanosleep(&pause, NULL);
+	return check_file_once(s, e);
 }
 
 static pw_err exec_sql(struct sq *s, const char *sql, struct pw_error *e)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		pw_err rc = pw_error_set(e, PW_ERR_IO, "%s: %s", s->path,
+	int r = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (r != SQLITE_OK) {
+		pw_err rc = pw_error_set(e, sqlite_err(r), "%s: %s", s->path,
 					 msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return rc;
@@ -448,7 +529,7 @@ static pw_err sq_open(const char *path, void **out, struct pw_error *e)
 	 * database", a damaged page later as "database disk image is malformed" */
 	int r = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	if ((r & 0xff) == SQLITE_NOTADB || (r & 0xff) == SQLITE_CORRUPT) {
-		rc = pw_error_set(e, PW_ERR_IO, "%s: not a usable patchwarden database (%s)", path,
+		rc = pw_error_set(e, PW_ERR_CORRUPT, "%s: not a usable patchwarden database (%s)", path,
 				  sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -1121,8 +1202,9 @@ static pw_err prepared(struct sq *s, const char *sql, sqlite3_stmt **out, bool *
 			break;
 	}
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
-		return pw_error_set(e, PW_ERR_IO, "%s: preparing \"%.80s\": %s", s->path, sql,
+	int r = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL);
+	if (r != SQLITE_OK)
+		return pw_error_set(e, sqlite_err(r), "%s: preparing \"%.80s\": %s", s->path, sql,
 				    sqlite3_errmsg(s->db));
 	*in_order = params_in_order(q);
 	if (s->cache[h].sql) {
@@ -1178,8 +1260,7 @@ static pw_err sq_sql_run(void *db, const char *sql, const struct pw_sql_arg *arg
 			break;
 	}
 	if (!rc && r != SQLITE_DONE)
-		rc = pw_error_set(e, (r & 0xff) == SQLITE_CONSTRAINT ? PW_ERR_INVALID : PW_ERR_IO,
-				  "%s: %s", s->path, sqlite3_errmsg(s->db));
+		rc = pw_error_set(e, sqlite_err(r), "%s: %s", s->path, sqlite3_errmsg(s->db));
 	if (!rc && changes)
 		*changes = sqlite3_changes64(s->db);
 	if (transient) {

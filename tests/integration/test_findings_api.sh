@@ -143,6 +143,17 @@ total=$(json 'len(d["items"])' <"$tmp/body")
 [ "$total" -gt 10 ] && ok "$total findings in the fleet" || not_ok "findings: $total"
 json 'all(d["items"][i]["priority"] <= d["items"][i+1]["priority"] for i in range(len(d["items"])-1))' <"$tmp/body" |
 	grep -q True && ok "most urgent first" || not_ok "findings not sorted by priority"
+json 'any(isinstance(v, float) for f in d["items"] for v in f.values())' <"$tmp/body" | grep -q True &&
+	! grep -Eq '[0-9]\.[0-9]{15}' "$tmp/body" && grep -q '"cvss":[0-9]*\.[0-9],' "$tmp/body" &&
+	ok "reals in their shortest form (\"cvss\":8.8, not 8.8000000000000007)" ||
+	not_ok "reals with 17 digits: $(grep -Eo '"[a-z_]+":[0-9]+\.[0-9]{15,}' "$tmp/body" | head -3)"
+# a filter the API does not have is refused, not ignored
+call "$auditor" GET /api/v1/findings "/api/v1/findings?since=30d" 400 &&
+	[ "$(json 'd["error"]["code"] + " " + d["error"]["parameter"]' <"$tmp/body")" = "unknown_parameter since" ] &&
+	ok "?since=30d: 400 unknown_parameter naming it" || not_ok "?since=30d: $(cat "$tmp/body")"
+call "$auditor" GET /api/v1/hosts/{id}/findings "/api/v1/hosts/$web1/findings?host=1" 400 &&
+	ok "a parameter of another operation (host on a host's findings) is unknown there too" ||
+	not_ok "host's findings ?host=1: $(cat "$tmp/body")"
 
 # pages of 7 hold every finding once
 cursor=

@@ -1,6 +1,8 @@
 /* test_core.c - byte views, the capped buffer, the arena, file reading. */
 #include "pw_test.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,72 @@ static void json_writer(void **state)
 	pw_buf_free(&b);
 }
 
+/* tests/data/json/reals.txt: each double prints in its shortest form,
+ * which reads back as the same double. */
+static void json_reals_shortest(void **state)
+{
+	(void)state;
+	FILE *f = fopen(PW_TEST_DATA "/json/reals.txt", "r");
+	assert_non_null(f);
+	char line[256], in[64], want[64];
+	int cases = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%63s %63s", in, want) != 2)
+			continue;
+		double v = strtod(in, NULL);
+		char out[PW_JSON_REAL_MAX];
+		size_t n = pw_json_real(v, out);
+		if (strcmp(out, want) != 0)
+			fail_msg("%s: %s, expected %s", in, out, want);
+		assert_int_equal(n, strlen(out));
+		assert_true(strtod(out, NULL) == v);
+		/* and the same through jansson's 17 digits, rewritten */
+		json_t *doc = json_pack("[f]", v);
+		char *text = json_dumps(doc, JSON_COMPACT);
+		pw_json_shortest_reals(text);
+		char expect[80];
+		snprintf(expect, sizeof(expect), "[%s]", want);
+		assert_string_equal(text, expect);
+		free(text);
+		json_decref(doc);
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 15);
+}
+
+/* Only numbers are rewritten: strings that look like numbers, escaped
+ * quotes and integers stay as they are. */
+static void json_reals_in_a_document(void **state)
+{
+	(void)state;
+	json_t *doc = json_pack("{s:f,s:s,s:I,s:[f,f,i],s:{s:f}}", "cvss", 8.8, "s",
+				"8.8000000000000007 \"1.5000000000000002", "n", (json_int_t)12,
+				"a", 0.1, 1e300, -7, "o", "epss", 0.97);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_non_null(strstr(text, "8.8000000000000007,")); /* what jansson writes */
+	pw_json_shortest_reals(text);
+	assert_string_equal(text, "{\"cvss\":8.8,\"s\":\"8.8000000000000007 \\\"1.5000000000000002\","
+				  "\"n\":12,\"a\":[0.1,1e300,-7],\"o\":{\"epss\":0.97}}");
+	free(text);
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	pw_json_shortest_reals(text);
+	assert_non_null(strstr(text, "\"cvss\": 8.8,\n"));
+	free(text);
+	json_decref(doc);
+
+	struct pw_buf b = PW_BUF_INIT;
+	struct pw_jsonw w;
+	pw_jsonw_init(&w, &b, false);
+	pw_jsonw_begin_array(&w);
+	pw_jsonw_real(&w, 8.8);
+	pw_jsonw_real(&w, 2.0);
+	pw_jsonw_end_array(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	assert_string_equal(b.data, "[8.8,2.0]");
+	pw_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +214,8 @@ int main(void)
 		cmocka_unit_test(arena_copies),
 		cmocka_unit_test(file_read_and_join),
 		cmocka_unit_test(json_writer),
+		cmocka_unit_test(json_reals_shortest),
+		cmocka_unit_test(json_reals_in_a_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

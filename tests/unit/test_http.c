@@ -509,6 +509,8 @@ static void test_errors(void **state)
 		{ PW_ERR_USAGE, 400, "invalid_request", false },
 		{ PW_ERR_LIMIT, 413, "payload_too_large", false },
 		{ PW_ERR_IO, 500, "internal", true },
+		{ PW_ERR_FULL, 507, "store_full", true },
+		{ PW_ERR_CORRUPT, 503, "store_corrupt", true },
 		{ PW_ERR_NOMEM, 500, "internal", true },
 		{ PW_ERR_UNSUPPORTED, 500, "internal", true },
 	};
@@ -593,6 +595,85 @@ static void test_finish(void **state)
 	free_resp(&resp);
 }
 
+extern const char pw_openapi_json[];
+extern const size_t pw_openapi_json_len;
+
+/* The query parameters of an operation in the OpenAPI document, joined
+ * by spaces in the document's order. */
+static void openapi_query_names(json_t *doc, const struct pw_route *rt, char *out, size_t size)
+{
+	char method[8];
+	size_t i = 0;
+	for (; rt->method[i] && i + 1 < sizeof(method); i++)
+		method[i] = (char)(rt->method[i] | 0x20);
+	method[i] = '\0';
+	json_t *op = json_object_get(json_object_get(json_object_get(doc, "paths"), rt->pattern),
+				     method);
+	if (!op)
+		fail_msg("%s %s is not in the OpenAPI document", rt->method, rt->pattern);
+	json_t *params = json_object_get(doc, "components");
+	params = json_object_get(params, "parameters");
+	out[0] = '\0';
+	size_t k;
+	json_t *p;
+	json_array_foreach(json_object_get(op, "parameters"), k, p) {
+		const char *ref = json_string_value(json_object_get(p, "$ref"));
+		if (ref)
+			p = json_object_get(params, strrchr(ref, '/') + 1);
+		if (strcmp(json_string_value(json_object_get(p, "in")), "query") != 0)
+			continue;
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, "%s%s", len ? " " : "",
+			 json_string_value(json_object_get(p, "name")));
+	}
+}
+
+/* Each route accepts the query parameters its OpenAPI operation names,
+ * no more and no fewer: the router's table and the document agree. */
+static void test_route_queries_match_openapi(void **state)
+{
+	json_error_t err;
+	json_t *doc = json_loadb(pw_openapi_json, pw_openapi_json_len, 0, &err);
+	assert_non_null(doc);
+	int routes = 0, with_params = 0;
+	for (size_t t = 0; pw_api_routes[t]; t++) {
+		for (const struct pw_route *rt = pw_api_routes[t]; rt->method; rt++) {
+			char documented[512];
+			openapi_query_names(doc, rt, documented, sizeof(documented));
+			const char *names = pw_http_route_query_names(pw_api_route_queries, rt);
+			if (strcmp(documented, names) != 0)
+				fail_msg("%s %s: the router accepts \"%s\", the document names \"%s\"",
+					 rt->method, rt->pattern, names, documented);
+			routes++;
+			with_params += *names != '\0';
+		}
+	}
+	assert_true(routes > 40);
+	assert_true(with_params >= 12);
+	/* every entry of the table is a real route */
+	for (const struct pw_route_query *q = pw_api_route_queries; q->method; q++) {
+		bool found = false;
+		for (size_t t = 0; pw_api_routes[t]; t++)
+			for (const struct pw_route *rt = pw_api_routes[t]; rt->method; rt++)
+				found |= strcmp(rt->method, q->method) == 0 &&
+					 strcmp(rt->pattern, q->pattern) == 0;
+		if (!found)
+			fail_msg("%s %s has parameters but no route", q->method, q->pattern);
+	}
+	json_decref(doc);
+
+	const char *names = "priority kev limit cursor";
+	assert_true(pw_http_query_name_allowed(names, "priority"));
+	assert_true(pw_http_query_name_allowed(names, "cursor"));
+	assert_false(pw_http_query_name_allowed(names, "since"));
+	assert_false(pw_http_query_name_allowed(names, "prio"));
+	assert_false(pw_http_query_name_allowed(names, "priority kev"));
+	assert_false(pw_http_query_name_allowed(names, ""));
+	assert_false(pw_http_query_name_allowed("", "limit"));
+	static const struct pw_route health = { "GET", "/api/v1/health", h_dummy, 0 };
+	assert_string_equal(pw_http_route_query_names(pw_api_route_queries, &health), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_param_id),     cmocka_unit_test(test_page_args),
 		cmocka_unit_test(test_page),         cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_headers),      cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_route_queries_match_openapi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

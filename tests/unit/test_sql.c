@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pw_sql.h"
@@ -156,10 +157,74 @@ static void test_executor(void **state)
 	unlink(side);
 }
 
+static void remove_store(const char *path)
+{
+	char side[300];
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+/* A full disk is PW_ERR_FULL (SQLite says so when the store reaches its
+ * page limit, as it does when the disk fills), a damaged file
+ * PW_ERR_CORRUPT, and the file check sees a store cut short even while an
+ * open connection still reads it from its cache. */
+static void test_store_errors(void **state)
+{
+	char path[] = "/tmp/pw-test-sql-full-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	struct pw_store *s;
+	struct pw_error e = { 0 };
+	assert_int_equal(pw_store_open(path, &s, &e), PW_OK);
+	struct pw_sql_migrations m1 = { "t", steps_v1, 1 };
+	assert_int_equal(pw_sql_migrate(s, &m1, &e), PW_OK);
+	assert_int_equal(pw_sql_exec(s, "PRAGMA max_page_count = 1", PW_SQL_NOARGS, &e), PW_OK);
+	char big[4000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	pw_err rc = PW_OK;
+	for (int i = 0; i < 1000 && !rc; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "n%d", i);
+		rc = pw_sql_exec(s, "INSERT INTO t(name, b) VALUES ($1, $2)",
+				 PW_SQL_ARGS(PW_SQL_T(name), PW_SQL_T(big)), &e);
+	}
+	assert_int_equal(rc, PW_ERR_FULL);
+	assert_non_null(strstr(e.msg, "full"));
+	assert_int_equal(pw_store_check_file(s, &e), PW_OK);
+	assert_int_equal(pw_store_checkpoint(s, &e), PW_OK);
+
+	/* cut to half under the open connection: the file check says so,
+	 * naming the sizes */
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size >= 8192);
+	assert_int_equal(truncate(path, st.st_size / 2), 0);
+	assert_int_equal(pw_store_check_file(s, &e), PW_ERR_CORRUPT);
+	assert_non_null(strstr(e.msg, "cut short"));
+	pw_store_close(s);
+	/* overwritten: not SQLite's header */
+	FILE *f = fopen(path, "r+");
+	assert_non_null(f);
+	fputs("this is not a database", f);
+	fclose(f);
+	assert_int_equal(pw_store_open(path, &s, &e), PW_ERR_CORRUPT);
+	assert_int_equal(pw_store_open(":memory:", &s, &e), PW_OK);
+	assert_int_equal(pw_store_check_file(s, &e), PW_OK);
+	pw_store_close(s);
+	remove_store(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_executor),
+		cmocka_unit_test(test_store_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

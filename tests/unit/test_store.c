@@ -954,7 +954,7 @@ static void bad_files(void **state)
 	for (int i = 0; i < 200; i++)
 		fputs("this is not an SQLite database, just text\n", f);
 	fclose(f);
-	assert_int_equal(pw_store_open(junk, &s, &e), PW_ERR_IO);
+	assert_int_equal(pw_store_open(junk, &s, &e), PW_ERR_CORRUPT);
 	assert_non_null(strstr(e.msg, junk));
 	assert_non_null(strstr(e.msg, "not a usable patchwarden database"));
 
