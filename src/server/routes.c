@@ -37,7 +37,7 @@ const struct pw_route *const pw_api_routes[] = {
  * (?since=30d) never silently widens an answer. A route not listed takes
  * none. Kept equal to the OpenAPI document's parameters (test_http.c). */
 #define PAGE "limit cursor"
-#define FINDING_FILTERS "priority kev cve package group status fixable"
+#define FINDING_FILTERS "priority kev cve package group kind status fixable"
 const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/hosts",
 	  "group os release tag environment stale q filter retired " PAGE },
