@@ -9,7 +9,9 @@
  *      in flight: the decoded path is
  *      checked (UTF-8, no control characters, no dot segments), a declared
  *      Content-Length above max_body is refused with 413 before a byte of
- *      the body is read, the route is matched (404, 405 with Allow);
+ *      the body is stored (a client that did not wait for 100 Continue has
+ *      its body, up to 64 MiB, read and dropped first: drains_body()), the
+ *      route is matched (404, 405 with Allow);
  *   3. body chunks are appended up to max_body; past it the rest is read
  *      and dropped, and the answer is 413;
  *   4. body complete: the worker's store connection (opened on its first
@@ -1052,6 +1054,30 @@ static bool ambiguous_framing(struct MHD_Connection *conn, struct pw_response *r
 	return false;
 }
 
+/* Whether a body refused as too large is read and dropped before the 413
+ * instead of answered at once. A client that did not wait for 100 Continue
+ * is already sending: closing on unread bytes makes the kernel reset the
+ * connection, and the reset can destroy the 413 before the client reads it
+ * (seen as no answer at all under load). So, as nginx's lingering close
+ * does, a body of a declared, bounded size is drained (the body deadline
+ * still applies); one past PW_HTTP_DRAIN_MAX, or of unknown size, is not. */
+#define PW_HTTP_DRAIN_MAX (64ull << 20)
+static bool drains_body(const struct req *q, struct MHD_Connection *conn, const char *cl)
+{
+	if (q->early.status != 413 || !cl)
+		return false;
+	const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_EXPECT);
+	if (expect && strcasecmp(expect, "100-continue") == 0)
+		return false; /* it waits: no body is coming */
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long declared = strtoull(cl, &end, 10);
+	return !errno && end != cl && *end == '\0' && declared <= PW_HTTP_DRAIN_MAX;
+}
+
 /* The checks made once the headers are in: the path, a declared body
  * size, the route. true when the request is refused (q->early holds the
  * answer). */
@@ -1178,7 +1204,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			/* refused before its body: answered at once, without reading
 			 * it (MHD closes the connection). A request without a body is
 			 * answered on the last call, which keeps the connection. */
-			if (has_body)
+			if (has_body && !drains_body(q, conn, cl))
 				return send_response(q, conn, method, url, &q->early);
 		}
 		return MHD_YES;
