@@ -135,6 +135,18 @@ void pw_jsonw_bool(struct pw_jsonw *w, bool v)
 	put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
+void pw_jsonw_null(struct pw_jsonw *w)
+{
+	before_item(w);
+	put(w, "null", 4);
+}
+
+void pw_jsonw_raw(struct pw_jsonw *w, const char *text, size_t len)
+{
+	before_item(w);
+	put(w, text, len);
+}
+
 void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s)
 {
 	if (!s)

@@ -35,6 +35,10 @@ void pw_jsonw_key(struct pw_jsonw *w, const char *key);
 void pw_jsonw_string(struct pw_jsonw *w, const char *s);
 void pw_jsonw_int(struct pw_jsonw *w, int64_t v);
 void pw_jsonw_bool(struct pw_jsonw *w, bool v);
+void pw_jsonw_null(struct pw_jsonw *w);
+/* A value already encoded as JSON text (a formatted number), written as it
+ * is: the caller vouches for it. */
+void pw_jsonw_raw(struct pw_jsonw *w, const char *text, size_t len);
 /* key + string, skipped when s is NULL (absent values are omitted). */
 void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s);
 /* The first error met (PW_ERR_LIMIT, PW_ERR_NOMEM, or PW_ERR_INVALID for
