@@ -686,7 +686,9 @@ int cmd_assess(int argc, char **argv)
 		if (pw_store_open(db_path, &store, &e))
 			goto fail;
 	}
-	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||
+	/* one snapshot and one lock for every read of the assessment */
+	if (pw_store_read_begin(store, &e) || pw_vulndb_new(&vdb, &e) ||
+	    pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||
 	    pw_match_inventory(vdb, &inv, &fs, &e))
 		goto fail;
 	if (fs.advisory_entries == 0) {
@@ -698,6 +700,7 @@ int cmd_assess(int argc, char **argv)
 	}
 	if (pw_risk_score_findings(&fs, store, &policy, &o.ctx, &e))
 		goto fail;
+	pw_store_read_end(store);
 	for (size_t i = 0; i < fs.nwarnings && i < MAX_WARNINGS; i++)
 		pw_cli_error(VERB, "warning: %s", fs.warnings[i]);
 	if (fs.nwarnings > MAX_WARNINGS)

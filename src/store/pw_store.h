@@ -104,6 +104,13 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
  * re-evaluate only what changed since it last looked. */
 int64_t pw_store_generation(struct pw_store *s);
 
+/* A read transaction: the reads until pw_store_read_end see one snapshot
+ * of the store (an import committing meanwhile is seen after it) and take
+ * the file's lock once, not once per look-up, which was most of an
+ * assessment's cost. Not inside an import; not nested. */
+pw_err pw_store_read_begin(struct pw_store *s, struct pw_error *e);
+void pw_store_read_end(struct pw_store *s);
+
 /* Every affected entry, optionally only for one distro (NULL = all) and
  * release (NULL = all) and only those written after generation `since`
  * (0 = all). */

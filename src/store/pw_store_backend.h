@@ -63,6 +63,10 @@ struct pw_store_ops {
 	pw_err (*each_feed_state)(void *db, pw_err (*cb)(void *ctx, const struct pw_feed_state *st),
 				  void *ctx, struct pw_error *e);
 
+	/* A read transaction (pw_store_read_begin). */
+	pw_err (*read_begin)(void *db, struct pw_error *e);
+	void (*read_end)(void *db);
+
 	pw_err (*each_affected)(void *db, const char *distro, const char *release, int64_t since,
 				pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
 				struct pw_error *e);

@@ -96,6 +96,8 @@ enum stmt {
 	ST_AFFECTED_D,
 	ST_AFFECTED_R,
 	ST_AFFECTED_DR,
+	ST_READ_BEGIN,
+	ST_READ_END,
 	ST_COUNT,
 };
 
@@ -198,6 +200,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AFFECTED_D] = AFFECTED_SELECT " AND distro = ?1",
 	[ST_AFFECTED_R] = AFFECTED_SELECT " AND release = ?2",
 	[ST_AFFECTED_DR] = AFFECTED_SELECT " AND distro = ?1 AND release = ?2",
+	/* deferred: the first read takes the shared lock and the snapshot */
+	[ST_READ_BEGIN] = "BEGIN",
+	[ST_READ_END] = "COMMIT",
 };
 
 /* Strings handed out by the _get functions: appended here as offsets while
@@ -538,6 +543,21 @@ static void sq_rollback(void *db)
 	/* no transaction left open (a failed COMMIT already rolled back) is fine */
 	if (!sqlite3_get_autocommit(s->db))
 		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+}
+
+static pw_err sq_read_begin(void *db, struct pw_error *e)
+{
+	struct sq *s = db;
+	return run(s, s->st[ST_READ_BEGIN], e, "starting a read transaction");
+}
+
+static void sq_read_end(void *db)
+{
+	struct sq *s = db;
+	/* a read transaction has nothing to lose: its end cannot fail but on
+	 * a statement still running, which the store never leaves */
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, s->st[ST_READ_END], NULL, "ending a read transaction");
 }
 
 /* ---- records ---- */
@@ -1397,6 +1417,8 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.feed_state_get = sq_feed_state_get,
 	.feed_state_put = sq_feed_state_put,
 	.each_feed_state = sq_each_feed_state,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 	.each_affected = sq_each_affected,
 	.get_vuln = sq_get_vuln,
 	.get_kev = sq_get_kev,

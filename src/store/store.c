@@ -43,6 +43,7 @@ struct pw_store {
 	void *db;
 	/* the import under way */
 	bool importing;
+	bool reading; /* a read transaction is open */
 	char source[64];
 	int64_t generation; /* what rows written by this import carry */
 	struct pw_import_stats *stats;
@@ -103,6 +104,7 @@ void pw_store_close(struct pw_store *s)
 		return;
 	if (s->importing)
 		pw_store_import_abort(s);
+	pw_store_read_end(s);
 	s->ops->close(s->db);
 	free(s);
 }
@@ -473,6 +475,8 @@ pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_f
 {
 	if (s->importing)
 		return pw_error_set(e, PW_ERR_USAGE, "an import is already under way");
+	if (s->reading)
+		return pw_error_set(e, PW_ERR_USAGE, "an import cannot start inside a read transaction");
 	if (!source || !*source || strlen(source) >= sizeof(s->source))
 		return pw_error_set(e, PW_ERR_USAGE, "an import needs a source name under %zu bytes",
 				    sizeof(s->source));
@@ -555,6 +559,24 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
 }
 
 /* ---- reading ---- */
+
+pw_err pw_store_read_begin(struct pw_store *s, struct pw_error *e)
+{
+	if (s->importing || s->reading)
+		return pw_error_set(e, PW_ERR_USAGE, "a read transaction cannot start inside an "
+				    "import or another read transaction");
+	pw_err rc = s->ops->read_begin(s->db, e);
+	s->reading = rc == PW_OK;
+	return rc;
+}
+
+void pw_store_read_end(struct pw_store *s)
+{
+	if (!s || !s->reading)
+		return;
+	s->ops->read_end(s->db);
+	s->reading = false;
+}
 
 pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char *release,
 			      int64_t since,

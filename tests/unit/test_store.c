@@ -550,6 +550,41 @@ static void readers_during_an_import(void **state)
 	pw_store_close(w);
 }
 
+static void read_transaction_is_one_snapshot(void **state)
+{
+	(void)state;
+	/* the reads of one assessment see one state of the store, whatever an
+	 * import on another connection commits meanwhile */
+	struct pw_store *w = open_store(), *r = open_store();
+	struct pw_vuln v = cve("CVE-2024-6");
+	struct pw_affected a = fixed_in("CVE-2024-6", "debian", "12", "bash", "5.2.15-2+b8");
+	struct pw_feed_record rec = { "dsa", "DSA-6-1", &v, 1, &a, 1, NULL, 0 };
+	struct pw_error e;
+	struct pw_vuln got;
+	bool found = true;
+	assert_int_equal(pw_store_read_begin(r, &e), PW_OK);
+	assert_int_equal(pw_store_read_begin(r, &e), PW_ERR_USAGE); /* not nested */
+	struct import im;
+	assert_int_equal(pw_store_import_begin(r, "dsa", &im.sink, &im.st, &e), PW_ERR_USAGE);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 0);
+	begin(w, "dsa", &im);
+	put(&im, &rec);
+	commit(w); /* the writer does not wait for the reader */
+	assert_int_equal(affected(r, "debian", "12", 0).n, 0);
+	assert_int_equal(pw_store_get_vuln(r, "CVE-2024-6", &got, &found, &e), PW_OK);
+	assert_false(found);
+	pw_store_read_end(r);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 1);
+	assert_int_equal(pw_store_get_vuln(r, "CVE-2024-6", &got, &found, &e), PW_OK);
+	assert_true(found);
+	pw_store_read_end(r); /* a second end is nothing */
+	/* a store closed inside a read transaction ends it */
+	assert_int_equal(pw_store_read_begin(r, &e), PW_OK);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 1);
+	pw_store_close(r);
+	pw_store_close(w);
+}
+
 static void repeated_ids_in_one_import(void **state)
 {
 	(void)state;
@@ -1111,6 +1146,7 @@ int main(void)
 		cmocka_unit_test_setup(vulns_merge_across_feeds, fresh),
 		cmocka_unit_test_setup(failed_import_leaves_store_as_before, fresh),
 		cmocka_unit_test_setup(readers_during_an_import, fresh),
+		cmocka_unit_test_setup(read_transaction_is_one_snapshot, fresh),
 		cmocka_unit_test_setup(repeated_ids_in_one_import, fresh),
 		cmocka_unit_test_setup(sources_within_one_import, fresh),
 		cmocka_unit_test_setup(kev_and_epss_upserts, fresh),
