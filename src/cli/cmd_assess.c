@@ -687,17 +687,20 @@ int cmd_assess(int argc, char **argv)
 			goto fail;
 	}
 	/* one snapshot and one lock for every read of the assessment */
-	if (pw_store_read_begin(store, &e) || pw_vulndb_new(&vdb, &e) ||
-	    pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||
-	    pw_match_inventory(vdb, &inv, &fs, &e))
+	bool any = false;
+	if (pw_store_read_begin(store, &e) ||
+	    pw_store_has_affected(store, dr.distro, dr.release, &any, &e))
 		goto fail;
-	if (fs.advisory_entries == 0) {
+	if (!any) {
 		/* no data is not "no vulnerabilities" */
 		pw_cli_error(VERB, "%s holds no advisories for %s %s: import that release's feeds "
 			     "first (patchwarden feed import), or pass them with --feed",
 			     o.nfeeds ? "the given --feed inputs" : db_path, dr.distro, dr.release);
 		goto out;
 	}
+	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load_host(vdb, store, &inv, &e) ||
+	    pw_match_inventory(vdb, &inv, &fs, &e))
+		goto fail;
 	if (pw_risk_score_findings(&fs, store, &policy, &o.ctx, &e))
 		goto fail;
 	pw_store_read_end(store);

@@ -119,6 +119,18 @@ pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char
 			      pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
 			      struct pw_error *e);
 
+/* The affected entries of some packages of one distro and release: what
+ * one host's assessment needs, read by the (distro, release, package)
+ * index instead of the whole release. */
+pw_err pw_store_each_affected_of(struct pw_store *s, const char *distro, const char *release,
+				 const char *const *packages, size_t npackages,
+				 pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				 struct pw_error *e);
+
+/* Does the store hold any affected entry for this distro and release? */
+pw_err pw_store_has_affected(struct pw_store *s, const char *distro, const char *release,
+			     bool *found, struct pw_error *e);
+
 /* Vulnerability details (merged across feeds: a CVE's CVSS from NVD, its
  * summary from whichever feed has one), with every alias any feed gave it,
  * sorted. found=false when unknown. */

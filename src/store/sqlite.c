@@ -98,6 +98,8 @@ enum stmt {
 	ST_AFFECTED_DR,
 	ST_READ_BEGIN,
 	ST_READ_END,
+	ST_AFFECTED_KEY,
+	ST_AFFECTED_ANY,
 	ST_COUNT,
 };
 
@@ -203,6 +205,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* deferred: the first read takes the shared lock and the snapshot */
 	[ST_READ_BEGIN] = "BEGIN",
 	[ST_READ_END] = "COMMIT",
+	[ST_AFFECTED_KEY] = AFFECTED_SELECT " AND distro = ?1 AND release = ?2 AND package = ?4",
+	[ST_AFFECTED_ANY] = "SELECT 1 FROM affected WHERE distro = ?1 AND release = ?2 LIMIT 1",
 };
 
 /* Strings handed out by the _get functions: appended here as offsets while
@@ -825,18 +829,11 @@ static pw_err sq_each_feed_state(void *db, pw_err (*cb)(void *ctx, const struct 
 
 /* ---- reading for assessment ---- */
 
-static pw_err sq_each_affected(void *db, const char *distro, const char *release, int64_t since,
-			       pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
-			       struct pw_error *e)
+/* The rows of a bound AFFECTED_SELECT statement, each to cb. */
+static pw_err affected_rows(struct sq *s, sqlite3_stmt *q,
+			    pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			    struct pw_error *e)
 {
-	struct sq *s = db;
-	sqlite3_stmt *q = s->st[distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
-				       : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL)];
-	if (distro)
-		bind_text(q, 1, distro);
-	if (release)
-		bind_text(q, 2, release);
-	sqlite3_bind_int64(q, 3, since > 0 ? since : 0);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -860,6 +857,50 @@ static pw_err sq_each_affected(void *db, const char *distro, const char *release
 	if (rc == PW_OK && r != SQLITE_DONE)
 		rc = db_error(s, e, "reading affected entries");
 	return rc;
+}
+
+static pw_err sq_each_affected(void *db, const char *distro, const char *release, int64_t since,
+			       pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			       struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
+				       : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL)];
+	if (distro)
+		bind_text(q, 1, distro);
+	if (release)
+		bind_text(q, 2, release);
+	sqlite3_bind_int64(q, 3, since > 0 ? since : 0);
+	return affected_rows(s, q, cb, ctx, e);
+}
+
+static pw_err sq_each_affected_of(void *db, const char *distro, const char *release,
+				  const char *package,
+				  pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				  struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_AFFECTED_KEY];
+	bind_text(q, 1, distro);
+	bind_text(q, 2, release);
+	sqlite3_bind_int64(q, 3, 0);
+	bind_text(q, 4, package);
+	return affected_rows(s, q, cb, ctx, e);
+}
+
+static pw_err sq_has_affected(void *db, const char *distro, const char *release, bool *found,
+			      struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = s->st[ST_AFFECTED_ANY];
+	bind_text(q, 1, distro);
+	bind_text(q, 2, release);
+	int r = sqlite3_step(q);
+	done(q);
+	*found = r == SQLITE_ROW;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading affected entries");
+	return PW_OK;
 }
 
 static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *found,
@@ -1420,6 +1461,8 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
 	.each_affected = sq_each_affected,
+	.each_affected_of = sq_each_affected_of,
+	.has_affected = sq_has_affected,
 	.get_vuln = sq_get_vuln,
 	.get_kev = sq_get_kev,
 	.get_epss = sq_get_epss,

@@ -586,6 +586,23 @@ pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char
 	return s->ops->each_affected(s->db, distro, release, since, cb, ctx, e);
 }
 
+pw_err pw_store_each_affected_of(struct pw_store *s, const char *distro, const char *release,
+				 const char *const *packages, size_t npackages,
+				 pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				 struct pw_error *e)
+{
+	pw_err rc = PW_OK;
+	for (size_t i = 0; rc == PW_OK && i < npackages; i++)
+		rc = s->ops->each_affected_of(s->db, distro, release, packages[i], cb, ctx, e);
+	return rc;
+}
+
+pw_err pw_store_has_affected(struct pw_store *s, const char *distro, const char *release,
+			     bool *found, struct pw_error *e)
+{
+	return s->ops->has_affected(s->db, distro, release, found, e);
+}
+
 pw_err pw_store_get_vuln(struct pw_store *s, const char *id, struct pw_vuln *out, bool *found,
 			 struct pw_error *e)
 {
