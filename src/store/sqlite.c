@@ -249,21 +249,33 @@ static pw_err exec_sql(struct sq *s, const char *sql, struct pw_error *e)
 	return PW_OK;
 }
 
-/* Run a prepared statement that returns no rows, and make it reusable. */
-static pw_err run(struct sq *s, sqlite3_stmt *q, struct pw_error *e, const char *what)
+/* Statement i, prepared at its first use: a command that opens the store
+ * for a few reads (assess) prepared all of them at every start, a tenth of
+ * its time. NULL when it cannot be prepared (a damaged schema): stepping
+ * NULL fails, and the caller's error carries SQLite's message of why. */
+static sqlite3_stmt *stmt(struct sq *s, enum stmt i)
 {
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		return db_error(s, e, what);
-	return PW_OK;
+	if (!s->st[i])
+		sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+	return s->st[i];
 }
 
 static void done(sqlite3_stmt *q)
 {
+	if (!q) /* never prepared (stmt()): nothing to reset */
+		return;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
+}
+
+/* Run a prepared statement that returns no rows, and make it reusable. */
+static pw_err run(struct sq *s, sqlite3_stmt *q, struct pw_error *e, const char *what)
+{
+	int r = sqlite3_step(q);
+	done(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return db_error(s, e, what);
+	return PW_OK;
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
@@ -487,13 +499,6 @@ static pw_err sq_open(const char *path, void **out, struct pw_error *e)
 	if ((rc = exec_sql(s, "PRAGMA synchronous = NORMAL", e)) ||
 	    (rc = exec_sql(s, "PRAGMA cache_size = -32768", e)) || (rc = migrate(s, e)))
 		goto fail;
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
-			rc = db_error(s, e, "preparing a statement (is the schema damaged?)");
-			goto fail;
-		}
-	}
 	*out = s;
 	return PW_OK;
 fail:
@@ -509,7 +514,7 @@ static int sq_schema_version(void *db)
 static pw_err sq_generation(void *db, int64_t *out, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_GEN_GET];
+	sqlite3_stmt *q = stmt(s, ST_GEN_GET);
 	int r = sqlite3_step(q);
 	*out = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	done(q);
@@ -523,7 +528,7 @@ static pw_err sq_generation(void *db, int64_t *out, struct pw_error *e)
 static pw_err sq_begin(void *db, struct pw_error *e)
 {
 	struct sq *s = db;
-	return run(s, s->st[ST_BEGIN], e, "starting the import");
+	return run(s, stmt(s, ST_BEGIN), e, "starting the import");
 }
 
 static pw_err sq_commit(void *db, int64_t generation, struct pw_error *e)
@@ -531,13 +536,13 @@ static pw_err sq_commit(void *db, int64_t generation, struct pw_error *e)
 	struct sq *s = db;
 	pw_err rc = PW_OK;
 	if (generation > 0) {
-		sqlite3_bind_int64(s->st[ST_GEN_SET], 1, generation);
-		rc = run(s, s->st[ST_GEN_SET], e, "writing the generation");
+		sqlite3_bind_int64(stmt(s, ST_GEN_SET), 1, generation);
+		rc = run(s, stmt(s, ST_GEN_SET), e, "writing the generation");
 	}
 	if (rc == PW_OK)
-		rc = run(s, s->st[ST_COMMIT], e, "committing the import");
+		rc = run(s, stmt(s, ST_COMMIT), e, "committing the import");
 	if (rc)
-		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+		run(s, stmt(s, ST_ROLLBACK), NULL, "rolling back");
 	return rc;
 }
 
@@ -546,13 +551,13 @@ static void sq_rollback(void *db)
 	struct sq *s = db;
 	/* no transaction left open (a failed COMMIT already rolled back) is fine */
 	if (!sqlite3_get_autocommit(s->db))
-		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+		run(s, stmt(s, ST_ROLLBACK), NULL, "rolling back");
 }
 
 static pw_err sq_read_begin(void *db, struct pw_error *e)
 {
 	struct sq *s = db;
-	return run(s, s->st[ST_READ_BEGIN], e, "starting a read transaction");
+	return run(s, stmt(s, ST_READ_BEGIN), e, "starting a read transaction");
 }
 
 static void sq_read_end(void *db)
@@ -561,7 +566,7 @@ static void sq_read_end(void *db)
 	/* a read transaction has nothing to lose: its end cannot fail but on
 	 * a statement still running, which the store never leaves */
 	if (!sqlite3_get_autocommit(s->db))
-		run(s, s->st[ST_READ_END], NULL, "ending a read transaction");
+		run(s, stmt(s, ST_READ_END), NULL, "ending a read transaction");
 }
 
 /* ---- records ---- */
@@ -578,7 +583,7 @@ static pw_err sq_record_hash(void *db, const char *source, const char *id, int p
 			     uint64_t *hash, bool *found, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_RECORD_HASH];
+	sqlite3_stmt *q = stmt(s, ST_RECORD_HASH);
 	bind_key(s, q, source, id, part);
 	int r = sqlite3_step(q);
 	*found = r == SQLITE_ROW;
@@ -591,7 +596,7 @@ static pw_err sq_record_hash(void *db, const char *source, const char *id, int p
 
 static pw_err put_vuln(struct sq *s, const struct pw_vuln *v, struct pw_error *e)
 {
-	sqlite3_stmt *q = s->st[ST_VULN_PUT];
+	sqlite3_stmt *q = stmt(s, ST_VULN_PUT);
 	bind_text(q, 1, v->id);
 	bind_text(q, 2, v->summary);
 	bind_time(q, 3, v->published);
@@ -608,7 +613,7 @@ static pw_err put_vuln(struct sq *s, const struct pw_vuln *v, struct pw_error *e
 	for (size_t k = 0; rc == PW_OK && k < v->naliases; k++) {
 		if (!v->aliases[k] || strcmp(v->aliases[k], v->id) == 0)
 			continue;
-		q = s->st[ST_ALIAS_PUT];
+		q = stmt(s, ST_ALIAS_PUT);
 		bind_text(q, 1, v->id);
 		bind_text(q, 2, v->aliases[k]);
 		rc = run(s, q, e, "writing an alias");
@@ -624,14 +629,14 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	sqlite3_stmt *q;
 	pw_err rc;
 	if (existed) {
-		bind_key(s, s->st[ST_DELETE_AFFECTED], source, r->id, part);
-		if ((rc = run(s, s->st[ST_DELETE_AFFECTED], e, "replacing affected entries")))
+		bind_key(s, stmt(s, ST_DELETE_AFFECTED), source, r->id, part);
+		if ((rc = run(s, stmt(s, ST_DELETE_AFFECTED), e, "replacing affected entries")))
 			return rc;
-		bind_key(s, s->st[ST_DELETE_CPES], source, r->id, part);
-		if ((rc = run(s, s->st[ST_DELETE_CPES], e, "replacing CPE matches")))
+		bind_key(s, stmt(s, ST_DELETE_CPES), source, r->id, part);
+		if ((rc = run(s, stmt(s, ST_DELETE_CPES), e, "replacing CPE matches")))
 			return rc;
 	}
-	q = s->st[ST_RECORD_PUT];
+	q = stmt(s, ST_RECORD_PUT);
 	bind_key(s, q, source, r->id, part);
 	sqlite3_bind_int64(q, 4, (int64_t)hash);
 	sqlite3_bind_int64(q, 5, generation);
@@ -643,7 +648,7 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	}
 	for (size_t i = 0; i < r->naffected; i++) {
 		const struct pw_affected *a = &r->affected[i];
-		q = s->st[ST_AFFECTED_PUT];
+		q = stmt(s, ST_AFFECTED_PUT);
 		bind_key(s, q, source, r->id, part);
 		bind_text(q, 4, a->vuln_id);
 		bind_text(q, 5, a->distro);
@@ -662,7 +667,7 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	}
 	for (size_t i = 0; i < r->ncpes; i++) {
 		const struct pw_cpe_match *c = &r->cpes[i];
-		q = s->st[ST_CPE_PUT];
+		q = stmt(s, ST_CPE_PUT);
 		bind_key(s, q, source, r->id, part);
 		bind_text(q, 4, c->vuln_id);
 		bind_text(q, 5, c->criteria);
@@ -686,7 +691,7 @@ static pw_err upsert(struct sq *s, enum stmt st, void (*bind)(sqlite3_stmt *q, c
 		     const void *row, enum pw_store_change *did, struct pw_error *e,
 		     const char *what)
 {
-	sqlite3_stmt *q = s->st[st];
+	sqlite3_stmt *q = stmt(s, st);
 	bind(q, row);
 	sqlite3_set_last_insert_rowid(s->db, 0);
 	pw_err rc = run(s, q, e, what);
@@ -782,7 +787,7 @@ static pw_err sq_feed_state_get(void *db, const char *feed, struct pw_feed_state
 				bool *found, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_GET];
+	sqlite3_stmt *q = stmt(s, ST_STATE_GET);
 	bind_text(q, 1, feed);
 	int r = sqlite3_step(q);
 	*found = r == SQLITE_ROW;
@@ -797,7 +802,7 @@ static pw_err sq_feed_state_get(void *db, const char *feed, struct pw_feed_state
 static pw_err sq_feed_state_put(void *db, const struct pw_feed_state *st, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_PUT];
+	sqlite3_stmt *q = stmt(s, ST_STATE_PUT);
 	bind_text(q, 1, st->feed);
 	bind_text(q, 2, st->url);
 	bind_text(q, 3, st->etag);
@@ -812,7 +817,7 @@ static pw_err sq_each_feed_state(void *db, pw_err (*cb)(void *ctx, const struct 
 				 void *ctx, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_EACH];
+	sqlite3_stmt *q = stmt(s, ST_STATE_EACH);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -864,8 +869,8 @@ static pw_err sq_each_affected(void *db, const char *distro, const char *release
 			       struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
-				       : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL)];
+	sqlite3_stmt *q = stmt(s, distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
+					  : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL));
 	if (distro)
 		bind_text(q, 1, distro);
 	if (release)
@@ -880,7 +885,7 @@ static pw_err sq_each_affected_of(void *db, const char *distro, const char *rele
 				  struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_AFFECTED_KEY];
+	sqlite3_stmt *q = stmt(s, ST_AFFECTED_KEY);
 	bind_text(q, 1, distro);
 	bind_text(q, 2, release);
 	sqlite3_bind_int64(q, 3, 0);
@@ -892,7 +897,7 @@ static pw_err sq_has_affected(void *db, const char *distro, const char *release,
 			      struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_AFFECTED_ANY];
+	sqlite3_stmt *q = stmt(s, ST_AFFECTED_ANY);
 	bind_text(q, 1, distro);
 	bind_text(q, 2, release);
 	int r = sqlite3_step(q);
@@ -908,7 +913,7 @@ static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *f
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_VULN_GET];
+	sqlite3_stmt *q = stmt(s, ST_VULN_GET);
 	size_t off[5] = { NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT };
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
@@ -933,7 +938,7 @@ static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *f
 		return PW_OK;
 
 	/* aliases: offsets first (the text buffer may move), pointers after */
-	q = s->st[ST_ALIASES_GET];
+	q = stmt(s, ST_ALIASES_GET);
 	bind_text(q, 1, id);
 	size_t n = 0;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -968,7 +973,7 @@ static pw_err sq_get_kev(void *db, const char *cve, struct pw_kev *out, bool *fo
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_KEV_GET];
+	sqlite3_stmt *q = stmt(s, ST_KEV_GET);
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
 	bind_text(q, 1, cve);
@@ -1000,7 +1005,7 @@ static pw_err sq_get_epss(void *db, const char *cve, struct pw_epss *out, bool *
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_EPSS_GET];
+	sqlite3_stmt *q = stmt(s, ST_EPSS_GET);
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
 	bind_text(q, 1, cve);
@@ -1025,7 +1030,7 @@ static pw_err sq_each_cpe_match(void *db, pw_err (*cb)(void *ctx, const struct p
 				void *ctx, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_CPE_EACH];
+	sqlite3_stmt *q = stmt(s, ST_CPE_EACH);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
