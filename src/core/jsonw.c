@@ -13,10 +13,21 @@ void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
 	w->first[0] = true;
 }
 
-static void put(struct pw_jsonw *w, const char *s, size_t n)
+/* Inline while there is room (the common case: a document is made of many
+ * pieces of a few bytes each, and a call per piece was most of its cost);
+ * pw_buf_add grows the buffer and enforces its cap otherwise. */
+static inline void put(struct pw_jsonw *w, const char *s, size_t n)
 {
+	struct pw_buf *b = w->out;
+	if (w->err == PW_OK && b->data && n < b->cap - b->len &&
+	    b->len + n <= (b->max ? b->max : PW_BUF_DEFAULT_MAX)) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
 	if (w->err == PW_OK)
-		w->err = pw_buf_add(w->out, s, n);
+		w->err = pw_buf_add(b, s, n);
 }
 
 static void newline(struct pw_jsonw *w)
