@@ -90,8 +90,24 @@ static const unsigned char must_escape[256] = {
 static void quoted(struct pw_jsonw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	put(w, "\"", 1);
 	const unsigned char *run = (const unsigned char *)s, *p = run;
+	while (!must_escape[*p])
+		p++;
+	if (!*p && w->err == PW_OK) {
+		/* nothing to escape (nearly every string): one reservation */
+		size_t n = (size_t)(p - run);
+		struct pw_buf *b = w->out;
+		if ((w->err = pw_buf_grow(b, n + 2)) != PW_OK)
+			return;
+		b->data[b->len] = '"';
+		memcpy(b->data + b->len + 1, s, n);
+		b->data[b->len + 1 + n] = '"';
+		b->len += n + 2;
+		b->data[b->len] = '\0';
+		return;
+	}
+	p = run;
+	put(w, "\"", 1);
 	for (;; p++) {
 		while (!must_escape[*p])
 			p++;
