@@ -370,6 +370,14 @@ pw_err pw_index_load(struct pw_index *idx, struct pw_store *s, const char *distr
 	return pw_store_each_affected(s, distro, release, 0, load_cb, &c, e);
 }
 
+pw_err pw_index_load_packages(struct pw_index *idx, struct pw_store *s, const char *distro,
+			      const char *release, const char *const *packages, size_t npackages,
+			      struct pw_error *e)
+{
+	struct load_ctx c = { idx, e };
+	return pw_store_each_affected_of(s, distro, release, packages, npackages, load_cb, &c, e);
+}
+
 static int cmp_ptr(const void *a, const void *b)
 {
 	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;

@@ -78,6 +78,43 @@ pw_err pw_vulndb_load(struct pw_vulndb *db, struct pw_store *s, const char *dist
 	return pw_index_load(db->idx, s, distro, release, e);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+pw_err pw_vulndb_load_host(struct pw_vulndb *db, struct pw_store *s,
+			   const struct pw_inventory *inv, struct pw_error *e)
+{
+	struct pw_distro_release dr;
+	pw_err rc = pw_match_host(inv, &dr, e);
+	if (rc)
+		return rc;
+	const char **names = malloc((inv->npkgs ? inv->npkgs : 1) * sizeof(*names));
+	if (!names)
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < inv->npkgs; i++) {
+		const struct pw_package *p = &inv->pkgs[i];
+		const char *name, *version;
+		/* the packages pw_match_inventory looks up, and no others */
+		if (p->state == PW_STATE_INSTALLED &&
+		    pw_match_package_key(p, dr.scheme, &name, &version))
+			names[n++] = name;
+	}
+	/* many binary packages share a source: each key is read once */
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_name);
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (w == 0 || strcmp(names[w - 1], names[i]) != 0)
+			names[w++] = names[i];
+	}
+	rc = pw_index_load_packages(db->idx, s, dr.distro, dr.release, names, w, e);
+	free(names);
+	return rc;
+}
+
 pw_err pw_vulndb_refresh(struct pw_vulndb *db, struct pw_store *s, int64_t since,
 			 struct pw_keyset *touched, struct pw_error *e)
 {

@@ -65,6 +65,11 @@ pw_err pw_index_add(struct pw_index *idx, const struct pw_affected *a, bool *add
 pw_err pw_index_load(struct pw_index *idx, struct pw_store *s, const char *distro,
 		     const char *release, struct pw_error *e);
 
+/* The same for some packages only (one host's). */
+pw_err pw_index_load_packages(struct pw_index *idx, struct pw_store *s, const char *distro,
+			      const char *release, const char *const *packages, size_t npackages,
+			      struct pw_error *e);
+
 /* The key, or NULL when no entry ever named it. */
 struct pw_index_key *pw_index_find(struct pw_index *idx, const char *distro, const char *release,
 				   const char *package);

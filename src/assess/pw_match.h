@@ -67,6 +67,12 @@ pw_err pw_vulndb_add(struct pw_vulndb *db, const struct pw_affected *a, struct p
 pw_err pw_vulndb_load(struct pw_vulndb *db, struct pw_store *s, const char *distro,
 		      const char *release, struct pw_error *e);
 
+/* Add the entries an assessment of this inventory reads: those of its
+ * installed packages' keys (pw_match_package_key) in its own distro and
+ * release, found by the store's index instead of reading the release. */
+pw_err pw_vulndb_load_host(struct pw_vulndb *db, struct pw_store *s,
+			   const struct pw_inventory *inv, struct pw_error *e);
+
 /* Catch up with the store after generation `since` (pw_index_refresh):
  * the keys whose entries changed are added to *touched and their memoized
  * results become stale; nothing else is evaluated again. */

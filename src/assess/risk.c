@@ -256,6 +256,24 @@ static pw_err look_up(struct pw_store *s, const char *id, struct vuln_facts *out
 	return PW_OK;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Does f rank as prev did? The same vulnerability's facts and the same fix
+ * and patch give the same score and reasons (the binary packages of one
+ * source package, mostly), computed once. */
+static bool ranks_as(const struct pw_finding *f, const struct pw_finding *prev)
+{
+	return prev && prev->kind == f->kind && prev->update_class == f->update_class &&
+	       prev->fixable == f->fixable && prev->status == f->status && prev->patch == f->patch &&
+	       strcmp(prev->vuln_id, f->vuln_id) == 0 && same_str(prev->fixed, f->fixed) &&
+	       same_str(prev->patch_origin, f->patch_origin) &&
+	       same_str(prev->patch_version, f->patch_version) &&
+	       same_str(prev->repository, f->repository);
+}
+
 static int cmp_by_vuln(const void *pa, const void *pb)
 {
 	const struct pw_finding *a = *(const struct pw_finding *const *)pa;
@@ -281,6 +299,20 @@ pw_err pw_risk_score_findings(struct pw_findings *fs, struct pw_store *s,
 		qsort(order, fs->n, sizeof(*order), cmp_by_vuln);
 	for (size_t i = 0; i < fs->n; i++) {
 		struct pw_finding *f = order[i];
+		const struct pw_finding *prev = i ? order[i - 1] : NULL;
+		if (ranks_as(f, prev)) {
+			f->score = prev->score;
+			f->priority = prev->priority;
+			f->cvss = prev->cvss;
+			f->epss = prev->epss;
+			f->epss_percentile = prev->epss_percentile;
+			f->kev = prev->kev;
+			f->ransomware = prev->ransomware;
+			f->kev_added = prev->kev_added;
+			f->kev_due = prev->kev_due;
+			f->reasons = prev->reasons;
+			continue;
+		}
 		if (f->kind == PW_KIND_UPDATE) {
 			/* no advisory names it: nothing to look up */
 			memset(&facts, 0, sizeof(facts));

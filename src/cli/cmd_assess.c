@@ -16,6 +16,7 @@
 #include "pw_exec.h"
 #include "pw_file.h"
 #include "pw_inventory_json.h"
+#include "pw_jsonw.h"
 #include "pw_match.h"
 #include "pw_policy.h"
 #include "pw_risk.h"
@@ -375,38 +376,138 @@ static void print_table(const struct pw_findings *fs, const struct pw_finding *c
 	}
 }
 
-/* Strings from inventories and feeds go out byte for byte, as the other
- * JSON writers do (pw_jsonw.h): jansson's UTF-8 check would drop the whole
- * document over one bad byte in a package's version. */
-static json_t *str_or_null(const char *s)
+/* The JSON document is written as it goes, one finding at a time, through
+ * the streaming writer (pw_jsonw.h): building it as a jansson tree first
+ * cost more than the whole assessment. Members come in the order
+ * docs/assess-output.md lists them. Strings from inventories and feeds go
+ * out byte for byte: a bad UTF-8 byte in a package's version must not
+ * drop the whole document. */
+
+/* Written to stdout whenever this much is buffered. */
+#define JSON_FLUSH_AT (64 * 1024)
+
+static void put_str(struct pw_jsonw *w, const char *key, const char *s)
 {
-	return s ? json_string_nocheck(s) : json_null();
+	pw_jsonw_key(w, key);
+	if (s)
+		pw_jsonw_string(w, s);
+	else
+		pw_jsonw_null(w);
 }
 
-static json_t *num_or_null(double v)
+/* A real as jansson wrote it with 5 significant digits: "%.5g", a ".0"
+ * when that reads as an integer, no '+' nor leading zeros in the exponent. */
+/* Reals in their shortest form that reads back the same, as every other
+ * JSON patchwarden writes. */
+static void put_real(struct pw_jsonw *w, double v)
 {
-	return v >= 0 ? json_real(v) : json_null();
+	pw_jsonw_real(w, v);
 }
 
-static json_t *date_or_null(int64_t t)
+static void put_num(struct pw_jsonw *w, const char *key, double v)
+{
+	pw_jsonw_key(w, key);
+	if (v >= 0)
+		put_real(w, v);
+	else
+		pw_jsonw_null(w);
+}
+
+static void put_date(struct pw_jsonw *w, const char *key, int64_t t)
 {
 	char buf[32];
-	if (!t)
-		return json_null();
+	pw_jsonw_key(w, key);
+	if (!t) {
+		pw_jsonw_null(w);
+		return;
+	}
 	pw_clock_format(t, buf, sizeof(buf));
 	buf[10] = '\0';
-	return json_string(buf);
+	pw_jsonw_string(w, buf);
 }
 
-static json_t *advisories(const char *list)
+static void put_bool(struct pw_jsonw *w, const char *key, bool v)
 {
-	json_t *a = json_array();
+	pw_jsonw_key(w, key);
+	pw_jsonw_bool(w, v);
+}
+
+static void put_int(struct pw_jsonw *w, const char *key, int64_t v)
+{
+	pw_jsonw_key(w, key);
+	pw_jsonw_int(w, v);
+}
+
+/* "DSA-1,DLA-2" as an array of its parts */
+static void put_advisories(struct pw_jsonw *w, const char *list)
+{
+	char part[256];
+	pw_jsonw_key(w, "advisories");
+	pw_jsonw_begin_array(w);
 	for (const char *p = list; p && *p;) {
 		size_t n = strcspn(p, ",");
-		json_array_append_new(a, json_stringn_nocheck(p, n));
+		if (n < sizeof(part)) {
+			memcpy(part, p, n);
+			part[n] = '\0';
+			pw_jsonw_string(w, part);
+		} else {
+			struct pw_buf long_part = PW_BUF_INIT;
+			if (pw_buf_add(&long_part, p, n) == PW_OK)
+				pw_jsonw_string(w, long_part.data);
+			else
+				w->err = w->err ? w->err : PW_ERR_NOMEM;
+			pw_buf_free(&long_part);
+		}
 		p += n + (p[n] == ',');
 	}
-	return a;
+	pw_jsonw_end_array(w);
+}
+
+static void put_finding(struct pw_jsonw *w, const struct pw_finding *f)
+{
+	char pr[4];
+	snprintf(pr, sizeof(pr), "P%d", f->priority);
+	pw_jsonw_begin_object(w);
+	put_str(w, "vulnerability", f->vuln_id);
+	put_str(w, "package", f->pkg->name);
+	put_str(w, "version", f->pkg->version);
+	put_str(w, "source_package", f->pkg->source_name);
+	put_str(w, "source_version", f->pkg->source_version);
+	put_str(w, "status", pw_affect_status_name(f->status));
+	put_bool(w, "fixable", f->fixable);
+	put_str(w, "fixed_version", f->fixed);
+	put_advisories(w, f->advisories);
+	put_str(w, "urgency", f->urgency);
+	put_str(w, "patch_available", pw_patch_name(f->patch));
+	put_str(w, "patch_origin", f->patch_origin);
+	put_str(w, "patch_version", f->patch_version);
+	put_int(w, "score", f->score);
+	put_str(w, "priority", pr);
+	put_num(w, "cvss", f->cvss);
+	put_num(w, "epss", f->epss);
+	put_num(w, "epss_percentile", f->epss_percentile);
+	put_bool(w, "kev", f->kev);
+	put_date(w, "kev_date_added", f->kev_added);
+	put_date(w, "kev_due_date", f->kev_due);
+	put_bool(w, "ransomware", f->ransomware);
+	put_str(w, "reasons", f->reasons ? f->reasons : "");
+	put_str(w, "kind", pw_finding_kind_name(f->kind));
+	put_str(w, "class", pw_update_class_name(f->update_class));
+	put_str(w, "repository", f->repository);
+	pw_jsonw_end_object(w);
+}
+
+/* Out with what is buffered once there is enough of it (or at the end). */
+static int put_flush(struct pw_jsonw *w, struct pw_buf *out, bool last)
+{
+	if (w->err)
+		return -1;
+	if (!last && out->len < JSON_FLUSH_AT)
+		return 0;
+	if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len)
+		return -1;
+	pw_buf_reset(out);
+	return 0;
 }
 
 static int print_json(const struct pw_findings *fs, const struct pw_finding *const *sel, size_t n,
@@ -418,71 +519,66 @@ static int print_json(const struct pw_findings *fs, const struct pw_finding *con
 		nfix += sel[i]->fixable;
 		nupd += sel[i]->kind == PW_KIND_UPDATE;
 	}
-	json_t *warnings = json_array();
+	struct pw_buf out = PW_BUF_INIT;
+	struct pw_jsonw w;
+	char min_priority[3] = { 'P', (char)('0' + o->min_priority), '\0' };
+	pw_jsonw_init(&w, &out, true);
+	pw_jsonw_begin_object(&w);
+	put_int(&w, "schema_version", 1);
+	pw_jsonw_key(&w, "host");
+	pw_jsonw_begin_object(&w);
+	put_str(&w, "name", fs->host);
+	put_str(&w, "distro", fs->distro);
+	put_str(&w, "release", fs->release);
+	pw_jsonw_end_object(&w);
+	pw_jsonw_key(&w, "settings");
+	pw_jsonw_begin_object(&w);
+	put_str(&w, "policy", policy);
+	put_str(&w, "exposure", o->ctx.exposure ? pw_exposure_name(o->ctx.exposure) : NULL);
+	pw_jsonw_key(&w, "criticality");
+	if (o->ctx.criticality)
+		pw_jsonw_int(&w, o->ctx.criticality);
+	else
+		pw_jsonw_null(&w);
+	put_str(&w, "min_priority", min_priority);
+	put_bool(&w, "only_fixable", o->only_fixable);
+	put_str(&w, "environment", o->ctx.environment);
+	put_str(&w, "kind", o->by_kind ? pw_finding_kind_name(o->kind) : NULL);
+	pw_jsonw_end_object(&w);
+	pw_jsonw_key(&w, "summary");
+	pw_jsonw_begin_object(&w);
+	put_int(&w, "packages_checked", (int64_t)fs->packages_checked);
+	put_int(&w, "findings", (int64_t)n);
+	put_int(&w, "fixable", (int64_t)nfix);
+	put_int(&w, "no_fix", (int64_t)(n - nfix));
+	put_int(&w, "below_threshold", (int64_t)(total - n));
+	pw_jsonw_key(&w, "by_priority");
+	pw_jsonw_begin_object(&w);
+	put_int(&w, "P1", (int64_t)by[1]);
+	put_int(&w, "P2", (int64_t)by[2]);
+	put_int(&w, "P3", (int64_t)by[3]);
+	put_int(&w, "P4", (int64_t)by[4]);
+	pw_jsonw_end_object(&w);
+	put_int(&w, "updates", (int64_t)nupd);
+	pw_jsonw_end_object(&w);
+	pw_jsonw_key(&w, "warnings");
+	pw_jsonw_begin_array(&w);
 	for (size_t i = 0; i < fs->nwarnings; i++)
-		json_array_append_new(warnings, str_or_null(fs->warnings[i]));
-	json_t *items = json_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct pw_finding *f = sel[i];
-		char pr[4];
-		snprintf(pr, sizeof(pr), "P%d", f->priority);
-		json_array_append_new(items, json_pack(
-			"{s:o, s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
-			" s:i, s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:b, s:o}",
-			"vulnerability", str_or_null(f->vuln_id),
-			"package", str_or_null(f->pkg->name),
-			"version", str_or_null(f->pkg->version),
-			"source_package", str_or_null(f->pkg->source_name),
-			"source_version", str_or_null(f->pkg->source_version),
-			"status", pw_affect_status_name(f->status),
-			"fixable", f->fixable,
-			"fixed_version", str_or_null(f->fixed),
-			"advisories", advisories(f->advisories),
-			"urgency", str_or_null(f->urgency),
-			"patch_available", pw_patch_name(f->patch),
-			"patch_origin", str_or_null(f->patch_origin),
-			"patch_version", str_or_null(f->patch_version),
-			"score", f->score,
-			"priority", pr,
-			"cvss", num_or_null(f->cvss),
-			"epss", num_or_null(f->epss),
-			"epss_percentile", num_or_null(f->epss_percentile),
-			"kev", f->kev,
-			"kev_date_added", date_or_null(f->kev_added),
-			"kev_due_date", date_or_null(f->kev_due),
-			"ransomware", f->ransomware,
-			"reasons", str_or_null(f->reasons ? f->reasons : "")));
-		json_t *item = json_array_get(items, json_array_size(items) - 1);
-		json_object_set_new(item, "kind", json_string(pw_finding_kind_name(f->kind)));
-		json_object_set_new(item, "class", json_string(pw_update_class_name(f->update_class)));
-		json_object_set_new(item, "repository", str_or_null(f->repository));
+		pw_jsonw_string(&w, fs->warnings[i]);
+	pw_jsonw_end_array(&w);
+	pw_jsonw_key(&w, "findings");
+	pw_jsonw_begin_array(&w);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		put_finding(&w, sel[i]);
+		rc = put_flush(&w, &out, false);
 	}
-	json_t *doc = json_pack(
-		"{s:i, s:{s:o, s:s, s:s}, s:{s:o, s:o, s:o, s:s, s:b},"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:o, s:o}",
-		"schema_version", 1,
-		"host", "name", str_or_null(fs->host), "distro", fs->distro, "release", fs->release,
-		"settings", "policy", str_or_null(policy),
-		"exposure", o->ctx.exposure ? json_string(pw_exposure_name(o->ctx.exposure)) : json_null(),
-		"criticality", o->ctx.criticality ? json_integer(o->ctx.criticality) : json_null(),
-		"min_priority", (char[]){ 'P', (char)('0' + o->min_priority), '\0' },
-		"only_fixable", o->only_fixable,
-		"summary", "packages_checked", (json_int_t)fs->packages_checked,
-		"findings", (json_int_t)n, "fixable", (json_int_t)nfix, "no_fix", (json_int_t)(n - nfix),
-		"below_threshold", (json_int_t)(total - n),
-		"by_priority", "P1", (json_int_t)by[1], "P2", (json_int_t)by[2], "P3", (json_int_t)by[3],
-		"P4", (json_int_t)by[4],
-		"warnings", warnings,
-		"findings", items);
-	if (!doc)
-		return -1;
-	json_object_set_new(json_object_get(doc, "settings"), "environment",
-			    str_or_null(o->ctx.environment));
-	json_object_set_new(json_object_get(doc, "settings"), "kind",
-			    o->by_kind ? json_string(pw_finding_kind_name(o->kind)) : json_null());
-	json_object_set_new(json_object_get(doc, "summary"), "updates", json_integer((json_int_t)nupd));
-	int rc = pw_cli_print_json(doc, JSON_INDENT(1));
-	json_decref(doc);
+	pw_jsonw_end_array(&w);
+	pw_jsonw_end_object(&w);
+	if (rc == 0 && (pw_jsonw_finish(&w) != PW_OK || pw_buf_addc(&out, '\n') != PW_OK ||
+			put_flush(&w, &out, true) != 0))
+		rc = -1;
+	pw_buf_free(&out);
 	return rc;
 }
 
@@ -583,18 +679,24 @@ int cmd_assess(int argc, char **argv)
 		if (pw_store_open_existing(db_path, &store, &e))
 			goto fail;
 	}
-	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load(vdb, store, dr.distro, dr.release, &e) ||
-	    pw_match_inventory(vdb, &inv, &fs, &e))
+	/* one snapshot and one lock for every read of the assessment */
+	bool any = false;
+	if (pw_store_read_begin(store, &e) ||
+	    pw_store_has_affected(store, dr.distro, dr.release, &any, &e))
 		goto fail;
-	if (fs.advisory_entries == 0) {
+	if (!any) {
 		/* no data is not "no vulnerabilities" */
 		pw_cli_error(VERB, "%s holds no advisories for %s %s: import that release's feeds "
 			     "first (patchwarden feed import), or pass them with --feed",
 			     o.nfeeds ? "the given --feed inputs" : db_path, dr.distro, dr.release);
 		goto out;
 	}
+	if (pw_vulndb_new(&vdb, &e) || pw_vulndb_load_host(vdb, store, &inv, &e) ||
+	    pw_match_inventory(vdb, &inv, &fs, &e))
+		goto fail;
 	if (pw_risk_score_findings(&fs, store, &policy, &o.ctx, &e))
 		goto fail;
+	pw_store_read_end(store);
 	for (size_t i = 0; i < fs.nwarnings && i < MAX_WARNINGS; i++)
 		pw_cli_error(VERB, "warning: %s", fs.warnings[i]);
 	if (fs.nwarnings > MAX_WARNINGS)

@@ -15,10 +15,21 @@ void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
 	w->first[0] = true;
 }
 
-static void put(struct pw_jsonw *w, const char *s, size_t n)
+/* Inline while there is room (the common case: a document is made of many
+ * pieces of a few bytes each, and a call per piece was most of its cost);
+ * pw_buf_add grows the buffer and enforces its cap otherwise. */
+static inline void put(struct pw_jsonw *w, const char *s, size_t n)
 {
+	struct pw_buf *b = w->out;
+	if (w->err == PW_OK && b->data && n < b->cap - b->len &&
+	    b->len + n <= (b->max ? b->max : PW_BUF_DEFAULT_MAX)) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
 	if (w->err == PW_OK)
-		w->err = pw_buf_add(w->out, s, n);
+		w->err = pw_buf_add(b, s, n);
 }
 
 static void newline(struct pw_jsonw *w)
@@ -81,8 +92,24 @@ static const unsigned char must_escape[256] = {
 static void quoted(struct pw_jsonw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	put(w, "\"", 1);
 	const unsigned char *run = (const unsigned char *)s, *p = run;
+	while (!must_escape[*p])
+		p++;
+	if (!*p && w->err == PW_OK) {
+		/* nothing to escape (nearly every string): one reservation */
+		size_t n = (size_t)(p - run);
+		struct pw_buf *b = w->out;
+		if ((w->err = pw_buf_grow(b, n + 2)) != PW_OK)
+			return;
+		b->data[b->len] = '"';
+		memcpy(b->data + b->len + 1, s, n);
+		b->data[b->len + 1 + n] = '"';
+		b->len += n + 2;
+		b->data[b->len] = '\0';
+		return;
+	}
+	p = run;
+	put(w, "\"", 1);
 	for (;; p++) {
 		while (!must_escape[*p])
 			p++;
@@ -146,6 +173,12 @@ void pw_jsonw_bool(struct pw_jsonw *w, bool v)
 {
 	before_item(w);
 	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void pw_jsonw_null(struct pw_jsonw *w)
+{
+	before_item(w);
+	put(w, "null", 4);
 }
 
 void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s)

@@ -38,6 +38,7 @@ void pw_jsonw_bool(struct pw_jsonw *w, bool v);
 /* A real number in its shortest form that reads back the same (8.8, not
  * 8.8000000000000007); see pw_json_real(). */
 void pw_jsonw_real(struct pw_jsonw *w, double v);
+void pw_jsonw_null(struct pw_jsonw *w);
 /* key + string, skipped when s is NULL (absent values are omitted). */
 void pw_jsonw_kstr(struct pw_jsonw *w, const char *key, const char *s);
 /* The first error met (PW_ERR_LIMIT, PW_ERR_NOMEM, or PW_ERR_INVALID for

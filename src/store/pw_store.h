@@ -133,6 +133,13 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
  * re-evaluate only what changed since it last looked. */
 int64_t pw_store_generation(struct pw_store *s);
 
+/* A read transaction: the reads until pw_store_read_end see one snapshot
+ * of the store (an import committing meanwhile is seen after it) and take
+ * the file's lock once, not once per look-up, which was most of an
+ * assessment's cost. Not inside an import; not nested. */
+pw_err pw_store_read_begin(struct pw_store *s, struct pw_error *e);
+void pw_store_read_end(struct pw_store *s);
+
 /* Every affected entry, optionally only for one distro (NULL = all) and
  * release (NULL = all) and only those written after generation `since`
  * (0 = all). */
@@ -140,6 +147,18 @@ pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char
 			      int64_t since,
 			      pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
 			      struct pw_error *e);
+
+/* The affected entries of some packages of one distro and release: what
+ * one host's assessment needs, read by the (distro, release, package)
+ * index instead of the whole release. */
+pw_err pw_store_each_affected_of(struct pw_store *s, const char *distro, const char *release,
+				 const char *const *packages, size_t npackages,
+				 pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				 struct pw_error *e);
+
+/* Does the store hold any affected entry for this distro and release? */
+pw_err pw_store_has_affected(struct pw_store *s, const char *distro, const char *release,
+			     bool *found, struct pw_error *e);
 
 /* Vulnerability details (merged across feeds: a CVE's CVSS from NVD, its
  * summary from whichever feed has one), with every alias any feed gave it,

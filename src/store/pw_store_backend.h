@@ -63,9 +63,20 @@ struct pw_store_ops {
 	pw_err (*each_feed_state)(void *db, pw_err (*cb)(void *ctx, const struct pw_feed_state *st),
 				  void *ctx, struct pw_error *e);
 
+	/* A read transaction (pw_store_read_begin). */
+	pw_err (*read_begin)(void *db, struct pw_error *e);
+	void (*read_end)(void *db);
+
 	pw_err (*each_affected)(void *db, const char *distro, const char *release, int64_t since,
 				pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
 				struct pw_error *e);
+	/* the entries of one (distro, release, package) */
+	pw_err (*each_affected_of)(void *db, const char *distro, const char *release,
+				   const char *package,
+				   pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				   struct pw_error *e);
+	pw_err (*has_affected)(void *db, const char *distro, const char *release, bool *found,
+			       struct pw_error *e);
 	pw_err (*get_vuln)(void *db, const char *id, struct pw_vuln *out, bool *found,
 			   struct pw_error *e);
 	pw_err (*get_kev)(void *db, const char *cve, struct pw_kev *out, bool *found,

@@ -97,6 +97,10 @@ enum stmt {
 	ST_AFFECTED_D,
 	ST_AFFECTED_R,
 	ST_AFFECTED_DR,
+	ST_READ_BEGIN,
+	ST_READ_END,
+	ST_AFFECTED_KEY,
+	ST_AFFECTED_ANY,
 	ST_COUNT,
 };
 
@@ -199,6 +203,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AFFECTED_D] = AFFECTED_SELECT " AND distro = ?1",
 	[ST_AFFECTED_R] = AFFECTED_SELECT " AND release = ?2",
 	[ST_AFFECTED_DR] = AFFECTED_SELECT " AND distro = ?1 AND release = ?2",
+	/* deferred: the first read takes the shared lock and the snapshot */
+	[ST_READ_BEGIN] = "BEGIN",
+	[ST_READ_END] = "COMMIT",
+	[ST_AFFECTED_KEY] = AFFECTED_SELECT " AND distro = ?1 AND release = ?2 AND package = ?4",
+	[ST_AFFECTED_ANY] = "SELECT 1 FROM affected WHERE distro = ?1 AND release = ?2 LIMIT 1",
 };
 
 /* Strings handed out by the _get functions: appended here as offsets while
@@ -321,21 +330,33 @@ static pw_err exec_sql(struct sq *s, const char *sql, struct pw_error *e)
 	return PW_OK;
 }
 
-/* Run a prepared statement that returns no rows, and make it reusable. */
-static pw_err run(struct sq *s, sqlite3_stmt *q, struct pw_error *e, const char *what)
+/* Statement i, prepared at its first use: a command that opens the store
+ * for a few reads (assess) prepared all of them at every start, a tenth of
+ * its time. NULL when it cannot be prepared (a damaged schema): stepping
+ * NULL fails, and the caller's error carries SQLite's message of why. */
+static sqlite3_stmt *stmt(struct sq *s, enum stmt i)
 {
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		return db_error(s, e, what);
-	return PW_OK;
+	if (!s->st[i])
+		sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+	return s->st[i];
 }
 
 static void done(sqlite3_stmt *q)
 {
+	if (!q) /* never prepared (stmt()): nothing to reset */
+		return;
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
+}
+
+/* Run a prepared statement that returns no rows, and make it reusable. */
+static pw_err run(struct sq *s, sqlite3_stmt *q, struct pw_error *e, const char *what)
+{
+	int r = sqlite3_step(q);
+	done(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return db_error(s, e, what);
+	return PW_OK;
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
@@ -559,13 +580,6 @@ static pw_err sq_open(const char *path, void **out, struct pw_error *e)
 	if ((rc = exec_sql(s, "PRAGMA synchronous = NORMAL", e)) ||
 	    (rc = exec_sql(s, "PRAGMA cache_size = -32768", e)) || (rc = migrate(s, e)))
 		goto fail;
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
-			rc = db_error(s, e, "preparing a statement (is the schema damaged?)");
-			goto fail;
-		}
-	}
 	*out = s;
 	return PW_OK;
 fail:
@@ -581,7 +595,7 @@ static int sq_schema_version(void *db)
 static pw_err sq_generation(void *db, int64_t *out, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_GEN_GET];
+	sqlite3_stmt *q = stmt(s, ST_GEN_GET);
 	int r = sqlite3_step(q);
 	*out = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	done(q);
@@ -595,7 +609,7 @@ static pw_err sq_generation(void *db, int64_t *out, struct pw_error *e)
 static pw_err sq_begin(void *db, struct pw_error *e)
 {
 	struct sq *s = db;
-	return run(s, s->st[ST_BEGIN], e, "starting the import");
+	return run(s, stmt(s, ST_BEGIN), e, "starting the import");
 }
 
 static pw_err sq_commit(void *db, int64_t generation, struct pw_error *e)
@@ -603,13 +617,13 @@ static pw_err sq_commit(void *db, int64_t generation, struct pw_error *e)
 	struct sq *s = db;
 	pw_err rc = PW_OK;
 	if (generation > 0) {
-		sqlite3_bind_int64(s->st[ST_GEN_SET], 1, generation);
-		rc = run(s, s->st[ST_GEN_SET], e, "writing the generation");
+		sqlite3_bind_int64(stmt(s, ST_GEN_SET), 1, generation);
+		rc = run(s, stmt(s, ST_GEN_SET), e, "writing the generation");
 	}
 	if (rc == PW_OK)
-		rc = run(s, s->st[ST_COMMIT], e, "committing the import");
+		rc = run(s, stmt(s, ST_COMMIT), e, "committing the import");
 	if (rc)
-		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+		run(s, stmt(s, ST_ROLLBACK), NULL, "rolling back");
 	return rc;
 }
 
@@ -618,7 +632,22 @@ static void sq_rollback(void *db)
 	struct sq *s = db;
 	/* no transaction left open (a failed COMMIT already rolled back) is fine */
 	if (!sqlite3_get_autocommit(s->db))
-		run(s, s->st[ST_ROLLBACK], NULL, "rolling back");
+		run(s, stmt(s, ST_ROLLBACK), NULL, "rolling back");
+}
+
+static pw_err sq_read_begin(void *db, struct pw_error *e)
+{
+	struct sq *s = db;
+	return run(s, stmt(s, ST_READ_BEGIN), e, "starting a read transaction");
+}
+
+static void sq_read_end(void *db)
+{
+	struct sq *s = db;
+	/* a read transaction has nothing to lose: its end cannot fail but on
+	 * a statement still running, which the store never leaves */
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, stmt(s, ST_READ_END), NULL, "ending a read transaction");
 }
 
 /* ---- records ---- */
@@ -635,7 +664,7 @@ static pw_err sq_record_hash(void *db, const char *source, const char *id, int p
 			     uint64_t *hash, bool *found, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_RECORD_HASH];
+	sqlite3_stmt *q = stmt(s, ST_RECORD_HASH);
 	bind_key(s, q, source, id, part);
 	int r = sqlite3_step(q);
 	*found = r == SQLITE_ROW;
@@ -648,7 +677,7 @@ static pw_err sq_record_hash(void *db, const char *source, const char *id, int p
 
 static pw_err put_vuln(struct sq *s, const struct pw_vuln *v, struct pw_error *e)
 {
-	sqlite3_stmt *q = s->st[ST_VULN_PUT];
+	sqlite3_stmt *q = stmt(s, ST_VULN_PUT);
 	bind_text(q, 1, v->id);
 	bind_text(q, 2, v->summary);
 	bind_time(q, 3, v->published);
@@ -665,7 +694,7 @@ static pw_err put_vuln(struct sq *s, const struct pw_vuln *v, struct pw_error *e
 	for (size_t k = 0; rc == PW_OK && k < v->naliases; k++) {
 		if (!v->aliases[k] || strcmp(v->aliases[k], v->id) == 0)
 			continue;
-		q = s->st[ST_ALIAS_PUT];
+		q = stmt(s, ST_ALIAS_PUT);
 		bind_text(q, 1, v->id);
 		bind_text(q, 2, v->aliases[k]);
 		rc = run(s, q, e, "writing an alias");
@@ -681,14 +710,14 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	sqlite3_stmt *q;
 	pw_err rc;
 	if (existed) {
-		bind_key(s, s->st[ST_DELETE_AFFECTED], source, r->id, part);
-		if ((rc = run(s, s->st[ST_DELETE_AFFECTED], e, "replacing affected entries")))
+		bind_key(s, stmt(s, ST_DELETE_AFFECTED), source, r->id, part);
+		if ((rc = run(s, stmt(s, ST_DELETE_AFFECTED), e, "replacing affected entries")))
 			return rc;
-		bind_key(s, s->st[ST_DELETE_CPES], source, r->id, part);
-		if ((rc = run(s, s->st[ST_DELETE_CPES], e, "replacing CPE matches")))
+		bind_key(s, stmt(s, ST_DELETE_CPES), source, r->id, part);
+		if ((rc = run(s, stmt(s, ST_DELETE_CPES), e, "replacing CPE matches")))
 			return rc;
 	}
-	q = s->st[ST_RECORD_PUT];
+	q = stmt(s, ST_RECORD_PUT);
 	bind_key(s, q, source, r->id, part);
 	sqlite3_bind_int64(q, 4, (int64_t)hash);
 	sqlite3_bind_int64(q, 5, generation);
@@ -700,7 +729,7 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	}
 	for (size_t i = 0; i < r->naffected; i++) {
 		const struct pw_affected *a = &r->affected[i];
-		q = s->st[ST_AFFECTED_PUT];
+		q = stmt(s, ST_AFFECTED_PUT);
 		bind_key(s, q, source, r->id, part);
 		bind_text(q, 4, a->vuln_id);
 		bind_text(q, 5, a->distro);
@@ -719,7 +748,7 @@ static pw_err sq_record_put(void *db, const char *source, const struct pw_feed_r
 	}
 	for (size_t i = 0; i < r->ncpes; i++) {
 		const struct pw_cpe_match *c = &r->cpes[i];
-		q = s->st[ST_CPE_PUT];
+		q = stmt(s, ST_CPE_PUT);
 		bind_key(s, q, source, r->id, part);
 		bind_text(q, 4, c->vuln_id);
 		bind_text(q, 5, c->criteria);
@@ -743,7 +772,7 @@ static pw_err upsert(struct sq *s, enum stmt st, void (*bind)(sqlite3_stmt *q, c
 		     const void *row, enum pw_store_change *did, struct pw_error *e,
 		     const char *what)
 {
-	sqlite3_stmt *q = s->st[st];
+	sqlite3_stmt *q = stmt(s, st);
 	bind(q, row);
 	sqlite3_set_last_insert_rowid(s->db, 0);
 	pw_err rc = run(s, q, e, what);
@@ -839,7 +868,7 @@ static pw_err sq_feed_state_get(void *db, const char *feed, struct pw_feed_state
 				bool *found, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_GET];
+	sqlite3_stmt *q = stmt(s, ST_STATE_GET);
 	bind_text(q, 1, feed);
 	int r = sqlite3_step(q);
 	*found = r == SQLITE_ROW;
@@ -854,7 +883,7 @@ static pw_err sq_feed_state_get(void *db, const char *feed, struct pw_feed_state
 static pw_err sq_feed_state_put(void *db, const struct pw_feed_state *st, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_PUT];
+	sqlite3_stmt *q = stmt(s, ST_STATE_PUT);
 	bind_text(q, 1, st->feed);
 	bind_text(q, 2, st->url);
 	bind_text(q, 3, st->etag);
@@ -869,7 +898,7 @@ static pw_err sq_each_feed_state(void *db, pw_err (*cb)(void *ctx, const struct 
 				 void *ctx, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_STATE_EACH];
+	sqlite3_stmt *q = stmt(s, ST_STATE_EACH);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -886,18 +915,11 @@ static pw_err sq_each_feed_state(void *db, pw_err (*cb)(void *ctx, const struct 
 
 /* ---- reading for assessment ---- */
 
-static pw_err sq_each_affected(void *db, const char *distro, const char *release, int64_t since,
-			       pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
-			       struct pw_error *e)
+/* The rows of a bound AFFECTED_SELECT statement, each to cb. */
+static pw_err affected_rows(struct sq *s, sqlite3_stmt *q,
+			    pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			    struct pw_error *e)
 {
-	struct sq *s = db;
-	sqlite3_stmt *q = s->st[distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
-				       : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL)];
-	if (distro)
-		bind_text(q, 1, distro);
-	if (release)
-		bind_text(q, 2, release);
-	sqlite3_bind_int64(q, 3, since > 0 ? since : 0);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -923,12 +945,56 @@ static pw_err sq_each_affected(void *db, const char *distro, const char *release
 	return rc;
 }
 
+static pw_err sq_each_affected(void *db, const char *distro, const char *release, int64_t since,
+			       pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+			       struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = stmt(s, distro ? (release ? ST_AFFECTED_DR : ST_AFFECTED_D)
+					  : (release ? ST_AFFECTED_R : ST_AFFECTED_ALL));
+	if (distro)
+		bind_text(q, 1, distro);
+	if (release)
+		bind_text(q, 2, release);
+	sqlite3_bind_int64(q, 3, since > 0 ? since : 0);
+	return affected_rows(s, q, cb, ctx, e);
+}
+
+static pw_err sq_each_affected_of(void *db, const char *distro, const char *release,
+				  const char *package,
+				  pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				  struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = stmt(s, ST_AFFECTED_KEY);
+	bind_text(q, 1, distro);
+	bind_text(q, 2, release);
+	sqlite3_bind_int64(q, 3, 0);
+	bind_text(q, 4, package);
+	return affected_rows(s, q, cb, ctx, e);
+}
+
+static pw_err sq_has_affected(void *db, const char *distro, const char *release, bool *found,
+			      struct pw_error *e)
+{
+	struct sq *s = db;
+	sqlite3_stmt *q = stmt(s, ST_AFFECTED_ANY);
+	bind_text(q, 1, distro);
+	bind_text(q, 2, release);
+	int r = sqlite3_step(q);
+	done(q);
+	*found = r == SQLITE_ROW;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(s, e, "reading affected entries");
+	return PW_OK;
+}
+
 static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *found,
 			  struct pw_error *e)
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_VULN_GET];
+	sqlite3_stmt *q = stmt(s, ST_VULN_GET);
 	size_t off[5] = { NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT, NO_TEXT };
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
@@ -953,7 +1019,7 @@ static pw_err sq_get_vuln(void *db, const char *id, struct pw_vuln *out, bool *f
 		return PW_OK;
 
 	/* aliases: offsets first (the text buffer may move), pointers after */
-	q = s->st[ST_ALIASES_GET];
+	q = stmt(s, ST_ALIASES_GET);
 	bind_text(q, 1, id);
 	size_t n = 0;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -988,7 +1054,7 @@ static pw_err sq_get_kev(void *db, const char *cve, struct pw_kev *out, bool *fo
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_KEV_GET];
+	sqlite3_stmt *q = stmt(s, ST_KEV_GET);
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
 	bind_text(q, 1, cve);
@@ -1020,7 +1086,7 @@ static pw_err sq_get_epss(void *db, const char *cve, struct pw_epss *out, bool *
 {
 	struct sq *s = db;
 	struct scratch *sc = &s->scratch;
-	sqlite3_stmt *q = s->st[ST_EPSS_GET];
+	sqlite3_stmt *q = stmt(s, ST_EPSS_GET);
 	scratch_reset(sc);
 	memset(out, 0, sizeof(*out));
 	bind_text(q, 1, cve);
@@ -1045,7 +1111,7 @@ static pw_err sq_each_cpe_match(void *db, pw_err (*cb)(void *ctx, const struct p
 				void *ctx, struct pw_error *e)
 {
 	struct sq *s = db;
-	sqlite3_stmt *q = s->st[ST_CPE_EACH];
+	sqlite3_stmt *q = stmt(s, ST_CPE_EACH);
 	pw_err rc = PW_OK;
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1478,7 +1544,11 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.feed_state_get = sq_feed_state_get,
 	.feed_state_put = sq_feed_state_put,
 	.each_feed_state = sq_each_feed_state,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 	.each_affected = sq_each_affected,
+	.each_affected_of = sq_each_affected_of,
+	.has_affected = sq_has_affected,
 	.get_vuln = sq_get_vuln,
 	.get_kev = sq_get_kev,
 	.get_epss = sq_get_epss,

@@ -45,6 +45,7 @@ struct pw_store {
 	void *db;
 	/* the import under way */
 	bool importing;
+	bool reading; /* a read transaction is open */
 	char source[64];
 	int64_t generation; /* what rows written by this import carry */
 	struct pw_import_stats *stats;
@@ -122,6 +123,7 @@ void pw_store_close(struct pw_store *s)
 		return;
 	if (s->importing)
 		pw_store_import_abort(s);
+	pw_store_read_end(s);
 	s->ops->close(s->db);
 	free(s);
 }
@@ -529,6 +531,8 @@ pw_err pw_store_import_begin(struct pw_store *s, const char *source, struct pw_f
 {
 	if (s->importing)
 		return pw_error_set(e, PW_ERR_USAGE, "an import is already under way");
+	if (s->reading)
+		return pw_error_set(e, PW_ERR_USAGE, "an import cannot start inside a read transaction");
 	if (!source || !*source || strlen(source) >= sizeof(s->source))
 		return pw_error_set(e, PW_ERR_USAGE, "an import needs a source name under %zu bytes",
 				    sizeof(s->source));
@@ -612,12 +616,47 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
 
 /* ---- reading ---- */
 
+pw_err pw_store_read_begin(struct pw_store *s, struct pw_error *e)
+{
+	if (s->importing || s->reading)
+		return pw_error_set(e, PW_ERR_USAGE, "a read transaction cannot start inside an "
+				    "import or another read transaction");
+	pw_err rc = s->ops->read_begin(s->db, e);
+	s->reading = rc == PW_OK;
+	return rc;
+}
+
+void pw_store_read_end(struct pw_store *s)
+{
+	if (!s || !s->reading)
+		return;
+	s->ops->read_end(s->db);
+	s->reading = false;
+}
+
 pw_err pw_store_each_affected(struct pw_store *s, const char *distro, const char *release,
 			      int64_t since,
 			      pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
 			      struct pw_error *e)
 {
 	return s->ops->each_affected(s->db, distro, release, since, cb, ctx, e);
+}
+
+pw_err pw_store_each_affected_of(struct pw_store *s, const char *distro, const char *release,
+				 const char *const *packages, size_t npackages,
+				 pw_err (*cb)(void *ctx, const struct pw_affected *a), void *ctx,
+				 struct pw_error *e)
+{
+	pw_err rc = PW_OK;
+	for (size_t i = 0; rc == PW_OK && i < npackages; i++)
+		rc = s->ops->each_affected_of(s->db, distro, release, packages[i], cb, ctx, e);
+	return rc;
+}
+
+pw_err pw_store_has_affected(struct pw_store *s, const char *distro, const char *release,
+			     bool *found, struct pw_error *e)
+{
+	return s->ops->has_affected(s->db, distro, release, found, e);
 }
 
 pw_err pw_store_get_vuln(struct pw_store *s, const char *id, struct pw_vuln *out, bool *found,

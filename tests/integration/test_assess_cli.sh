@@ -330,5 +330,21 @@ printf '{"schema_version": 1, "host": {"os": {"id": "plan9"}}, "packages": []}' 
 "$pw" assess --min-priority P9 >/dev/null 2>&1
 [ $? -eq 2 ] && ok "bad --min-priority exits 2" || not_ok "bad --min-priority"
 
+# a byte that is not UTF-8 (a Latin-1 package name) goes out as it came,
+# and never costs the whole document
+mkdir -p "$tmp/latin1/var/lib/dpkg" "$tmp/latin1/etc"
+printf 'ID=debian\nVERSION_ID="11"\nVERSION_CODENAME=bullseye\n' >"$tmp/latin1/etc/os-release"
+printf 'Package: caf\351-tools\nStatus: install ok half-installed\nArchitecture: amd64\nVersion: 1.0-1\n\n' \
+	>"$tmp/latin1/var/lib/dpkg/status"
+"$pw" assess --db "$db" --root "$tmp/latin1" --format json >"$tmp/latin1.out" 2>"$tmp/err"
+rc=$?
+python3 - "$tmp/latin1.out" <<'PY' && [ $rc -eq 0 ] && ok "json: a non-UTF-8 byte is written as it came" ||
+import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape"))
+assert d["warnings"] == ["caf\udce9-tools 1.0-1: half-installed, not assessed (only installed packages are)"], d["warnings"]
+assert d["findings"] == []
+PY
+	not_ok "non-UTF-8 byte: exit $rc, $(cat "$tmp/err")"
+
 echo "assess_cli: $fails failed"
 [ "$fails" -eq 0 ]

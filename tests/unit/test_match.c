@@ -975,6 +975,65 @@ static void import_path(struct pw_store *s, const char *rel)
 	assert_int_equal(pw_store_import_commit(s, &e), PW_OK);
 }
 
+/* An assessment reads only its host's keys, and finds what a whole load finds. */
+static void loading_one_hosts_keys(void **state)
+{
+	(void)state;
+	struct pw_error e;
+	struct pw_store *s;
+	assert_int_equal(pw_store_open(":memory:", &s, &e), PW_OK);
+	struct pw_affected r[] = {
+		{ .vuln_id = "CVE-1", .distro = "debian", .release = "12", .package = "glibc",
+		  .status = PW_AFFECT_FIXED, .fixed = "2.36-9+deb12u10", .advisory = "DSA-1" },
+		{ .vuln_id = "CVE-2", .distro = "debian", .release = "12", .package = "openssl",
+		  .status = PW_AFFECT_FIXED, .fixed = "3.0.15-1~deb12u1", .advisory = "DSA-2" },
+		{ .vuln_id = "CVE-3", .distro = "debian", .release = "12", .package = "zlib",
+		  .status = PW_AFFECT_VULNERABLE },
+		{ .vuln_id = "CVE-1", .distro = "debian", .release = "11", .package = "glibc",
+		  .status = PW_AFFECT_FIXED, .fixed = "2.31-13+deb11u11", .advisory = "DSA-1" },
+	};
+	import(s, "REC-1", r, 4);
+	bool any = false;
+	assert_int_equal(pw_store_has_affected(s, "debian", "12", &any, &e), PW_OK);
+	assert_true(any);
+	assert_int_equal(pw_store_has_affected(s, "debian", "13", &any, &e), PW_OK);
+	assert_false(any);
+
+	struct pw_inventory inv;
+	host(&inv, "debian", "12", "bookworm");
+	pkg(&inv, PW_FAMILY_DEB, "libc6", "2.36-9+deb12u9", "glibc", NULL);
+	pkg(&inv, PW_FAMILY_DEB, "libc-bin", "2.36-9+deb12u9", "glibc", NULL);
+	pkg(&inv, PW_FAMILY_DEB, "openssl", "3.0.14-1~deb12u1", NULL, NULL)->state =
+		PW_STATE_CONFIG_FILES;
+	pkg(&inv, PW_FAMILY_RPM, "zlib", "1.2.11-40.el9", NULL, NULL);
+	struct pw_vulndb *part = new_db(), *whole = new_db();
+	assert_int_equal(pw_vulndb_load_host(part, s, &inv, &e), PW_OK);
+	assert_int_equal(pw_vulndb_load(whole, s, "debian", "12", &e), PW_OK);
+	struct pw_index *idx = pw_vulndb_index(part);
+	assert_non_null(pw_index_find(idx, "debian", "12", "glibc"));
+	assert_null(pw_index_find(idx, "debian", "12", "openssl")); /* not installed */
+	assert_null(pw_index_find(idx, "debian", "12", "zlib"));    /* an rpm's name */
+	assert_null(pw_index_find(idx, "debian", "11", "glibc"));   /* another release */
+	assert_int_equal(pw_index_release_entries(idx, "debian", "12"), 1);
+
+	struct pw_findings fp, fw;
+	match(part, &inv, &fp);
+	match(whole, &inv, &fw);
+	assert_int_equal(fp.n, 2);
+	assert_int_equal(fw.n, fp.n);
+	for (size_t i = 0; i < fp.n; i++) {
+		assert_string_equal(fp.items[i].vuln_id, fw.items[i].vuln_id);
+		assert_string_equal(fp.items[i].pkg->name, fw.items[i].pkg->name);
+		assert_string_equal(fp.items[i].fixed, fw.items[i].fixed);
+	}
+	assert_non_null(find(&fp, "CVE-1", "libc-bin"));
+	pw_findings_free(&fw);
+	done(&inv, &fp);
+	pw_vulndb_free(part);
+	pw_vulndb_free(whole);
+	pw_store_close(s);
+}
+
 static void fully_patched_debian12(void **state)
 {
 	(void)state;
@@ -1120,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(security_updates_as_findings),
 		cmocka_unit_test(memo_reuse),
 		cmocka_unit_test(fleet_and_incremental_refresh),
+		cmocka_unit_test(loading_one_hosts_keys),
 		cmocka_unit_test(fully_patched_debian12),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -550,6 +550,41 @@ static void readers_during_an_import(void **state)
 	pw_store_close(w);
 }
 
+static void read_transaction_is_one_snapshot(void **state)
+{
+	(void)state;
+	/* the reads of one assessment see one state of the store, whatever an
+	 * import on another connection commits meanwhile */
+	struct pw_store *w = open_store(), *r = open_store();
+	struct pw_vuln v = cve("CVE-2024-6");
+	struct pw_affected a = fixed_in("CVE-2024-6", "debian", "12", "bash", "5.2.15-2+b8");
+	struct pw_feed_record rec = { "dsa", "DSA-6-1", &v, 1, &a, 1, NULL, 0 };
+	struct pw_error e;
+	struct pw_vuln got;
+	bool found = true;
+	assert_int_equal(pw_store_read_begin(r, &e), PW_OK);
+	assert_int_equal(pw_store_read_begin(r, &e), PW_ERR_USAGE); /* not nested */
+	struct import im;
+	assert_int_equal(pw_store_import_begin(r, "dsa", &im.sink, &im.st, &e), PW_ERR_USAGE);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 0);
+	begin(w, "dsa", &im);
+	put(&im, &rec);
+	commit(w); /* the writer does not wait for the reader */
+	assert_int_equal(affected(r, "debian", "12", 0).n, 0);
+	assert_int_equal(pw_store_get_vuln(r, "CVE-2024-6", &got, &found, &e), PW_OK);
+	assert_false(found);
+	pw_store_read_end(r);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 1);
+	assert_int_equal(pw_store_get_vuln(r, "CVE-2024-6", &got, &found, &e), PW_OK);
+	assert_true(found);
+	pw_store_read_end(r); /* a second end is nothing */
+	/* a store closed inside a read transaction ends it */
+	assert_int_equal(pw_store_read_begin(r, &e), PW_OK);
+	assert_int_equal(affected(r, "debian", "12", 0).n, 1);
+	pw_store_close(r);
+	pw_store_close(w);
+}
+
 static void repeated_ids_in_one_import(void **state)
 {
 	(void)state;
@@ -928,6 +963,39 @@ static void record_hash_is_canonical(void **state)
 	assert_true(pw_store_record_hash(&r) != h75);
 }
 
+/* Statements are prepared at their first use: a table a command never
+ * reads costs it nothing, and one it reads but the file lost is an error
+ * naming it, at that read. */
+static void statements_prepared_when_used(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_vuln v = cve("CVE-2024-7");
+	struct pw_affected a = fixed_in("CVE-2024-7", "debian", "12", "bash", "5.2.15-2+b9");
+	struct pw_feed_record rec = { "dsa", "DSA-7-1", &v, 1, &a, 1, NULL, 0 };
+	struct import im;
+	begin(s, "dsa", &im);
+	put(&im, &rec);
+	commit(s);
+	pw_store_close(s);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE kev", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct pw_error e;
+	assert_int_equal(pw_store_open(dbpath, &s, &e), PW_OK);
+	assert_int_equal(affected(s, "debian", "12", 0).n, 1);
+	struct pw_kev k;
+	bool found = true;
+	assert_int_equal(pw_store_get_kev(s, "CVE-2024-7", &k, &found, &e), PW_ERR_IO);
+	assert_false(found);
+	assert_non_null(strstr(e.msg, "reading KEV: no such table: kev"));
+	/* and again, the same: a statement that could not be prepared is tried anew */
+	assert_int_equal(pw_store_get_kev(s, "CVE-2024-7", &k, &found, &e), PW_ERR_IO);
+	assert_non_null(strstr(e.msg, "no such table: kev"));
+	pw_store_close(s);
+}
+
 static void bad_files(void **state)
 {
 	(void)state;
@@ -1111,6 +1179,7 @@ int main(void)
 		cmocka_unit_test_setup(vulns_merge_across_feeds, fresh),
 		cmocka_unit_test_setup(failed_import_leaves_store_as_before, fresh),
 		cmocka_unit_test_setup(readers_during_an_import, fresh),
+		cmocka_unit_test_setup(read_transaction_is_one_snapshot, fresh),
 		cmocka_unit_test_setup(repeated_ids_in_one_import, fresh),
 		cmocka_unit_test_setup(sources_within_one_import, fresh),
 		cmocka_unit_test_setup(kev_and_epss_upserts, fresh),
@@ -1119,6 +1188,7 @@ int main(void)
 		cmocka_unit_test_setup(statuses_and_callback_errors, fresh),
 		cmocka_unit_test_setup(cpe_matches_and_feed_states, fresh),
 		cmocka_unit_test(record_hash_is_canonical),
+		cmocka_unit_test_setup(statements_prepared_when_used, fresh),
 		cmocka_unit_test_setup(bad_files, fresh),
 		cmocka_unit_test(default_path),
 		cmocka_unit_test_setup(real_kev_feed, fresh),
