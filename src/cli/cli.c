@@ -145,7 +145,8 @@ static ssize_t safe_write(void *cookie, const char *data, size_t n)
 	size_t used = 0;
 	bool ok = pw_buf_add(&in, so->held, so->nheld) == PW_OK &&
 		  pw_buf_add(&in, data, n) == PW_OK &&
-		  pw_text_escape(&out, in.data, in.len, PW_TEXT_KEEP_LINES, &used) == PW_OK &&
+		  pw_text_escape(&out, in.data, in.len, PW_TEXT_KEEP_LINES | PW_TEXT_JSON_BYTES,
+				 &used) == PW_OK &&
 		  in.len - used <= sizeof(so->held) && write_all(so->fd, out.data, out.len);
 	if (ok) {
 		so->nheld = in.len - used;
@@ -166,7 +167,8 @@ static void flush_held(void)
 	struct pw_buf out = PW_BUF_INIT;
 	size_t used;
 	if (safe_stdout.nheld &&
-	    pw_text_escape(&out, safe_stdout.held, safe_stdout.nheld, PW_TEXT_FINAL, &used) ==
+	    pw_text_escape(&out, safe_stdout.held, safe_stdout.nheld,
+			   PW_TEXT_FINAL | PW_TEXT_JSON_BYTES, &used) ==
 		    PW_OK)
 		write_all(safe_stdout.fd, out.data, out.len);
 	safe_stdout.nheld = 0;

@@ -32,12 +32,16 @@ const char *pw_text_describe(uint32_t what, unsigned char byte, char *buf, size_
 enum {
 	PW_TEXT_KEEP_LINES = 1u << 0, /* leave '\n' and '\t' as they are (multi-line output) */
 	PW_TEXT_FINAL = 1u << 1,      /* no more input follows: a cut UTF-8 sequence is escaped */
+	/* a byte that is not UTF-8 as \u00NN (its Latin-1 reading) instead of
+	 * \xNN: for a stream that may carry JSON whose strings hold such bytes
+	 * as they came, where \xNN would make the document invalid */
+	PW_TEXT_JSON_BYTES = 1u << 2,
 };
 
 /* Append s[0..n) to out with every control character escaped: C0 as \xNN
  * (it never appears raw in JSON, so JSON stays JSON), DEL and C1 as \u00NN
  * (the JSON escape of the same character, so JSON stays valid and means the
- * same), a byte that is not UTF-8 as \xNN. *used gets the bytes consumed:
+ * same), a byte that is not UTF-8 as \xNN (see PW_TEXT_JSON_BYTES). *used gets the bytes consumed:
  * without PW_TEXT_FINAL a UTF-8 sequence cut by the end of s is left for the
  * next call. PW_ERR_NOMEM or PW_ERR_LIMIT from out. */
 pw_err pw_text_escape(struct pw_buf *out, const char *s, size_t n, unsigned flags, size_t *used);

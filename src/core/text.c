@@ -104,6 +104,8 @@ pw_err pw_text_escape(struct pw_buf *out, const char *s, size_t n, unsigned flag
 		char esc[16];
 		if (len > 0 && cp >= 0x7f)
 			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+		else if (len <= 0 && (flags & PW_TEXT_JSON_BYTES))
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)u[i]);
 		else
 			snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
 		if ((rc = pw_buf_adds(out, esc)))

@@ -330,18 +330,19 @@ printf '{"schema_version": 1, "host": {"os": {"id": "plan9"}}, "packages": []}' 
 "$pw" assess --min-priority P9 >/dev/null 2>&1
 [ $? -eq 2 ] && ok "bad --min-priority exits 2" || not_ok "bad --min-priority"
 
-# a byte that is not UTF-8 (a Latin-1 package name) goes out as it came,
-# and never costs the whole document
+# a byte that is not UTF-8 (a Latin-1 package name) reaches stdout as
+# \u00NN, its Latin-1 reading: the JSON stays valid (\xNN would not be) and
+# the byte never costs the whole document
 mkdir -p "$tmp/latin1/var/lib/dpkg" "$tmp/latin1/etc"
 printf 'ID=debian\nVERSION_ID="11"\nVERSION_CODENAME=bullseye\n' >"$tmp/latin1/etc/os-release"
 printf 'Package: caf\351-tools\nStatus: install ok half-installed\nArchitecture: amd64\nVersion: 1.0-1\n\n' \
 	>"$tmp/latin1/var/lib/dpkg/status"
 "$pw" assess --db "$db" --root "$tmp/latin1" --format json >"$tmp/latin1.out" 2>"$tmp/err"
 rc=$?
-python3 - "$tmp/latin1.out" <<'PY' && [ $rc -eq 0 ] && ok "json: a non-UTF-8 byte is written as it came" ||
+python3 - "$tmp/latin1.out" <<'PY' && [ $rc -eq 0 ] && ok "json: a non-UTF-8 byte goes out as its Latin-1 reading, the document valid" ||
 import json, sys
 d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape"))
-assert d["warnings"] == ["caf\udce9-tools 1.0-1: half-installed, not assessed (only installed packages are)"], d["warnings"]
+assert d["warnings"] == ["caf\u00e9-tools 1.0-1: half-installed, not assessed (only installed packages are)"], d["warnings"]
 assert d["findings"] == []
 PY
 	not_ok "non-UTF-8 byte: exit $rc, $(cat "$tmp/err")"

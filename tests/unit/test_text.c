@@ -44,6 +44,29 @@ static void find_and_escape(void **state)
 	}
 }
 
+/* For stdout, which may carry JSON holding such bytes as they came: a byte
+ * that is not UTF-8 becomes \u00NN, which JSON reads as its Latin-1
+ * character, never \xNN, which no JSON parser accepts. */
+static void json_bytes(void **state)
+{
+	(void)state;
+	static const char *const in[][2] = {
+		{ "\"caf\xe9-tools\"", "\"caf\\u00e9-tools\"" },
+		{ "lone\x9b", "lone\\u009b" },
+		{ "c1\xc2\x9b", "c1\\u009b" },
+		{ "esc\033", "esc\\x1b" },
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct pw_buf out = PW_BUF_INIT;
+		size_t used;
+		assert_int_equal(pw_text_escape(&out, in[i][0], strlen(in[i][0]),
+						PW_TEXT_FINAL | PW_TEXT_JSON_BYTES, &used),
+				 PW_OK);
+		assert_string_equal(out.data, in[i][1]);
+		pw_buf_free(&out);
+	}
+}
+
 static void describe(void **state)
 {
 	(void)state;
@@ -79,6 +102,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(find_and_escape),
+		cmocka_unit_test(json_bytes),
 		cmocka_unit_test(describe),
 		cmocka_unit_test(streaming),
 	};
