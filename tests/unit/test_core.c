@@ -125,6 +125,28 @@ static void json_writer(void **state)
 	assert_string_equal(b.data, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\t\xc3\xa9\",\"a\":[-5,true,{}]}");
 	pw_buf_free(&b);
 
+	/* pretty, an escaped key, and a buffer capped so that a write that
+	 * does not fit fails and the error sticks */
+	pw_jsonw_init(&w, &b, true);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "k\"", "v\x1f");
+	pw_jsonw_key(&w, "l");
+	pw_jsonw_begin_array(&w);
+	pw_jsonw_string(&w, "x");
+	pw_jsonw_end_array(&w);
+	pw_jsonw_end_object(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	assert_string_equal(b.data, "{\n \"k\\\"\": \"v\\u001f\",\n \"l\": [\n  \"x\"\n ]\n}");
+	pw_buf_free(&b);
+	pw_buf_init(&b, 16);
+	pw_jsonw_init(&w, &b, false);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "key", "a value longer than the cap");
+	pw_jsonw_end_object(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_ERR_LIMIT);
+	assert_true(b.len <= 16);
+	pw_buf_free(&b);
+
 	/* unbalanced and too deep are errors, not crashes */
 	pw_jsonw_init(&w, &b, true);
 	pw_jsonw_begin_array(&w);
