@@ -16,9 +16,27 @@ void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
 /* Room for n more bytes at the end of the output, or NULL once an error
  * is kept. The document is written in place: a few bytes at a time through
  * pw_buf_add cost more than the escaping itself. */
+void pw_jsonw_set_sink(struct pw_jsonw *w, pw_err (*sink)(void *ctx, const char *data, size_t len),
+		       void *ctx, size_t at)
+{
+	w->sink = sink;
+	w->sink_ctx = ctx;
+	w->sink_at = at;
+}
+
+static void flush(struct pw_jsonw *w)
+{
+	struct pw_buf *b = w->out;
+	if (w->err == PW_OK && b->len)
+		w->err = w->sink(w->sink_ctx, b->data, b->len);
+	pw_buf_reset(b);
+}
+
 static char *room(struct pw_jsonw *w, size_t n)
 {
 	struct pw_buf *b = w->out;
+	if (w->sink && b->len && b->len + n > w->sink_at)
+		flush(w);
 	if (w->err)
 		return NULL;
 	size_t max = b->max ? b->max : PW_BUF_DEFAULT_MAX;
@@ -198,5 +216,7 @@ pw_err pw_jsonw_finish(struct pw_jsonw *w)
 {
 	if (w->err == PW_OK && w->depth != 0)
 		w->err = PW_ERR_INVALID;
+	if (w->sink)
+		flush(w);
 	return w->err;
 }
