@@ -98,6 +98,12 @@ static void print_table(const struct pw_inventory *inv, bool updates_only)
 	}
 }
 
+static pw_err write_stdout(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	return fwrite(data, 1, len, stdout) == len ? PW_OK : PW_ERR_IO;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -150,10 +156,11 @@ int cmd_scan(int argc, char **argv)
 
 	if (format == PW_FORMAT_JSON) {
 		struct pw_buf out = PW_BUF_INIT;
-		/* about 220 bytes a package: one allocation, no copies as it grows */
-		pw_err rc = pw_buf_grow(&out, inv.npkgs * 256 + 4096);
+		/* one piece of the document at a time: its memory is reused, not
+		 * faulted in page by page for the whole document */
+		pw_err rc = pw_buf_grow(&out, PW_INVENTORY_JSON_PIECE + 4096);
 		if (rc == PW_OK)
-			rc = pw_inventory_write_json(&inv, &out, true);
+			rc = pw_inventory_write_json_to(&inv, &out, true, write_stdout, NULL);
 		if (rc == PW_OK)
 			rc = pw_buf_addc(&out, '\n');
 		if (rc != PW_OK || fwrite(out.data, 1, out.len, stdout) != out.len) {

@@ -15,8 +15,9 @@
  *    must be asked for).
  * An update is pending when the candidate is newer than the installed version.
  *
- * The indexes are large (bookworm main: ~63,000 stanzas, ~90 MB unpacked),
- * so each is walked once, and only stanzas whose Package is installed are
+ * The indexes are large (bookworm main: ~63,000 stanzas, 50 MB unpacked
+ * from 19 MB of lz4), so each is decompressed piece by piece into a window
+ * of 1 MiB and walked once, and only stanzas whose Package is installed are
  * looked at beyond their first lines. What is kept is one small entry per
  * (installed package, index) pair; the policy runs over those at the end,
  * when every file and pin is known.
@@ -781,9 +782,11 @@ pw_err pw_aptlists_add_preferences(struct pw_aptlists *s, struct pw_blob data, c
 struct stanza {
 	size_t line;       /* of its first field */
 	size_t nfields;
+	size_t start;      /* window offset of its first field's line */
 	bool has_package;
 	struct slot *slot; /* the first installed slot with this name */
 	bool skip;         /* a name nobody installed: nothing more to read */
+	bool too_long;     /* it did not fit the window: skipped with a warning */
 	struct pw_blob name, version, arch, source;
 };
 
@@ -841,35 +844,211 @@ static pw_err take_stanza(struct pw_aptlists *s, struct warner *w, size_t file,
 	return PW_OK;
 }
 
-pw_err pw_aptlists_feed(struct pw_aptlists *s, struct pw_blob packages, const char *path,
-			const struct pw_apt_index *idx, struct pw_error *e)
+/* The text of one index, seen through a window of bounded size: lines are
+ * taken from its front, and when no whole line is left the window is
+ * refilled. What the current stanza's fields point into stays in the window
+ * until the stanza ends: a refill moves it to the window's front (and the
+ * fields' pointers with it) instead of copying any field out. A stanza
+ * whose name nobody installed keeps nothing, however long it is. */
+struct window {
+	pw_aptlists_read_fn read; /* NULL: text is the whole index */
+	void *ctx;
+	char *buf;          /* what read fills; text == buf */
+	const char *text;
+	size_t cap, len, pos; /* text[0..len) read, pos: the next line */
+	bool eof;
+	bool failed;        /* read reported an error */
+	char last;          /* the last byte read: '\n' unless the file was cut */
+	bool in_long_line;  /* inside a line that did not fit: dropped to its end */
+};
+
+#define WINDOW_DEFAULT ((size_t)1 << 20)
+#define WINDOW_MIN 64
+
+/* A line's bytes after chomp() are empty: it ends a stanza. */
+static bool blank_at(const char *p, size_t n, size_t i, bool *known)
+{
+	*known = true;
+	if (i < n && p[i] == '\n')
+		return true;
+	if (i < n && p[i] == '\r') {
+		if (i + 1 < n)
+			return p[i + 1] == '\n';
+		*known = false;
+		return false;
+	}
+	*known = i < n;
+	return false;
+}
+
+/* Bytes with the high bit set where w's byte equals c's (c repeated). */
+static uint64_t bytes_equal(uint64_t w, uint64_t c)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t x = w ^ c;
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/* The length of the whole lines at p[0..n) before the first blank line or
+ * the first line that may not be whole, and their count in *lines. This is
+ * what the line loop does to a skipped stanza, done a word at a time: most
+ * of an index is stanzas nobody installed. */
+static size_t skip_lines(const char *p, size_t n, size_t *lines)
+{
+	bool known;
+	*lines = 0;
+	if (blank_at(p, n, 0, &known) || !known)
+		return 0;
+	size_t i = 0, count = 0, end = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t nl = 0x0a0a0a0a0a0a0a0aull, cr = 0x0d0d0d0d0d0d0d0dull;
+	/* each '\n' at i with p[i+1] == '\n', or "\r\n" at i+1, starts a blank line */
+	for (; i + 10 <= n; i += 8) {
+		uint64_t w0, w1, w2;
+		memcpy(&w0, p + i, 8);
+		memcpy(&w1, p + i + 1, 8);
+		memcpy(&w2, p + i + 2, 8);
+		uint64_t at = bytes_equal(w0, nl);
+		if (!at)
+			continue;
+		uint64_t blank = at & (bytes_equal(w1, nl) | (bytes_equal(w1, cr) & bytes_equal(w2, nl)));
+		if (blank) {
+			uint64_t upto = blank ^ (blank - 1); /* the first blank's '\n' and below */
+			*lines = count + (size_t)__builtin_popcountll(at & upto);
+			return i + (size_t)__builtin_ctzll(blank) / 8 + 1;
+		}
+		count += (size_t)__builtin_popcountll(at);
+		end = i + (63 - (size_t)__builtin_clzll(at)) / 8 + 1;
+	}
+#endif
+	for (; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		count++;
+		end = i + 1;
+		if (blank_at(p, n, i + 1, &known) || !known)
+			break;
+	}
+	*lines = count;
+	return end;
+}
+
+/* Refill the window, first dropping what is no longer needed: everything
+ * before the current stanza, or before the current line when the stanza is
+ * skipped. When the window is full of what must be kept, the stanza is too
+ * long: it is skipped with a warning, and the line being read dropped to
+ * its end. */
+static pw_err refill(struct window *w, struct stanza *st, struct warner *wr, size_t lineno,
+		     struct pw_error *e)
+{
+	bool keep_stanza = st->nfields && !st->skip;
+	size_t keep = keep_stanza ? st->start : w->pos;
+	if (w->in_long_line)
+		keep = w->len;
+	if (keep == 0 && w->len == w->cap) {
+		if (!st->skip) {
+			pw_err rc = warn_at(wr, st->nfields ? st->line : lineno + 1,
+					    "stanza longer than %zu bytes; skipped", w->cap);
+			if (rc)
+				return rc;
+			st->too_long = true;
+		}
+		st->skip = true;
+		st->slot = NULL;
+		keep_stanza = false;
+		w->in_long_line = true;
+		keep = w->len;
+	}
+	if (keep) {
+		memmove(w->buf, w->buf + keep, w->len - keep);
+		w->len -= keep;
+		w->pos = keep > w->pos ? 0 : w->pos - keep;
+		if (keep_stanza) {
+			st->start -= keep;
+			struct pw_blob *fields[] = { &st->name, &st->version, &st->arch, &st->source };
+			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+				if (fields[i]->ptr)
+					fields[i]->ptr -= keep;
+			}
+		}
+	}
+	size_t n;
+	pw_err rc = w->read(w->ctx, w->buf + w->len, w->cap - w->len, &n, e);
+	if (rc) {
+		w->failed = true;
+		return rc;
+	}
+	if (n == 0)
+		w->eof = true;
+	else
+		w->last = w->buf[w->len + n - 1];
+	w->len += n;
+	return PW_OK;
+}
+
+/* The next line without its '\n', or false at the end of the index. *cut:
+ * the end of a line too long for the window (its text is not there). */
+static pw_err next_line(struct window *w, struct stanza *st, struct warner *wr, size_t lineno,
+			struct pw_blob *line, bool *more, bool *cut, struct pw_error *e)
+{
+	for (;;) {
+		const char *p = w->text + w->pos;
+		const char *nl = w->in_long_line && w->pos == w->len ? NULL
+					: memchr(p, '\n', w->len - w->pos);
+		if (nl || (w->eof && w->pos < w->len)) {
+			size_t n = nl ? (size_t)(nl - p) : w->len - w->pos;
+			*line = pw_blob(p, n);
+			w->pos += n + (nl != NULL);
+			*cut = w->in_long_line;
+			w->in_long_line = false;
+			*more = true;
+			return PW_OK;
+		}
+		if (w->eof) {
+			*more = false;
+			return PW_OK;
+		}
+		pw_err rc = refill(w, st, wr, lineno, e);
+		if (rc)
+			return rc;
+	}
+}
+
+static pw_err feed_window(struct pw_aptlists *s, struct window *w, const char *path,
+			  const struct pw_apt_index *idx, struct pw_error *e)
 {
 	size_t file;
 	pw_err rc = add_file(s, idx, false, &file, e);
 	if (rc)
 		return rc;
-	struct warner w = { s->inv, path, 0, e };
-	/* apt writes every index with a final newline: without one the file
-	 * was cut, and its last stanza may be too */
-	bool truncated = packages.len && packages.ptr[packages.len - 1] != '\n';
-	struct pw_blob rest = packages, line;
+	struct warner wr = { s->inv, path, 0, e };
 	size_t lineno = 0;
 	bool bad_line_warned = false;
 	struct stanza st = { 0 };
 	for (;;) {
-		bool more = pw_blob_next_line(&rest, &line);
+		if (st.skip && !w->in_long_line) {
+			size_t lines;
+			w->pos += skip_lines(w->text + w->pos, w->len - w->pos, &lines);
+			lineno += lines;
+		}
+		struct pw_blob line;
+		bool more, cut;
+		if ((rc = next_line(w, &st, &wr, lineno, &line, &more, &cut, e)))
+			return rc;
 		if (more) {
 			lineno++;
 			line = chomp(line);
 		}
-		if (!more || line.len == 0) {
-			if (!more && truncated && st.nfields) {
-				rc = warn_at(&w, lineno, "the file ends inside a line (truncated?); "
+		if (!more || (line.len == 0 && !cut)) {
+			/* apt writes every index with a final newline: without one the
+			 * file was cut, and its last stanza may be too */
+			if (!more && w->last != '\n' && st.nfields) {
+				rc = warn_at(&wr, lineno, "the file ends inside a line (truncated?); "
 					     "its last stanza is ignored");
-			} else if (st.nfields && !st.has_package) {
-				rc = warn_at(&w, st.line, "stanza without Package skipped");
+			} else if (st.nfields && !st.has_package && !st.too_long) {
+				rc = warn_at(&wr, st.line, "stanza without Package skipped");
 			} else if (st.slot) {
-				rc = take_stanza(s, &w, file, &st, e);
+				rc = take_stanza(s, &wr, file, &st, e);
 			}
 			if (rc)
 				return rc;
@@ -883,13 +1062,15 @@ pw_err pw_aptlists_feed(struct pw_aptlists *s, struct pw_blob packages, const ch
 		struct pw_blob key, value;
 		if (!pw_blob_split(line, ':', &key, &value)) {
 			/* one warning per file: a garbage file would repeat it on every line */
-			if (!bad_line_warned && (rc = warn_at(&w, lineno, "not a 'Field: value' line")))
+			if (!bad_line_warned && (rc = warn_at(&wr, lineno, "not a 'Field: value' line")))
 				return rc;
 			bad_line_warned = true;
 			continue;
 		}
-		if (st.nfields++ == 0)
+		if (st.nfields++ == 0) {
 			st.line = lineno;
+			st.start = (size_t)(line.ptr - w->text);
+		}
 		value = pw_blob_trim(value);
 		if (key_is(key, "Package")) {
 			st.has_package = true;
@@ -904,7 +1085,42 @@ pw_err pw_aptlists_feed(struct pw_aptlists *s, struct pw_blob packages, const ch
 			st.source = value;
 		}
 	}
-	return warn_done(&w);
+	return warn_done(&wr);
+}
+
+pw_err pw_aptlists_feed(struct pw_aptlists *s, struct pw_blob packages, const char *path,
+			const struct pw_apt_index *idx, struct pw_error *e)
+{
+	struct window w = { 0 };
+	w.text = packages.len ? packages.ptr : "";
+	w.len = w.cap = packages.len;
+	w.eof = true;
+	w.last = packages.len ? packages.ptr[packages.len - 1] : '\n';
+	return feed_window(s, &w, path, idx, e);
+}
+
+pw_err pw_aptlists_feed_stream(struct pw_aptlists *s, pw_aptlists_read_fn read, void *ctx,
+			       size_t window, const char *path, const struct pw_apt_index *idx,
+			       struct pw_error *e)
+{
+	struct window w = { 0 };
+	w.read = read;
+	w.ctx = ctx;
+	w.cap = window == 0 ? WINDOW_DEFAULT : window < WINDOW_MIN ? WINDOW_MIN : window;
+	w.last = '\n';
+	if (!(w.buf = malloc(w.cap)))
+		return nomem(e);
+	w.text = w.buf;
+	size_t nfiles = s->nfiles, nentries = s->nentries, nwarnings = s->inv->nwarnings;
+	pw_err rc = feed_window(s, &w, path, idx, e);
+	if (rc && w.failed) {
+		/* as if the index had never been fed */
+		s->nfiles = nfiles;
+		s->nentries = nentries;
+		s->inv->nwarnings = nwarnings;
+	}
+	free(w.buf);
+	return rc;
 }
 
 /* ---- the policy ---- */
@@ -1262,6 +1478,41 @@ static bool same_index(const char *a, const char *b)
 	return n == index_stem(b) && strncmp(a, b, n) == 0;
 }
 
+struct list_reader {
+	struct pw_decoder *d;
+	bool failed;
+};
+
+static pw_err read_list(void *ctx, char *dst, size_t cap, size_t *n, struct pw_error *e)
+{
+	struct list_reader *r = ctx;
+	pw_err rc = pw_decoder_read(r->d, dst, cap, n, e);
+	r->failed = rc != PW_OK;
+	return rc;
+}
+
+/* One list file, decompressed as it is parsed. A file that cannot be read
+ * or decompressed, even near its end, counts for nothing: one broken index
+ * does not hide the others, nor adds half of itself. */
+static pw_err feed_file(struct pw_aptlists *s, const char *path, const struct pw_apt_index *idx,
+			struct pw_error *e)
+{
+	struct list_reader r = { NULL, false };
+	struct pw_error ie;
+	pw_err rc = pw_decoder_open(path, 0, &r.d, &ie);
+	if (rc == PW_OK) {
+		rc = pw_aptlists_feed_stream(s, read_list, &r, 0, path, idx, &ie);
+		pw_decoder_close(r.d);
+		if (rc && !r.failed) { /* the parser's own failure: out of memory */
+			*e = ie;
+			return rc;
+		}
+	}
+	if (rc == PW_OK)
+		return PW_OK;
+	return pw_inventory_warn(s->inv, "%s; index skipped", ie.msg) ? nomem(e) : PW_OK;
+}
+
 pw_err pw_aptlists_collect(struct pw_inventory *inv, struct pw_error *e)
 {
 	char *dir = pw_path_join(inv->root, LISTS_DIR);
@@ -1270,7 +1521,6 @@ pw_err pw_aptlists_collect(struct pw_inventory *inv, struct pw_error *e)
 	char **names = NULL;
 	size_t n = 0;
 	struct pw_aptlists *s = NULL;
-	struct pw_buf buf = PW_BUF_INIT;
 	pw_err rc = list_dir(dir, is_index_name, &names, &n, e);
 	if (rc == PW_OK && n == 0)
 		rc = PW_ERR_NOTFOUND;
@@ -1300,24 +1550,13 @@ pw_err pw_aptlists_collect(struct pw_inventory *inv, struct pw_error *e)
 			}
 			continue;
 		}
-		pw_buf_reset(&buf);
-		struct pw_error ie;
-		if (pw_decompress_file(path, &buf, &ie)) {
-			/* one broken index does not hide the others */
-			if (pw_inventory_warn(inv, "%s; index skipped", ie.msg)) {
-				rc = nomem(e);
-				goto out;
-			}
-			continue;
-		}
-		if ((rc = pw_aptlists_feed(s, pw_blob(buf.data ? buf.data : "", buf.len), path, &idx, e)))
+		if ((rc = feed_file(s, path, &idx, e)))
 			goto out;
 	}
 	rc = pw_aptlists_finish(s, e);
 	s = NULL;
 out:
 	pw_aptlists_abort(s);
-	pw_buf_free(&buf);
 	free_names(names, n);
 	free(dir);
 	return rc;

@@ -53,6 +53,7 @@ struct parser {
 	size_t packages;
 	size_t first_bad;   /* first line that is not a field, 0 if none */
 	size_t nwarnings;
+	bool has_nul;       /* the file holds a NUL byte: look for it field by field */
 };
 
 static bool is_blank(char c)
@@ -272,19 +273,27 @@ static pw_err field(struct parser *ps, struct stanza *st, struct pw_blob line, s
 {
 	struct pw_blob name, value;
 	pw_err rc;
-	bool ok = pw_blob_split(line, ':', &name, &value) && !memchr(name.ptr, '\0', name.len);
+	/* field names are short: a byte loop beats a memchr call per check */
+	size_t colon = 0;
+	while (colon < line.len && line.ptr[colon] != ':')
+		colon++;
+	bool ok = colon < line.len;
+	name = pw_blob(line.ptr, colon);
+	value = ok ? pw_blob(line.ptr + colon + 1, line.len - colon - 1) : pw_blob(line.ptr + line.len, 0);
 	/* dpkg reads "Package : foo" as Package, but a name with blanks
-	 * inside, or none at all, is not a field */
+	 * inside, or a NUL, or none at all, is not a field */
 	while (name.len && is_blank(name.ptr[name.len - 1]))
 		name.len--;
-	if (!ok || !name.len || memchr(name.ptr, ' ', name.len) || memchr(name.ptr, '\t', name.len)) {
+	for (size_t i = 0; ok && i < name.len; i++)
+		ok = name.ptr[i] != ' ' && name.ptr[i] != '\t' && name.ptr[i] != '\0';
+	if (!ok || !name.len) {
 		if (!ps->first_bad)
 			ps->first_bad = lineno;
 		return warn(ps, lineno, e, "line is not a 'Field: value' line; ignored");
 	}
 	st->any_field = true;
 	/* dpkg keeps values as C strings: a NUL ends the value there */
-	const char *nul = memchr(value.ptr, '\0', value.len);
+	const char *nul = ps->has_nul ? memchr(value.ptr, '\0', value.len) : NULL;
 	if (nul) {
 		value.len = (size_t)(nul - value.ptr);
 		if ((rc = warn(ps, lineno, e, "a NUL byte cuts the value short, as dpkg reads it")))
@@ -332,7 +341,7 @@ static pw_err field(struct parser *ps, struct stanza *st, struct pw_blob line, s
 pw_err pw_dpkg_parse_status(struct pw_inventory *inv, struct pw_blob data, const char *path,
 			    bool default_installed, struct pw_error *e)
 {
-	struct parser ps = { inv, path ? path : "status", default_installed, 0, 0, 0 };
+	struct parser ps = { inv, path ? path : "status", default_installed, 0, 0, 0, false };
 	struct stanza st;
 	const char *p, *end;
 	size_t lineno = 0;
@@ -342,6 +351,8 @@ pw_err pw_dpkg_parse_status(struct pw_inventory *inv, struct pw_blob data, const
 		data = pw_blob("", 0);
 	p = data.ptr;
 	end = data.ptr + data.len;
+	/* one look over the whole file instead of two per field line */
+	ps.has_nul = memchr(data.ptr, '\0', data.len) != NULL;
 	memset(&st, 0, sizeof(st));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -83,6 +83,12 @@ static void write_package(struct pw_jsonw *w, const struct pw_package *p)
 
 pw_err pw_inventory_write_json(const struct pw_inventory *inv, struct pw_buf *out, bool pretty)
 {
+	return pw_inventory_write_json_to(inv, out, pretty, NULL, NULL);
+}
+
+pw_err pw_inventory_write_json_to(const struct pw_inventory *inv, struct pw_buf *out, bool pretty,
+				  pw_err (*sink)(void *ctx, const char *data, size_t len), void *ctx)
+{
 	struct pw_jsonw w;
 	char when[32];
 	size_t installed = 0, updates = 0, security = 0;
@@ -93,6 +99,8 @@ pw_err pw_inventory_write_json(const struct pw_inventory *inv, struct pw_buf *ou
 		security += p->candidate_version && p->candidate_security;
 	}
 	pw_jsonw_init(&w, out, pretty);
+	if (sink)
+		pw_jsonw_set_sink(&w, sink, ctx, PW_INVENTORY_JSON_PIECE);
 	pw_jsonw_begin_object(&w);
 	pw_jsonw_key(&w, "schema_version");
 	pw_jsonw_int(&w, PW_INVENTORY_SCHEMA_VERSION);

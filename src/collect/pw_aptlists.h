@@ -93,6 +93,22 @@ pw_err pw_aptlists_add_preferences(struct pw_aptlists *s, struct pw_blob data, c
 pw_err pw_aptlists_feed(struct pw_aptlists *s, struct pw_blob packages, const char *path,
 			const struct pw_apt_index *idx, struct pw_error *e);
 
+/* Where the text of an index comes from, piece by piece: put up to cap
+ * bytes at dst and their count in *n, 0 at the end (pw_decoder_read
+ * behind a cast-free wrapper, or a test's reader cutting anywhere). */
+typedef pw_err (*pw_aptlists_read_fn)(void *ctx, char *dst, size_t cap, size_t *n,
+				      struct pw_error *e);
+
+/* pw_aptlists_feed for an index read through a window of `window` bytes (0:
+ * 1 MiB; at least 64): memory stays bounded whatever the index's size, and
+ * the result is the same wherever read cuts the text. A stanza that does
+ * not fit the window is skipped with a warning (real ones are under 80 KB).
+ * When read fails, what this index added is taken back, as if it had never
+ * been fed, and read's error returned. */
+pw_err pw_aptlists_feed_stream(struct pw_aptlists *s, pw_aptlists_read_fn read, void *ctx,
+			       size_t window, const char *path, const struct pw_apt_index *idx,
+			       struct pw_error *e);
+
 /* Pick the candidates and fill candidate_version, candidate_origin (the
  * suites that ship the candidate, comma-separated in feed order, as apt
  * list prints them; the codename when a Release file has no Suite) and

@@ -17,6 +17,14 @@
  * Absent values are omitted, never written as null. */
 pw_err pw_inventory_write_json(const struct pw_inventory *inv, struct pw_buf *out, bool pretty);
 
+/* The same document handed to sink in pieces of at most about
+ * PW_INVENTORY_JSON_PIECE bytes, out holding one piece at a time (empty
+ * when this returns): `scan` writes a 180 KB document through 64 KiB of
+ * memory. NULL sink: as pw_inventory_write_json. */
+#define PW_INVENTORY_JSON_PIECE ((size_t)1 << 16)
+pw_err pw_inventory_write_json_to(const struct pw_inventory *inv, struct pw_buf *out, bool pretty,
+				  pw_err (*sink)(void *ctx, const char *data, size_t len), void *ctx);
+
 /* The same document as a jansson tree: a new reference the caller releases
  * with json_decref(); NULL on ENOMEM. */
 json_t *pw_inventory_to_json(const struct pw_inventory *inv);

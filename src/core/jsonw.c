@@ -15,44 +15,85 @@ void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty)
 	w->first[0] = true;
 }
 
-/* Inline while there is room (the common case: a document is made of many
- * pieces of a few bytes each, and a call per piece was most of its cost);
- * pw_buf_add grows the buffer and enforces its cap otherwise. */
-static inline void put(struct pw_jsonw *w, const char *s, size_t n)
+/* Room for n more bytes at the end of the output, or NULL once an error
+ * is kept. The document is written in place: a few bytes at a time through
+ * pw_buf_add cost more than the escaping itself. */
+void pw_jsonw_set_sink(struct pw_jsonw *w, pw_err (*sink)(void *ctx, const char *data, size_t len),
+		       void *ctx, size_t at)
+{
+	w->sink = sink;
+	w->sink_ctx = ctx;
+	w->sink_at = at;
+}
+
+static void flush(struct pw_jsonw *w)
 {
 	struct pw_buf *b = w->out;
-	if (w->err == PW_OK && b->data && n < b->cap - b->len &&
-	    b->len + n <= (b->max ? b->max : PW_BUF_DEFAULT_MAX)) {
-		memcpy(b->data + b->len, s, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return;
-	}
-	if (w->err == PW_OK)
-		w->err = pw_buf_add(b, s, n);
+	if (w->err == PW_OK && b->len)
+		w->err = w->sink(w->sink_ctx, b->data, b->len);
+	pw_buf_reset(b);
 }
+
+static char *room(struct pw_jsonw *w, size_t n)
+{
+	struct pw_buf *b = w->out;
+	if (w->sink && b->len && b->len + n > w->sink_at)
+		flush(w);
+	if (w->err)
+		return NULL;
+	size_t max = b->max ? b->max : PW_BUF_DEFAULT_MAX;
+	if (!b->data || n >= b->cap - b->len || b->len + n > max) {
+		if ((w->err = pw_buf_grow(b, n)))
+			return NULL;
+	}
+	return b->data + b->len;
+}
+
+/* n bytes were written at room(): keep them, NUL-terminated as pw_buf is. */
+static void wrote(struct pw_jsonw *w, size_t n)
+{
+	w->out->len += n;
+	w->out->data[w->out->len] = '\0';
+}
+
+static void put(struct pw_jsonw *w, const char *s, size_t n)
+{
+	char *d = room(w, n);
+	if (d) {
+		memcpy(d, s, n);
+		wrote(w, n);
+	}
+}
+
+static const char indent[PW_JSONW_DEPTH + 1] = "\n                                ";
 
 static void newline(struct pw_jsonw *w)
 {
 	if (!w->pretty)
 		return;
-	static const char indent[PW_JSONW_DEPTH + 1] = "\n                                ";
 	put(w, indent, (size_t)w->depth + 1);
 }
 
-/* Before a value or a key: the comma and the line break. After a key the
- * value follows directly (the key already handled its comma). */
+/* Before a value or a key: the comma and the line break, in one write.
+ * After a key the value follows directly (the key already handled its
+ * comma). */
 static void before_item(struct pw_jsonw *w)
 {
 	if (w->after_key) {
 		w->after_key = false;
 		return;
 	}
-	if (!w->first[w->depth])
-		put(w, ",", 1);
+	size_t comma = !w->first[w->depth];
 	w->first[w->depth] = false;
-	if (w->depth > 0)
-		newline(w);
+	size_t nl = w->depth > 0 && w->pretty ? (size_t)w->depth + 1 : 0;
+	if (comma + nl == 0)
+		return;
+	char *d = room(w, comma + nl);
+	if (!d)
+		return;
+	d[0] = ',';
+	memcpy(d + comma, indent, nl);
+	wrote(w, comma + nl);
 }
 
 static void open(struct pw_jsonw *w, char c)
@@ -89,27 +130,28 @@ static const unsigned char must_escape[256] = {
 	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
-static void quoted(struct pw_jsonw *w, const char *s)
+/* s as a JSON string, then suffix (": " after a key). A string with
+ * nothing to escape, nearly all of them, is one write. */
+static void quoted(struct pw_jsonw *w, const char *s, const char *suffix, size_t suffix_len)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *run = (const unsigned char *)s, *p = run;
+	const unsigned char *p = (const unsigned char *)s;
 	while (!must_escape[*p])
 		p++;
-	if (!*p && w->err == PW_OK) {
-		/* nothing to escape (nearly every string): one reservation */
-		size_t n = (size_t)(p - run);
-		struct pw_buf *b = w->out;
-		if ((w->err = pw_buf_grow(b, n + 2)) != PW_OK)
-			return;
-		b->data[b->len] = '"';
-		memcpy(b->data + b->len + 1, s, n);
-		b->data[b->len + 1 + n] = '"';
-		b->len += n + 2;
-		b->data[b->len] = '\0';
+	size_t n = (size_t)(p - (const unsigned char *)s);
+	char *d = room(w, n + 2 + suffix_len);
+	if (!d)
+		return;
+	d[0] = '"';
+	memcpy(d + 1, s, n);
+	if (!*p) {
+		d[n + 1] = '"';
+		memcpy(d + n + 2, suffix, suffix_len);
+		wrote(w, n + 2 + suffix_len);
 		return;
 	}
-	p = run;
-	put(w, "\"", 1);
+	wrote(w, n + 1);
+	const unsigned char *run = p;
 	for (;; p++) {
 		while (!must_escape[*p])
 			p++;
@@ -118,7 +160,7 @@ static void quoted(struct pw_jsonw *w, const char *s)
 			break;
 		run = p + 1;
 		char esc[6] = { '\\', 0 };
-		size_t n = 2;
+		size_t len = 2;
 		switch (*p) {
 		case '"': esc[1] = '"'; break;
 		case '\\': esc[1] = '\\'; break;
@@ -129,25 +171,25 @@ static void quoted(struct pw_jsonw *w, const char *s)
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 15];
-			n = 6;
+			len = 6;
 		}
-		put(w, esc, n);
+		put(w, esc, len);
 	}
 	put(w, "\"", 1);
+	put(w, suffix, suffix_len);
 }
 
 void pw_jsonw_key(struct pw_jsonw *w, const char *key)
 {
 	before_item(w);
-	quoted(w, key);
-	put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+	quoted(w, key, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
 	w->after_key = true;
 }
 
 void pw_jsonw_string(struct pw_jsonw *w, const char *s)
 {
 	before_item(w);
-	quoted(w, s);
+	quoted(w, s, "", 0);
 }
 
 void pw_jsonw_int(struct pw_jsonw *w, int64_t v)
@@ -193,6 +235,8 @@ pw_err pw_jsonw_finish(struct pw_jsonw *w)
 {
 	if (w->err == PW_OK && w->depth != 0)
 		w->err = PW_ERR_INVALID;
+	if (w->sink)
+		flush(w);
 	return w->err;
 }
 

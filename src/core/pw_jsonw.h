@@ -23,9 +23,19 @@ struct pw_jsonw {
 	bool pretty;                /* one-space indentation and newlines */
 	bool after_key;             /* a key was written; its value comes next */
 	pw_err err;                 /* first error, sticky */
+	pw_err (*sink)(void *ctx, const char *data, size_t len);
+	void *sink_ctx;
+	size_t sink_at;
 };
 
 void pw_jsonw_init(struct pw_jsonw *w, struct pw_buf *out, bool pretty);
+/* Hand the document to sink in pieces instead of keeping it whole: the
+ * buffer's contents go to sink (and the buffer is emptied) before it would
+ * pass `at` bytes, and the rest at pw_jsonw_finish. A long document then
+ * needs one piece of memory, not its whole size. An error from sink stops
+ * the writer and is what pw_jsonw_finish returns. */
+void pw_jsonw_set_sink(struct pw_jsonw *w, pw_err (*sink)(void *ctx, const char *data, size_t len),
+		       void *ctx, size_t at);
 void pw_jsonw_begin_object(struct pw_jsonw *w);
 void pw_jsonw_end_object(struct pw_jsonw *w);
 void pw_jsonw_begin_array(struct pw_jsonw *w);

@@ -372,6 +372,219 @@ static void malformed_index(void **state)
 	pw_inventory_free(&inv);
 }
 
+/* ---- the index read piece by piece ---- */
+
+/* Hands out text as read would: at most `chunk` bytes a call, the first
+ * call stopping at `cut`; `fail_at` bytes in, an error. */
+struct mem_reader {
+	const char *text;
+	size_t len, pos;
+	size_t chunk, cut, fail_at;
+};
+
+static pw_err mem_read(void *ctx, char *dst, size_t cap, size_t *n, struct pw_error *e)
+{
+	struct mem_reader *r = ctx;
+	size_t want = r->len - r->pos;
+	if (want > cap)
+		want = cap;
+	if (r->chunk && want > r->chunk)
+		want = r->chunk;
+	if (r->pos < r->cut && r->pos + want > r->cut)
+		want = r->cut - r->pos;
+	if (r->fail_at && r->pos + want >= r->fail_at)
+		return pw_error_set(e, PW_ERR_PARSE, "mem: corrupt at %zu", r->fail_at);
+	memcpy(dst, r->text + r->pos, want);
+	r->pos += want;
+	*n = want;
+	return PW_OK;
+}
+
+/* Installed: a (amd64), b (amd64), c (all), dpkg; the index of a suite "x". */
+static void stream_inventory(struct pw_inventory *inv)
+{
+	pw_inventory_init(inv, NULL);
+	add(inv, "a", "amd64", "1");
+	add(inv, "b", "amd64", "1");
+	add(inv, "c", "all", "1");
+	add(inv, "dpkg", "amd64", "1.21.22");
+}
+
+/* What a feed left: every candidate and every warning, as one string. */
+static void describe(const struct pw_inventory *inv, char *out, size_t size)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inv->npkgs && n < size; i++) {
+		const struct pw_package *p = &inv->pkgs[i];
+		n += (size_t)snprintf(out + n, size - n, "%s=%s|%s|%d\n", p->name,
+				      p->candidate_version ? p->candidate_version : "-",
+				      p->candidate_origin ? p->candidate_origin : "-",
+				      (int)p->candidate_security);
+	}
+	for (size_t i = 0; i < inv->nwarnings && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s\n", inv->warnings[i]);
+	assert_true(n < size);
+}
+
+#define DESCRIBED 8192
+
+/* Feed text (through r, or whole when r is NULL) and describe the result. */
+static void feed_and_describe(const char *text, size_t len, struct mem_reader *r, size_t window,
+			      char *out)
+{
+	struct pw_inventory inv;
+	struct pw_error e;
+	struct pw_aptlists *s;
+	stream_inventory(&inv);
+	struct pw_apt_index idx = suite("x", false, false);
+	assert_int_equal(pw_aptlists_begin(&inv, &s, &e), PW_OK);
+	if (r) {
+		r->text = text;
+		r->len = len;
+		r->pos = 0;
+		assert_int_equal(pw_aptlists_feed_stream(s, mem_read, r, window, "P", &idx, &e), PW_OK);
+	} else {
+		assert_int_equal(pw_aptlists_feed(s, pw_blob(text, len), "P", &idx, &e), PW_OK);
+	}
+	assert_int_equal(pw_aptlists_finish(s, &e), PW_OK);
+	describe(&inv, out, DESCRIBED);
+	pw_inventory_free(&inv);
+}
+
+/* Every kind of line the parser treats apart: CRLF stanzas, blank runs,
+ * fields before Package, continuation lines, a long stanza nobody
+ * installed (skipped without reading its lines one by one), and a last
+ * line cut short. */
+static void build_index(struct pw_buf *b)
+{
+	assert_int_equal(pw_buf_adds(b, "garbage line\n\nPackage: a\nArchitecture: amd64\n\n"
+				     "Package: a\r\nVersion: 2\r\nArchitecture: amd64\r\n"
+				     "Description: x\r\n y\r\n\r\n"
+				     "\n\n\r\n"
+				     "Version: 5\n\n"
+				     "Package: skipme\nVersion: 1\nDescription: long\n"), PW_OK);
+	for (int i = 0; i < 40; i++) /* lines of every length around a word */
+		assert_int_equal(pw_buf_addf(b, " %.*s\n", i % 19, "abcdefghijklmnopqrstuvwxyz"), PW_OK);
+	assert_int_equal(pw_buf_adds(b, " \r\n\r\n" /* " \r" is not blank, "\r" is */
+				     "Package: notinst\nX: y\n\r\n"
+				     "Package: b\nVersion: 1:\nArchitecture: amd64\n\n"
+				     "Architecture: amd64\nPackage: b\nSource: bsrc (1)\nVersion: 7\n\n"
+				     "Package: c\nVersion: 3\nArchitecture: all\nno colon here\n\n"
+				     "Package: skip2\n\n"
+				     "Package: a\nVersion: 9"), PW_OK);
+}
+
+static void stream_any_cut(void **state)
+{
+	(void)state;
+	struct pw_buf text;
+	pw_buf_init(&text, 0);
+	build_index(&text);
+	char *whole = malloc(DESCRIBED), *got = malloc(DESCRIBED);
+	assert_non_null(whole);
+	assert_non_null(got);
+	feed_and_describe(text.data, text.len, NULL, 0, whole);
+	/* what the whole text gives, checked on its own */
+	size_t last_line = 1;
+	for (size_t i = 0; i < text.len; i++)
+		last_line += text.data[i] == '\n';
+	char cut_warning[64];
+	snprintf(cut_warning, sizeof(cut_warning), "P:%zu: the file ends inside a line", last_line);
+	static const char *const want[] = {
+		"a=2|x|0\n", "b=7|x|0\n", "c=3|x|0\n",
+		"P:1: not a 'Field: value' line", "P:3: package a: stanza without Version",
+		"P:15: stanza without Package",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!strstr(whole, want[i]))
+			fail_msg("'%s' not in:\n%s", want[i], whole);
+	}
+	assert_non_null(strstr(whole, "package b: Version '1:'"));
+	if (!strstr(whole, cut_warning))
+		fail_msg("'%s' not in:\n%s", cut_warning, whole);
+
+	/* cut in two at every offset, through windows from tight to roomy */
+	static const size_t windows[] = { 128, 1024, 0 };
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+		for (size_t cut = 1; cut < text.len; cut++) {
+			struct mem_reader r = { .cut = cut };
+			feed_and_describe(text.data, text.len, &r, windows[w], got);
+			if (strcmp(whole, got) != 0)
+				fail_msg("window %zu, cut at %zu:\n%s\nwant:\n%s", windows[w], cut, got, whole);
+		}
+	}
+	/* and in pieces of every small size */
+	for (size_t chunk = 1; chunk <= 64; chunk++) {
+		struct mem_reader r = { .chunk = chunk };
+		feed_and_describe(text.data, text.len, &r, 128, got);
+		if (strcmp(whole, got) != 0)
+			fail_msg("chunks of %zu:\n%s\nwant:\n%s", chunk, got, whole);
+	}
+	free(whole);
+	free(got);
+	pw_buf_free(&text);
+}
+
+static void stream_window_overflow(void **state)
+{
+	(void)state;
+	struct pw_buf text;
+	pw_buf_init(&text, 0);
+	/* an installed stanza of 300 bytes, a skipped one with a 500-byte line,
+	 * then stanzas that fit a 64-byte window */
+	assert_int_equal(pw_buf_adds(&text, "Package: a\nVersion: 5\nArchitecture: amd64\nDescription: "),
+			 PW_OK);
+	for (int i = 0; i < 250; i++)
+		assert_int_equal(pw_buf_addc(&text, 'x'), PW_OK);
+	assert_int_equal(pw_buf_adds(&text, "\n\nPackage: nobody\nDescription: "), PW_OK);
+	for (int i = 0; i < 500; i++)
+		assert_int_equal(pw_buf_addc(&text, 'y'), PW_OK);
+	assert_int_equal(pw_buf_adds(&text, "\n more\n\nPackage: b\nVersion: 2\nArchitecture: amd64\n\n"
+				     "Package: a\nVersion: 3\nArchitecture: amd64\n"), PW_OK);
+	char *got = malloc(DESCRIBED);
+	assert_non_null(got);
+	for (size_t chunk = 1; chunk <= 80; chunk += 7) {
+		struct mem_reader r = { .chunk = chunk };
+		feed_and_describe(text.data, text.len, &r, 64, got);
+		if (!strstr(got, "a=3|x|0\nb=2|x|0\n") ||
+		    !strstr(got, "P:1: stanza longer than 64 bytes; skipped\n"))
+			fail_msg("chunks of %zu:\n%s", chunk, got);
+		/* one warning: the skipped stanza's long line is not one */
+		assert_null(strstr(strstr(got, "skipped\n") + 1, "P:"));
+	}
+	/* with room, the long stanza counts */
+	feed_and_describe(text.data, text.len, NULL, 0, got);
+	assert_non_null(strstr(got, "a=5|x|0\n"));
+	free(got);
+	pw_buf_free(&text);
+}
+
+static void stream_read_error(void **state)
+{
+	(void)state;
+	struct pw_inventory inv;
+	struct pw_error e;
+	struct pw_aptlists *s;
+	stream_inventory(&inv);
+	struct pw_apt_index idx = suite("x", false, false);
+	static const char good[] = "Package: a\nVersion: 2\nArchitecture: amd64\n\n";
+	static const char bad[] = "garbage\n\nPackage: b\nVersion: 2\nArchitecture: amd64\n\n"
+				  "Package: a\nVersion: 3\nArchitecture: amd64\n\n";
+	assert_int_equal(pw_aptlists_begin(&inv, &s, &e), PW_OK);
+	struct mem_reader r = { .text = bad, .len = strlen(bad), .chunk = 16,
+				.fail_at = strlen(bad) - 4 };
+	/* the failing index leaves nothing behind: no candidate, no warning */
+	assert_int_equal(pw_aptlists_feed_stream(s, mem_read, &r, 64, "bad", &idx, &e), PW_ERR_PARSE);
+	assert_non_null(strstr(e.msg, "mem: corrupt at"));
+	assert_int_equal(inv.nwarnings, 0);
+	struct mem_reader ok = { .text = good, .len = strlen(good) };
+	assert_int_equal(pw_aptlists_feed_stream(s, mem_read, &ok, 0, "good", &idx, &e), PW_OK);
+	assert_int_equal(pw_aptlists_finish(s, &e), PW_OK);
+	assert_string_equal(inv.pkgs[0].candidate_version, "2");
+	assert_null(inv.pkgs[1].candidate_version);
+	pw_inventory_free(&inv);
+}
+
 #define LINE 512
 
 /* "name arch version s1,s2" with the suites sorted (apt prints them in
@@ -592,6 +805,9 @@ int main(void)
 		cmocka_unit_test(pins),
 		cmocka_unit_test(preference_warnings),
 		cmocka_unit_test(malformed_index),
+		cmocka_unit_test(stream_any_cut),
+		cmocka_unit_test(stream_window_overflow),
+		cmocka_unit_test(stream_read_error),
 		cmocka_unit_test(fixture_pins),
 		cmocka_unit_test(bundled_bookworm),
 		cmocka_unit_test(fixture_broken),

@@ -106,6 +106,65 @@ static void file_read_and_join(void **state)
 	free(p);
 }
 
+/* A sink that keeps what it is handed, piece by piece, and may refuse. */
+struct pieces {
+	struct pw_buf all;
+	size_t count, largest;
+	bool refuse;
+};
+
+static pw_err keep_piece(void *ctx, const char *data, size_t len)
+{
+	struct pieces *p = ctx;
+	if (p->refuse)
+		return PW_ERR_IO;
+	p->count++;
+	p->largest = len > p->largest ? len : p->largest;
+	return pw_buf_add(&p->all, data, len);
+}
+
+static void write_sample(struct pw_jsonw *w)
+{
+	pw_jsonw_begin_object(w);
+	for (int i = 0; i < 20; i++) {
+		pw_jsonw_kstr(w, "name", "a\"b");
+		pw_jsonw_key(w, "list");
+		pw_jsonw_begin_array(w);
+		pw_jsonw_int(w, i);
+		pw_jsonw_end_array(w);
+	}
+	pw_jsonw_end_object(w);
+}
+
+static void json_writer_sink(void **state)
+{
+	(void)state;
+	struct pw_buf whole = PW_BUF_INIT, piece = PW_BUF_INIT;
+	struct pw_jsonw w;
+	pw_jsonw_init(&w, &whole, true);
+	write_sample(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	/* in pieces of at most 32 bytes, the same document, the buffer emptied */
+	struct pieces p = { PW_BUF_INIT, 0, 0, false };
+	pw_jsonw_init(&w, &piece, true);
+	pw_jsonw_set_sink(&w, keep_piece, &p, 32);
+	write_sample(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	assert_string_equal(p.all.data, whole.data);
+	assert_true(p.count > 10);
+	assert_true(p.largest <= 32);
+	assert_int_equal(piece.len, 0);
+	/* a sink that fails stops the writer with its error */
+	p.refuse = true;
+	pw_jsonw_init(&w, &piece, true);
+	pw_jsonw_set_sink(&w, keep_piece, &p, 32);
+	write_sample(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_ERR_IO);
+	pw_buf_free(&p.all);
+	pw_buf_free(&piece);
+	pw_buf_free(&whole);
+}
+
 static void json_writer(void **state)
 {
 	(void)state;
@@ -125,6 +184,28 @@ static void json_writer(void **state)
 	pw_jsonw_end_object(&w);
 	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
 	assert_string_equal(b.data, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\t\xc3\xa9\",\"a\":[-5,true,{}]}");
+	pw_buf_free(&b);
+
+	/* pretty, an escaped key, and a buffer capped so that a write that
+	 * does not fit fails and the error sticks */
+	pw_jsonw_init(&w, &b, true);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "k\"", "v\x1f");
+	pw_jsonw_key(&w, "l");
+	pw_jsonw_begin_array(&w);
+	pw_jsonw_string(&w, "x");
+	pw_jsonw_end_array(&w);
+	pw_jsonw_end_object(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_OK);
+	assert_string_equal(b.data, "{\n \"k\\\"\": \"v\\u001f\",\n \"l\": [\n  \"x\"\n ]\n}");
+	pw_buf_free(&b);
+	pw_buf_init(&b, 16);
+	pw_jsonw_init(&w, &b, false);
+	pw_jsonw_begin_object(&w);
+	pw_jsonw_kstr(&w, "key", "a value longer than the cap");
+	pw_jsonw_end_object(&w);
+	assert_int_equal(pw_jsonw_finish(&w), PW_ERR_LIMIT);
+	assert_true(b.len <= 16);
 	pw_buf_free(&b);
 
 	/* unbalanced and too deep are errors, not crashes */
@@ -216,6 +297,7 @@ int main(void)
 		cmocka_unit_test(json_writer),
 		cmocka_unit_test(json_reals_shortest),
 		cmocka_unit_test(json_reals_in_a_document),
+		cmocka_unit_test(json_writer_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
