@@ -529,6 +529,81 @@ static void failed_import_leaves_store_as_before(void **state)
 	pw_store_close(s);
 }
 
+/* The affected indexes as sqlite_master holds them, and whether SQLite
+ * finds every index consistent with its table. */
+static void assert_affected_indexes(void)
+{
+	sqlite3 *db = peek_open();
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'affected'"
+				  " AND type = 'index' AND sql IN ("
+				  "'CREATE INDEX affected_key ON affected(distro, release, package)',"
+				  "'CREATE INDEX affected_record ON affected(source, record_id, part)',"
+				  "'CREATE INDEX affected_generation ON affected(generation)')"),
+			 3);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* An import into an empty affected table builds its indexes at the end:
+ * they are there after the commit, after an abort, and when a record is
+ * replaced midway (its old rows are found by affected_record). */
+static void bulk_load_keeps_the_indexes(void **state)
+{
+	(void)state;
+	struct pw_store *s = open_store();
+	struct pw_vuln v[] = { cve("CVE-2025-1"), cve("CVE-2025-2"), cve("CVE-2025-3") };
+	struct pw_affected a[] = { fixed_in("CVE-2025-1", "debian", "12", "zlib", "1:1.2.13-1"),
+				   fixed_in("CVE-2025-2", "debian", "12", "curl", "7.88.1-10"),
+				   fixed_in("CVE-2025-3", "debian", "11", "bash", "5.1-2") };
+	struct pw_cpe_match m = { .vuln_id = "CVE-2025-3", .criteria = "cpe:2.3:a:gnu:bash:*:*:*:*:*:*:*:*",
+				  .version_end_excluding = "5.2", .vulnerable = true };
+	/* a record of CPE matches only: stored, while affected stays empty */
+	struct pw_feed_record cpes = { "nvd", "CVE-2025-3", v + 2, 1, NULL, 0, &m, 1 };
+	struct pw_import_stats st;
+	import_records(s, "nvd", &cpes, 1, &st);
+	assert_int_equal(pw_store_count(s, "affected"), 0);
+
+	/* aborted: the indexes come back with the rollback */
+	struct pw_feed_record r[] = { { "dsa", "DSA-1-1", v, 1, a, 1, NULL, 0 },
+				      { "dsa", "DSA-2-1", v + 1, 1, a + 1, 1, NULL, 0 } };
+	struct import im;
+	begin(s, "dsa", &im);
+	put(&im, &r[0]);
+	pw_store_import_abort(s);
+	assert_affected_indexes();
+	assert_int_equal(pw_store_count(s, "affected"), 0);
+
+	/* the CPE-only record replaced after affected rows were written */
+	begin(s, "dsa", &im);
+	put(&im, &r[0]);
+	struct pw_feed_record again = { "nvd", "CVE-2025-3", v + 2, 1, a + 2, 1, NULL, 0 };
+	put(&im, &again);
+	put(&im, &r[1]);
+	commit(s);
+	assert_int_equal(im.st.added, 2);
+	assert_int_equal(im.st.updated, 1);
+	assert_affected_indexes();
+	assert_int_equal(pw_store_count(s, "affected"), 3);
+	assert_int_equal(pw_store_count(s, "cpe_matches"), 0);
+	struct collect c = affected(s, "debian", "12", 0);
+	assert_int_equal(c.n, 2);
+
+	/* a fresh store's first import */
+	pw_store_close(s);
+	fresh(NULL);
+	s = open_store();
+	import_records(s, "dsa", r, 2, &st);
+	assert_int_equal(st.added, 2);
+	assert_affected_indexes();
+	c = affected(s, "debian", NULL, 0);
+	assert_int_equal(c.n, 2);
+	pw_store_close(s);
+}
+
 static void readers_during_an_import(void **state)
 {
 	(void)state;
@@ -1178,6 +1253,7 @@ int main(void)
 		cmocka_unit_test_setup(changed_record_updates_in_place, fresh),
 		cmocka_unit_test_setup(vulns_merge_across_feeds, fresh),
 		cmocka_unit_test_setup(failed_import_leaves_store_as_before, fresh),
+		cmocka_unit_test_setup(bulk_load_keeps_the_indexes, fresh),
 		cmocka_unit_test_setup(readers_during_an_import, fresh),
 		cmocka_unit_test_setup(read_transaction_is_one_snapshot, fresh),
 		cmocka_unit_test_setup(repeated_ids_in_one_import, fresh),
