@@ -27,6 +27,17 @@ struct link {
 	uint32_t host, epoch;
 };
 
+/* Links are kept in chunks from slabs of the fleet: appending never moves
+ * what is stored, and a pair with few hosts wastes at most one chunk. */
+#define CHUNK_LINKS 14
+#define SLAB_CHUNKS 16384
+
+struct chunk {
+	uint32_t next; /* the pair's older chunk, NO_PAIR last */
+	uint32_t n;
+	struct link v[CHUNK_LINKS];
+};
+
 /* One distinct (release, package, version) of the fleet, with its result
  * and the host packages having it. */
 struct pair {
@@ -37,8 +48,7 @@ struct pair {
 	uint32_t generation;     /* the key's, when hits were evaluated */
 	uint32_t next_of_key;    /* the key's next pair, NO_PAIR last */
 	const struct pw_hits *hits;
-	struct link *links;
-	uint32_t nlinks, cap_links;
+	uint32_t links; /* its newest chunk, NO_PAIR none */
 };
 
 struct pw_fleet {
@@ -51,6 +61,8 @@ struct pw_fleet {
 	size_t npairs, cap_pairs;
 	uint32_t *slots; /* open addressing: pair id + 1, 0 empty */
 	size_t slot_mask;
+	struct chunk **slabs;
+	size_t nchunks;
 	uint32_t *first_of_key; /* indexed by key id: its first pair */
 	size_t nkeys;
 	uint32_t pass;
@@ -73,8 +85,9 @@ void pw_fleet_free(struct pw_fleet *f)
 		return;
 	for (size_t i = 0; i < f->nhosts; i++)
 		free(f->hosts[i].by_pkg);
-	for (size_t i = 0; i < f->npairs; i++)
-		free(f->pairs[i].links);
+	for (size_t i = 0; i < f->nchunks; i += SLAB_CHUNKS)
+		free(f->slabs[i / SLAB_CHUNKS]);
+	free(f->slabs);
 	free(f->hosts);
 	free(f->releases);
 	free(f->pairs);
@@ -208,7 +221,8 @@ static pw_err new_pair(struct pw_fleet *f, uint64_t hash, uint32_t release, cons
 	}
 	uint32_t id = (uint32_t)f->npairs;
 	f->pairs[id] = (struct pair){ .hash = hash, .key = k, .version = v, .release = release,
-				      .generation = k->generation - 1, .next_of_key = NO_PAIR };
+				      .generation = k->generation - 1, .next_of_key = NO_PAIR,
+				      .links = NO_PAIR };
 	pw_err rc = add_to_key(f, id, e);
 	if (rc)
 		return rc;
@@ -237,6 +251,39 @@ static pw_err find_pair(struct pw_fleet *f, uint32_t release, const char *name,
 	return new_pair(f, h, release, name, version, j, out, e);
 }
 
+static struct chunk *chunk_at(const struct pw_fleet *f, uint32_t c)
+{
+	return &f->slabs[c / SLAB_CHUNKS][c % SLAB_CHUNKS];
+}
+
+static pw_err new_chunk(struct pw_fleet *f, uint32_t *out, struct pw_error *e)
+{
+	if (f->nchunks >= NO_PAIR - SLAB_CHUNKS)
+		return pw_error_set(e, PW_ERR_LIMIT, "a fleet holds at most %u host packages",
+				    (NO_PAIR - SLAB_CHUNKS) * CHUNK_LINKS);
+	if (f->nchunks % SLAB_CHUNKS == 0) {
+		size_t n = f->nchunks / SLAB_CHUNKS;
+		struct chunk **v = realloc(f->slabs, (n + 1) * sizeof(*v));
+		if (!v)
+			return nomem(e);
+		f->slabs = v;
+		if (!(v[n] = malloc(SLAB_CHUNKS * sizeof(**v))))
+			return nomem(e);
+	}
+	*out = (uint32_t)f->nchunks++;
+	return PW_OK;
+}
+
+/* Drop the links of replaced inventories (hosts checking in again). */
+static void drop_stale(const struct pw_fleet *f, struct chunk *ch)
+{
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < ch->n; i++)
+		if (ch->v[i].epoch == f->hosts[ch->v[i].host].epoch)
+			ch->v[w++] = ch->v[i];
+	ch->n = w;
+}
+
 /* Bring a pair's result up to its key's generation, and every host having
  * it up to that result; each host touched is marked with pass (counted in
  * *nhosts once). */
@@ -253,57 +300,41 @@ static pw_err refresh_pair(struct pw_fleet *f, uint32_t id, uint32_t pass, size_
 	struct pw_fleet_summary delta = { 0 };
 	count(&delta, hits, 1);
 	count(&delta, p->hits, -1);
-	uint32_t w = 0;
-	for (uint32_t i = 0; i < p->nlinks; i++) {
-		struct link l = p->links[i];
-		struct host *h = &f->hosts[l.host];
-		if (l.epoch != h->epoch)
-			continue; /* the host's inventory was replaced since */
-		p->links[w++] = l;
-		h->sum.fixable += delta.fixable;
-		h->sum.nofix += delta.nofix;
-		if (h->seen != pass) {
-			h->seen = pass;
-			++*nhosts;
+	for (uint32_t c = p->links; c != NO_PAIR; c = chunk_at(f, c)->next) {
+		struct chunk *ch = chunk_at(f, c);
+		drop_stale(f, ch);
+		for (uint32_t i = 0; i < ch->n; i++) {
+			struct host *h = &f->hosts[ch->v[i].host];
+			h->sum.fixable += delta.fixable;
+			h->sum.nofix += delta.nofix;
+			if (h->seen != pass) {
+				h->seen = pass;
+				++*nhosts;
+			}
 		}
 	}
-	p->nlinks = w;
 	p->hits = hits;
 	p->generation = p->key->generation;
 	return PW_OK;
 }
 
-/* Drop the links of replaced inventories (hosts checking in again). */
-static void drop_stale(struct pw_fleet *f, struct pair *p)
-{
-	uint32_t w = 0;
-	for (uint32_t i = 0; i < p->nlinks; i++)
-		if (p->links[i].epoch == f->hosts[p->links[i].host].epoch)
-			p->links[w++] = p->links[i];
-	p->nlinks = w;
-}
-
 static pw_err link_pair(struct pw_fleet *f, uint32_t id, struct link l, struct pw_error *e)
 {
 	struct pair *p = &f->pairs[id];
-	/* full: grow unless dropping stale links freed a quarter */
-	bool grow = false;
-	if (p->nlinks == p->cap_links) {
-		drop_stale(f, p);
-		grow = p->nlinks == p->cap_links || p->nlinks > p->cap_links / 4 * 3;
+	struct chunk *ch = p->links == NO_PAIR ? NULL : chunk_at(f, p->links);
+	if (ch && ch->n == CHUNK_LINKS)
+		drop_stale(f, ch);
+	if (!ch || ch->n == CHUNK_LINKS) {
+		uint32_t c = NO_PAIR;
+		pw_err rc = new_chunk(f, &c, e);
+		if (rc)
+			return rc;
+		ch = chunk_at(f, c);
+		ch->next = p->links;
+		ch->n = 0;
+		p->links = c;
 	}
-	if (grow) {
-		if (p->cap_links >= UINT32_MAX / 2)
-			return pw_error_set(e, PW_ERR_LIMIT, "too many hosts have %s %s",
-					    p->key->package, p->version);
-		uint32_t cap = p->cap_links ? p->cap_links * 2 : 4;
-		struct link *v = realloc(p->links, cap * sizeof(*v));
-		if (!v)
-			return nomem(e);
-		p->links = v;
-		p->cap_links = cap;
-	}
-	p->links[p->nlinks++] = l;
+	ch->v[ch->n++] = l;
 	return PW_OK;
 }
 
