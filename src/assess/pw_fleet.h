@@ -1,12 +1,13 @@
 /* pw_fleet.h - many hosts assessed with one index and one memo, and
  * re-assessed incrementally when advisories change.
  *
- * Each host keeps, per package, the memoized result it matched (a pointer,
- * no copy), so a fleet costs one memo lookup per host package and one
- * evaluation per distinct (distro, release, package, version). The fleet
- * also keeps, per index key, the (host, package) pairs that have it: when
- * a refresh reports the keys whose entries changed, pw_fleet_update
- * evaluates exactly those keys again, for exactly the hosts that have them.
+ * The fleet keeps each distinct (distro, release, package, version) its
+ * hosts have once, with its result; a host keeps, per package, the number
+ * of its version (4 bytes), so a fleet costs one lookup per host package
+ * and one evaluation per distinct version. Each version lists the hosts
+ * having it: when a refresh reports the keys whose entries changed,
+ * pw_fleet_update evaluates each distinct version of those keys once and
+ * brings the hosts having it up to date (their counts), however many.
  *
  *   pw_vulndb_load(db, store, NULL, NULL, &e);
  *   int64_t seen = pw_store_generation(store);

@@ -811,7 +811,7 @@ static void fleet_and_incremental_refresh(void **state)
 	assert_int_equal(hosts, 2); /* not the Alpine host */
 	pw_vulndb_stats(db, &ev, &hit);
 	assert_int_equal(ev - ev0, 3); /* glibc, openssl, zlib: once each */
-	assert_int_equal(hit - hit0, 2); /* host 1's glibc and zlib */
+	assert_int_equal(hit - hit0, 0); /* host 1 shares host 0's glibc and zlib versions */
 	pw_fleet_summary(fleet, 0, &sum);
 	assert_int_equal(sum.fixable, 1); /* zlib only */
 	pw_fleet_summary(fleet, 1, &sum);
@@ -854,6 +854,81 @@ static void fleet_and_incremental_refresh(void **state)
 		pw_inventory_free(&h[i]);
 	pw_inventory_free(&h1b);
 	pw_inventory_free(&plan9);
+	pw_vulndb_free(db);
+	pw_store_close(s);
+}
+
+/* A new advisory for a package 40 hosts have at 2 versions: 2 evaluations,
+ * fanned out to the 40 hosts; a host added between the refresh and the
+ * update takes the new result, and the hosts it brought up to date count
+ * as re-assessed by the update. */
+static void fleet_update_once_per_version(void **state)
+{
+	(void)state;
+	struct pw_error e;
+	struct pw_store *s;
+	assert_int_equal(pw_store_open(":memory:", &s, &e), PW_OK);
+	struct pw_affected r1[] = {
+		{ .vuln_id = "CVE-1", .distro = "debian", .release = "12", .package = "glibc",
+		  .status = PW_AFFECT_FIXED, .fixed = "2.36-9+deb12u10", .advisory = "DSA-1" },
+	};
+	import(s, "REC-1", r1, 1);
+	struct pw_vulndb *db = new_db();
+	assert_int_equal(pw_vulndb_load(db, s, NULL, NULL, &e), PW_OK);
+	int64_t seen = pw_store_generation(s);
+	enum { N = 40 };
+	struct pw_inventory h[N + 1];
+	struct pw_fleet *fleet;
+	assert_int_equal(pw_fleet_new(db, &fleet, &e), PW_OK);
+	for (size_t i = 0; i <= N; i++) {
+		host(&h[i], "debian", "12", "bookworm");
+		pkg(&h[i], PW_FAMILY_DEB, "libc6", "2.36-9+deb12u9", "glibc", NULL);
+		pkg(&h[i], PW_FAMILY_DEB, "zlib1g", i % 2 ? "1:1.2.13.dfsg-1+deb12u1" : "1:1.2.13.dfsg-1",
+		    "zlib", NULL);
+	}
+	size_t id;
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(pw_fleet_add(fleet, &h[i], &id, &e), PW_OK);
+
+	struct pw_affected r2[] = {
+		{ .vuln_id = "CVE-2", .distro = "debian", .release = "12", .package = "zlib",
+		  .status = PW_AFFECT_FIXED, .fixed = "1:1.2.13.dfsg-1+deb12u1", .advisory = "DSA-2" },
+	};
+	import(s, "REC-2", r2, 1);
+	struct pw_keyset touched;
+	pw_keyset_init(&touched);
+	uint64_t ev0, hit0, ev, hit;
+	pw_vulndb_stats(db, &ev0, &hit0);
+	assert_int_equal(pw_vulndb_refresh(db, s, seen, &touched, &e), PW_OK);
+	assert_int_equal(touched.n, 1);
+	/* a check-in between the refresh and the update */
+	assert_int_equal(pw_fleet_add(fleet, &h[N], &id, &e), PW_OK);
+	size_t hosts;
+	assert_int_equal(pw_fleet_update(fleet, &touched, &hosts, &e), PW_OK);
+	pw_vulndb_stats(db, &ev, &hit);
+	assert_int_equal(ev - ev0, 2); /* one per distinct zlib version */
+	assert_int_equal(hit - hit0, 0);
+	assert_int_equal(hosts, N); /* the new host was assessed fresh */
+	for (size_t i = 0; i <= N; i++) {
+		struct pw_fleet_summary sum;
+		pw_fleet_summary(fleet, i, &sum);
+		assert_int_equal(sum.fixable, i % 2 ? 1 : 2);
+		assert_true(pw_fleet_host_updated(fleet, i) == (i < N));
+		struct pw_findings a, b;
+		pw_findings_init(&a);
+		assert_int_equal(pw_fleet_findings(fleet, i, &a, &e), PW_OK);
+		match(db, &h[i], &b);
+		assert_int_equal(a.n, b.n);
+		for (size_t j = 0; j < a.n; j++)
+			assert_string_equal(a.items[j].vuln_id, b.items[j].vuln_id);
+		pw_findings_free(&a);
+		pw_findings_free(&b);
+	}
+
+	pw_keyset_free(&touched);
+	pw_fleet_free(fleet);
+	for (size_t i = 0; i <= N; i++)
+		pw_inventory_free(&h[i]);
 	pw_vulndb_free(db);
 	pw_store_close(s);
 }
@@ -1180,6 +1255,7 @@ int main(void)
 		cmocka_unit_test(memo_reuse),
 		cmocka_unit_test(fleet_and_incremental_refresh),
 		cmocka_unit_test(loading_one_hosts_keys),
+		cmocka_unit_test(fleet_update_once_per_version),
 		cmocka_unit_test(fully_patched_debian12),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
