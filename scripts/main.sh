@@ -112,7 +112,12 @@ stage="assessing this host"
 echo
 "$pw" host list
 echo
-"$pw" finding list --priority P2 | head -25
+# open findings by kind: vulnerabilities an advisory names, and pending
+# security updates of this host's own repositories that no advisory covers
+# (the bundled feed snapshot predates most of them)
+count() { "$pw" finding list --kind "$1" --format csv | tail -n +2 | wc -l; }
+echo "open findings: $(count vulnerability) vulnerabilities, $(count update) updates (most urgent first):"
+"$pw" finding list --limit 25
 echo
 stage="reporting"
 cat <<EOF
