@@ -21,9 +21,7 @@ if ! command -v apt >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 
 # "name arch version suites security" lines, suites sorted, from apt list
 # --upgradable ("name/s1,s2 version arch [upgradable from: v]"); security

@@ -15,14 +15,7 @@ N=${PW_TEST_AGENTS:-50}
 tmp=$(mktemp -d)
 . "$src/tests/integration/server_lib.sh"
 trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { # check <name> <command...>: passes when the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 json() { # json <python expression on d> < document
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)

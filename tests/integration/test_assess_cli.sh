@@ -16,9 +16,7 @@ data=${PW_TEST_DATA:?}
 feeds=$src/data/feeds
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 
 db="$tmp/pw.db"
 "$pw" feed import --db "$db" "$feeds/debian/security-tracker/DSA-list" \

@@ -28,14 +28,7 @@ check_doc=$src/tests/integration/openapi_check.py
 tmp=$(mktemp -d) # KEEP=1 in the environment keeps it, for a look after a failure
 . "$src/tests/integration/server_lib.sh"
 trap 'pw_server_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { # check <name> <command...>: passes when the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 # json <python expression on d> < document: a command (not a function), so
 # that sh -c can run it too
 mkdir "$tmp/bin"

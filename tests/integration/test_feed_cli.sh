@@ -24,20 +24,12 @@ trap cleanup EXIT
 mkdir "$tmp/t"
 TMPDIR=$tmp/t
 export TMPDIR
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 # check "what" command...: ok when the command succeeds
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 # jget FILE EXPR: evaluate a Python expression over the JSON document `d`
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 # summary FILE INPUT FIELD: one figure of one input from `--format json`
 summary() { jget "$1" "[x for x in d if x['input'] == '$2'][0]['$3']"; }
-eq() { [ "$1" = "$2" ] || { echo "#   expected '$2', got '$1'" >&2; return 1; }; }
 
 db=$tmp/pw.db
 kev=$feeds/kev/known_exploited_vulnerabilities.json

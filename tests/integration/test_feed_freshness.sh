@@ -14,15 +14,7 @@ feeds=$src/data/feeds
 command -v python3 >/dev/null 2>&1 || { echo "skip: python3 is needed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-eq() { [ "$1" = "$2" ] || { echo "#   expected '$2', got '$1'" >&2; return 1; }; }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 # field FILE FEED KEY: one feed's value in `feed status --format json`
 field() { jget "$1" "[x.get('$3') for x in d if x['feed'] == '$2'][0]"; }

@@ -17,9 +17,7 @@ here=$src/tests/integration
 tmp=$(mktemp -d)
 . "$here/server_lib.sh"
 trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 json() { # json <python expression on d> < document
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)

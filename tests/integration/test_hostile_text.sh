@@ -18,14 +18,7 @@ python3 -c 'import jsonschema' 2>/dev/null || { echo "skip: python3-jsonschema i
 
 tmp=$(mktemp -d)
 trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 # raw_controls FILE: 0 when FILE holds a raw control character (C0 but
 # line feed and tab, DEL, or C1 in UTF-8)
 raw_controls() {

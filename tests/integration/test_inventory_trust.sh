@@ -23,15 +23,7 @@ python3 -c 'import jsonschema' 2>/dev/null || { echo "skip: python3-jsonschema i
 tmp=$(mktemp -d)
 . "$here/server_lib.sh"
 trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-eq() { [ "$1" = "$2" ] || { echo "#   expected '$2', got '$1'" >&2; return 1; }; }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 json() { # json <python expression on d> < document
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)

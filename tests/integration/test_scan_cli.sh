@@ -9,14 +9,7 @@ pw=${PATCHWARDEN:?}
 data=${PW_TEST_DATA:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() { # check <name> <command...>: passes when the command succeeds
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 
 native=$(dpkg --print-architecture)
 

@@ -23,15 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-eq() { [ "$1" = "$2" ] || { echo "#   expected '$2', got '$1'" >&2; return 1; }; }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 # req NAME CURL-ARGS...: the body in $tmp/NAME.body, the headers in
 # $tmp/NAME.head, the status printed
 req() {

@@ -19,14 +19,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
-check() {
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 
 # ---- slow clients ----
 PW_SERVER_KEYS='max_connections_per_address = 40

@@ -13,9 +13,7 @@ set -u
 src=${PW_SOURCE_ROOT:?}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 has() { grep -q -- "$2" "$1" || { echo "#   no '$2' in:" >&2; sed 's/^/#   /' "$1" >&2; return 1; }; }
 
 # ---- 2. a failing step prints its output ----

@@ -12,9 +12,7 @@ src=${PW_SOURCE_ROOT:?}
 feeds=$src/data/feeds
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
+. "${PW_SOURCE_ROOT:?}/tests/integration/tap.sh"
 
 # the store would be in a directory that does not exist either
 none=$tmp/nodir/none.db
