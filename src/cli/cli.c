@@ -90,11 +90,6 @@ int pw_cli_print_json(const json_t *doc, size_t flags)
 	return rc;
 }
 
-bool pw_cli_stdout_is_tty(void)
-{
-	return isatty(STDOUT_FILENO) == 1;
-}
-
 /* ---- stdout safe for a terminal ----
  *
  * Tables print host names, package names and versions that came from

@@ -48,9 +48,6 @@ void pw_cli_safe_stdout(void);
  * 8.8000000000000007). -1 when it cannot be encoded or written. */
 int pw_cli_print_json(const json_t *doc, size_t flags);
 
-/* True when stdout / stderr is a terminal (tables, progress bars). */
-bool pw_cli_stdout_is_tty(void);
-
 int cmd_vercmp(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
