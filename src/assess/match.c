@@ -532,6 +532,21 @@ static pw_err warn(struct pw_findings *out, struct pw_error *e, const char *fmt,
 	return PW_OK;
 }
 
+pw_err pw_findings_reserve(struct pw_findings *out, size_t more, struct pw_error *e)
+{
+	if (out->n + more <= out->cap)
+		return PW_OK;
+	size_t cap = out->cap ? out->cap : 64;
+	while (cap < out->n + more)
+		cap *= 2;
+	struct pw_finding *q = realloc(out->items, cap * sizeof(*q));
+	if (!q)
+		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
+	out->items = q;
+	out->cap = cap;
+	return PW_OK;
+}
+
 pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *inv,
 			    const struct pw_package *p, enum pw_scheme scheme,
 			    const struct pw_hits *hits, struct pw_error *e)
@@ -539,16 +554,9 @@ pw_err pw_findings_add_hits(struct pw_findings *out, const struct pw_inventory *
 	const char *name, *version;
 	if (!hits || !pw_match_package_key(p, scheme, &name, &version))
 		return PW_OK;
-	if (out->n + hits->n > out->cap) {
-		size_t cap = out->cap ? out->cap : 64;
-		while (cap < out->n + hits->n)
-			cap *= 2;
-		struct pw_finding *q = realloc(out->items, cap * sizeof(*q));
-		if (!q)
-			return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-		out->items = q;
-		out->cap = cap;
-	}
+	pw_err rc = pw_findings_reserve(out, hits->n, e);
+	if (rc)
+		return rc;
 	const char *host = inv->host.hostname ? inv->host.hostname : inv->host.machine_id;
 	for (size_t i = 0; i < hits->n; i++) {
 		const struct pw_hit *x = &hits->v[i];

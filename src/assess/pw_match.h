@@ -194,6 +194,8 @@ struct pw_findings {
 
 void pw_findings_init(struct pw_findings *f);
 void pw_findings_free(struct pw_findings *f);
+/* Room for `more` findings after the n held (PW_ERR_NOMEM otherwise). */
+pw_err pw_findings_reserve(struct pw_findings *out, size_t more, struct pw_error *e);
 size_t pw_findings_fixable(const struct pw_findings *f);
 
 /* Append one finding per hit of package p (patch availability from the

@@ -44,21 +44,6 @@ static bool pending_security_update(const struct pw_package *p)
 	       p->candidate_security;
 }
 
-static pw_err reserve(struct pw_findings *out, size_t more, struct pw_error *e)
-{
-	if (out->n + more <= out->cap)
-		return PW_OK;
-	size_t cap = out->cap ? out->cap : 64;
-	while (cap < out->n + more)
-		cap *= 2;
-	struct pw_finding *q = realloc(out->items, cap * sizeof(*q));
-	if (!q)
-		return pw_error_set(e, PW_ERR_NOMEM, "out of memory");
-	out->items = q;
-	out->cap = cap;
-	return PW_OK;
-}
-
 pw_err pw_findings_add_updates(struct pw_findings *out, const struct pw_inventory *inv,
 			       enum pw_scheme scheme, struct pw_error *e)
 {
@@ -76,7 +61,7 @@ pw_err pw_findings_add_updates(struct pw_findings *out, const struct pw_inventor
 		if (f->pkg >= inv->pkgs && f->pkg < inv->pkgs + inv->npkgs && covers(f))
 			covered[f->pkg - inv->pkgs] = true;
 	}
-	pw_err rc = reserve(out, pending, e);
+	pw_err rc = pw_findings_reserve(out, pending, e);
 	const char *host = inv->host.hostname ? inv->host.hostname : inv->host.machine_id;
 	for (size_t i = 0; !rc && i < inv->npkgs; i++) {
 		const struct pw_package *p = &inv->pkgs[i];
