@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "pw_arena.h"
-#include "pw_assessor.h"
+#include "pw_assess_task.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_finding_json.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
 #include "pw_sql.h"
@@ -33,52 +34,6 @@ static json_t *time_or_null(int64_t t)
 	if (t <= 0)
 		return json_null();
 	return json_string(pw_clock_format(t, buf, sizeof(buf)));
-}
-
-static json_t *list_of(const char *csv)
-{
-	json_t *a = json_array();
-	for (const char *p = csv; p && *p;) {
-		size_t n = strcspn(p, ",");
-		if (n)
-			json_array_append_new(a, json_stringn_nocheck(p, n));
-		p += n + (p[n] == ',');
-	}
-	return a;
-}
-
-json_t *pw_finding_json(const struct pw_finding_row *f)
-{
-	char prio[4];
-	snprintf(prio, sizeof(prio), "P%d", f->priority);
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(f->id));
-	json_object_set_new(o, "host_id", json_integer(f->host_id));
-	json_object_set_new(o, "hostname", str_or_null(f->hostname));
-	json_object_set_new(o, "kind", json_string(f->kind ? f->kind : "vulnerability"));
-	json_object_set_new(o, "class", json_string(f->update_class ? f->update_class : "security"));
-	json_object_set_new(o, "repository", str_or_null(f->repository));
-	json_object_set_new(o, "vulnerability", str_or_null(f->vuln_id));
-	json_object_set_new(o, "package", str_or_null(f->package));
-	json_object_set_new(o, "binaries", list_of(f->binaries));
-	json_object_set_new(o, "installed_version", str_or_null(f->installed));
-	json_object_set_new(o, "fixed_version", str_or_null(f->fixed));
-	json_object_set_new(o, "status", json_string(f->fixable ? "fixable" : "no_fix"));
-	json_object_set_new(o, "affect_status", str_or_null(f->affect_status));
-	json_object_set_new(o, "advisories", list_of(f->advisories));
-	json_object_set_new(o, "patch_available", str_or_null(f->patch));
-	json_object_set_new(o, "score", json_integer(f->score));
-	json_object_set_new(o, "priority", json_string(prio));
-	json_object_set_new(o, "cvss", f->cvss >= 0 ? json_real(f->cvss) : json_null());
-	json_object_set_new(o, "epss", f->epss >= 0 ? json_real(f->epss) : json_null());
-	json_object_set_new(o, "kev", json_boolean(f->kev));
-	json_object_set_new(o, "reasons", str_or_null(f->reasons ? f->reasons : ""));
-	json_object_set_new(o, "state", str_or_null(f->state));
-	json_object_set_new(o, "first_seen", time_or_null(f->first_seen));
-	json_object_set_new(o, "last_seen", time_or_null(f->last_seen));
-	json_object_set_new(o, "fixed_at", time_or_null(f->fixed_at));
-	json_object_set_new(o, "reopened_count", json_integer(f->reopened_count));
-	return o;
 }
 
 /* ---- query parameters ---- */

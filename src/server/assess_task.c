@@ -1,4 +1,4 @@
-/* assess_task.c - the server's one assessor (pw_assessor.h): the background
+/* assess_task.c - the server's one assessor (pw_assess_task.h): the background
  * task and the shared instance POST /api/v1/assessments runs.
  *
  * The task table's interval is a constant, so the task is listed with a
@@ -8,7 +8,7 @@
  * a run asked for over the API waits for a run of the task, never
  * overlaps it.
  */
-#include "pw_assessor.h"
+#include "pw_assess_task.h"
 
 #include <pthread.h>
 #include <stdio.h>

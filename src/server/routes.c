@@ -1,7 +1,7 @@
 /* routes.c - every API module's route table in matching order, the
  * background tasks and the migrations of the server's store. */
 #include "pw_agents.h"
-#include "pw_assessor.h"
+#include "pw_assess_task.h"
 #include "pw_audit.h"
 #include "pw_feed_dates.h"
 #include "pw_findings.h"

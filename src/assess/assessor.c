@@ -1,4 +1,4 @@
-/* assessor.c - the server's fleet assessment, incremental (pw_assessor.h).
+/* assessor.c - the fleet assessment, incremental (pw_assessor.h).
  *
  * Memory: the vulndb (index and memo), the fleet, and every assessed
  * host's inventory (the fleet borrows it: each lives in its own

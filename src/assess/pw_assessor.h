@@ -1,4 +1,4 @@
-/* pw_assessor.h - the server's fleet assessment, incremental.
+/* pw_assessor.h - the fleet assessment, incremental, as the server runs it.
  *
  * The assessor keeps the vulnerability index and the fleet (pw_fleet.h) in
  * memory between runs, so each run costs what changed:
@@ -22,12 +22,13 @@
  * the store).
  *
  * One assessor is used by one thread at a time (the server serializes the
- * background task and POST /api/v1/assessments; see pw_assessor_shared).
+ * background task and POST /api/v1/assessments: pw_assess_task.h).
+ *
+ * Library code (src/assess): it reads and writes through the store and
+ * never knows the HTTP server; `patchwarden finding assess` runs one too.
  */
 #ifndef PW_ASSESSOR_H
 #define PW_ASSESSOR_H
-
-#include <jansson.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +37,6 @@
 #include "pw_err.h"
 
 struct pw_store;
-struct pw_server;
 struct pw_assessor;
 
 /* Where the assessor says what it passed over (an unsupported OS, a
@@ -76,20 +76,5 @@ pw_err pw_assessor_run(struct pw_assessor *a, struct pw_store *s, struct pw_asse
 /* "assessed 3 hosts (2 changed inventories, 1 touched by 4 changed
  * advisory keys) in 12 ms; 5 findings opened, 1 fixed, 0 reopened". */
 void pw_assess_run_describe(const struct pw_assess_run *r, char *out, size_t size);
-
-/* ---- in the server ---- */
-
-/* The server's one assessor, created on first use from its settings
- * ([assess] policy), locked for the caller's run. Used by the background
- * task (pw_assessor_task, every [assess] interval seconds, default 10) and
- * by POST /api/v1/assessments. */
-pw_err pw_assessor_run_shared(struct pw_server *srv, struct pw_store *s,
-			      struct pw_assess_run *out, struct pw_error *e);
-void pw_assessor_task(struct pw_server *srv, struct pw_store *store);
-
-/* A finding as the API and `finding list --format json` show it
- * (api_findings.c; docs/openapi/findings.json, schema Finding). */
-struct pw_finding_row;
-json_t *pw_finding_json(const struct pw_finding_row *f);
 
 #endif

@@ -1,0 +1,17 @@
+/* pw_finding_json.h - a stored finding as a JSON object: the document
+ * GET /api/v1/findings lists (docs/openapi/findings.json, schema Finding)
+ * and `patchwarden finding list --format json` prints. One rendering, so
+ * the API and the command never disagree.
+ */
+#ifndef PW_FINDING_JSON_H
+#define PW_FINDING_JSON_H
+
+#include <jansson.h>
+
+struct pw_finding_row;
+
+/* A new reference (the caller decrefs); NULL on ENOMEM. Strings from
+ * inventories and feeds go out byte for byte (pw_jsonw.h). */
+json_t *pw_finding_json(const struct pw_finding_row *f);
+
+#endif
