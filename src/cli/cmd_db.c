@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pw_config.h"
+#include "pw_migrations.h"
 #include "pw_server.h"
 #include "pw_sql.h"
 #include "pw_store.h"
@@ -105,7 +106,7 @@ int cmd_db(int argc, char **argv)
 		status = PW_EXIT_OK;
 		goto out;
 	}
-	if (pw_store_open(pw_server_db_path(srv), &store, &e) || pw_server_migrate(store, &e)) {
+	if (pw_store_open(pw_server_db_path(srv), &store, &e) || pw_migrations_run(store, &e)) {
 		pw_cli_report(VERB, &e);
 		goto out;
 	}

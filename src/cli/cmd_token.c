@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
-#include "pw_auth.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_role.h"
 #include "pw_server.h"
 #include "pw_server_cli.h"
 #include "pw_store.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pw_cli.h"
+#include "pw_migrations.h"
 #include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_store.h"
@@ -37,8 +38,8 @@ static int open_store(const char *verb, const char *path, bool create, struct pw
 		return PW_EXIT_ERROR;
 	}
 	pw_err rc = create ? pw_store_open(path, s, &e) : pw_store_open_existing(path, s, &e);
-	for (size_t i = 0; !rc && pw_server_migrations[i]; i++)
-		rc = pw_server_migrations[i](*s, &e);
+	if (!rc)
+		rc = pw_migrations_run(*s, &e);
 	free(def);
 	if (rc) {
 		pw_store_close(*s);

@@ -14,26 +14,13 @@
 #include <stdint.h>
 
 #include "pw_err.h"
+#include "pw_role.h"
 
-enum pw_role {
-	PW_ROLE_ADMIN,
-	PW_ROLE_SECURITY,  /* "security-analyst" */
-	PW_ROLE_OPERATOR,  /* sysadmins */
-	PW_ROLE_CHANGE,    /* "change-manager": approves */
-	PW_ROLE_ASSET,     /* "asset-manager" */
-	PW_ROLE_AUDITOR,   /* read-only, audit log included */
-	PW_ROLE_COUNT,
-};
 
 #define PW_ALLOW_ROLE(r) (1u << (r))
 #define PW_ALLOW_ANY_ROLE ((1u << PW_ROLE_COUNT) - 1)
 #define PW_ALLOW_AGENT (1u << 16)
 #define PW_ALLOW_PUBLIC (1u << 17)
-
-/* "admin", "security-analyst", ...; NULL for an invalid role. */
-const char *pw_role_name(enum pw_role r);
-/* false when the name is not a role */
-bool pw_role_parse(const char *name, enum pw_role *out);
 
 enum pw_principal_kind {
 	PW_PRINCIPAL_NONE,

@@ -38,10 +38,6 @@ struct pw_server_task {
 };
 extern const struct pw_server_task pw_server_tasks[]; /* routes.c; ended by { NULL } */
 
-/* Start-up hooks: each module's store migrations (pw_sql_migrate), run by
- * `serve` and `db migrate` in this order. */
-extern pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e); /* routes.c; NULL-ended */
-
 /* ---- running one (cmd_serve.c, cmd_db.c) ---- */
 
 /* Where settings come from besides the file; NULL fields: not given. */
@@ -57,10 +53,6 @@ struct pw_server_options {
 pw_err pw_server_load(const struct pw_server_options *o, struct pw_server **out,
 		      struct pw_error *e);
 void pw_server_free(struct pw_server *srv);
-
-/* Bring the store at pw_server_db_path() to the current schema: the
- * store's own migrations (on open), then pw_server_migrations in order. */
-pw_err pw_server_migrate(struct pw_store *s, struct pw_error *e);
 
 /* Serve until SIGTERM or SIGINT: migrate, listen, run the tasks; on the
  * signal stop accepting, finish the requests in flight, stop the tasks,

@@ -1,5 +1,5 @@
 /* routes.c - every API module's route table in matching order, the
- * background tasks and the migrations of the server's store. */
+ * and the background tasks. The store's migrations: pw_migrations.h. */
 #include "pw_agents.h"
 #include "pw_assess_task.h"
 #include "pw_audit.h"
@@ -62,15 +62,4 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ NULL, 0, NULL },
-};
-
-pw_err (*const pw_server_migrations[])(struct pw_store *s, struct pw_error *e) = {
-	pw_audit_migrate,
-	pw_users_migrate,
-	pw_registry_migrate,
-	pw_agents_migrate,
-	pw_findings_migrate,
-	pw_inventory_hold_migrate,
-	pw_feed_dates_migrate,
-	NULL,
 };

@@ -30,6 +30,7 @@
 #include "pw_buf.h"
 #include "pw_config.h"
 #include "pw_file.h"
+#include "pw_migrations.h"
 #include "pw_store.h"
 #include "pw_text.h"
 #include "server_internal.h"
@@ -447,16 +448,6 @@ void pw_server_free(struct pw_server *srv)
 	free(srv);
 }
 
-pw_err pw_server_migrate(struct pw_store *s, struct pw_error *e)
-{
-	for (size_t i = 0; pw_server_migrations[i]; i++) {
-		pw_err rc = pw_server_migrations[i](s, e);
-		if (rc)
-			return rc;
-	}
-	return PW_OK;
-}
-
 /* ---- background tasks ---- */
 
 struct tasks {
@@ -659,7 +650,7 @@ pw_err pw_server_run(struct pw_server *srv, struct pw_error *e)
 	struct pw_store *store = NULL;
 	if ((rc = pw_store_open(srv->db_path, &store, e)))
 		goto out;
-	rc = pw_server_migrate(store, e);
+	rc = pw_migrations_run(store, e);
 	pw_store_close(store);
 	if (rc)
 		goto out;

@@ -8,7 +8,7 @@
  * up by their hash and compared in constant time.
  *
  * Roles are stored by name ("admin", "auditor", ...); callers validate them
- * (pw_role_parse in the server). The functions that change something run
+ * (pw_role_parse, pw_role.h). The functions that change something run
  * their own transaction with the audit entry (pw_audit.h) naming `actor`,
  * with before and after documents that never hold a secret or a hash.
  *

@@ -24,6 +24,7 @@
 #include "pw_auth.h"
 #include "pw_clock.h"
 #include "pw_http.h"
+#include "pw_migrations.h"
 #include "pw_sql.h"
 #include "pw_store.h"
 #include "pw_users.h"
@@ -48,9 +49,8 @@ static int setup(void **state)
 	unlink(f->path);
 	struct pw_error e = { 0 };
 	assert_int_equal(pw_store_open(f->path, &f->s, &e), PW_OK);
-	for (size_t i = 0; pw_server_migrations[i]; i++)
-		if (pw_server_migrations[i](f->s, &e))
-			fail_msg("migration %zu: %s", i, e.msg);
+	if (pw_migrations_run(f->s, &e))
+		fail_msg("migrations: %s", e.msg);
 
 	char hash[PW_PASSWORD_HASH_SIZE];
 	int64_t id;
