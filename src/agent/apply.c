@@ -656,7 +656,10 @@ pw_err pw_apply_reject(const struct pw_apply_config *c, const char *id, const ch
 		return rc == PW_ERR_PARSE ? PW_OK : rc;
 	pw_journal_entry_init(&j);
 	snprintf(j.job.id, sizeof(j.job.id), "%s", id);
-	j.job.action = PW_JOB_SIMULATE; /* a placeholder: the journal needs an action */
+	/* the journal keeps only the id of a job it could not read; reboot
+	 * is the one action valid without packages (a placeholder: it never
+	 * runs, the entry is finished) */
+	j.job.action = PW_JOB_REBOOT;
 	j.rep.started_at = now_of(c);
 	pw_report_error(&j.rep, "rejected: %s", error);
 	rc = finish(c, &j, PW_JSTATE_REJECTED, e);
