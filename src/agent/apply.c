@@ -649,22 +649,7 @@ out:
 pw_err pw_apply_reject(const struct pw_apply_config *c, const char *id, const char *error,
 		       struct pw_error *e)
 {
-	struct pw_journal_entry j;
-	pw_err rc = pw_journal_read(c->state_dir, id, &j, e);
-	pw_journal_entry_free(&j);
-	if (rc != PW_ERR_NOTFOUND)
-		return rc == PW_ERR_PARSE ? PW_OK : rc;
-	pw_journal_entry_init(&j);
-	snprintf(j.job.id, sizeof(j.job.id), "%s", id);
-	/* the journal keeps only the id of a job it could not read; reboot
-	 * is the one action valid without packages (a placeholder: it never
-	 * runs, the entry is finished) */
-	j.job.action = PW_JOB_REBOOT;
-	j.rep.started_at = now_of(c);
-	pw_report_error(&j.rep, "rejected: %s", error);
-	rc = finish(c, &j, PW_JSTATE_REJECTED, e);
-	pw_journal_entry_free(&j);
-	return rc;
+	return pw_journal_reject(c->state_dir, id, error, now_of(c), e);
 }
 
 /* What a killed run left, told by the database. */
