@@ -182,4 +182,51 @@ wait "$lpid" 2>/dev/null
 check "a held dpkg lock fails the pre-check" eq "$(field "$tmp/r12" "d['state']") $(field "$tmp/r12" "'dpkg lock' in d['error']")" "failed True"
 check "... and nothing changed" eq "$(sandbox_version "$root" pwdemo)" 2.0-1
 
+# the check-in daemon: jobs from the check-in reply, run through the apply
+# program, reported over real HTTP; unreachable reports kept and sent later
+AGENT=${PATCHWARDEN_AGENT:?}
+srv="$tmp/srv"
+mkdir -p "$srv"
+python3 "$PW_SOURCE_ROOT/tests/integration/job_server.py" "$srv" "$tmp/port" &
+spid=$!
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$tmp/port")
+dstate="$tmp/dstate"
+mkdir -p "$dstate"
+chmod 700 "$dstate"
+echo "pwa_testcredential" > "$dstate/credential"
+chmod 600 "$dstate/credential"
+printf '{"server": "http://127.0.0.1:%s", "agent_id": 1, "host_id": 1, "ca_file": ""}\n' "$port" > "$dstate/agent.json"
+cat > "$tmp/daemon.conf" <<CONF
+[agent]
+state_dir = $dstate
+jobs = true
+apply_mode = exec
+apply_program = $APPLY
+[apply]
+min_free_mb = 1
+CONF
+printf '[%s,%s]\n' "$(job j-d1 install pwdemo 3.0-1)" \
+	'{"id":"j-d2","action":"install","packages":[{"name":"pw demo","version":"1"}]}' > "$srv/jobs.json"
+echo 503 > "$srv/report_status"
+"$AGENT" --config "$tmp/daemon.conf" --root "$root" run --once 2>"$tmp/daemon.err"
+check "the daemon's check-in succeeds though reports cannot be sent" eq $? 0
+check "... it ran the job: the failing postinst rolled back" eq "$(sandbox_version "$root" pwdemo)" 2.0-1
+check "... and kept the report" grep -q '"step": "finished"' "$dstate/jobs/j-d1.json"
+check "... the malformed job is journaled rejected" grep -q '"state": "rejected"' "$dstate/jobs/j-d2.json"
+check "... the 503 was tried" test -s "$srv/reports/j-d1.1.json"
+rm -f "$srv/report_status"
+n_d1=$(grep -c '3.0-1' "$root/var/log/dpkg.log")
+"$AGENT" --config "$tmp/daemon.conf" --root "$root" run --once 2>"$tmp/daemon.err"
+check "the next check-in sends the kept reports" test -s "$srv/reports/j-d1.2.json"
+check "... the job's report: rolled_back" eq "$(field "$srv/reports/j-d1.2.json" "d['state']")" rolled_back
+check "... the rejected job's report names the field" eq "$(field "$srv/reports/j-d2.1.json" "d['state'] + ' ' + str('packages[0].name' in d['error'])")" "rejected True"
+check "... the job listed again was not run again" eq "$(grep -c '3.0-1' "$root/var/log/dpkg.log")" "$n_d1"
+check "... the journal says reported" grep -q '"step": "reported"' "$dstate/jobs/j-d1.json"
+"$AGENT" --config "$tmp/daemon.conf" --root "$root" run --once 2>"$tmp/daemon.err"
+check "a report the server took is not sent again" test ! -e "$srv/reports/j-d1.3.json"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 [ "$fails" -eq 0 ]
