@@ -8,6 +8,7 @@
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
+#include "pw_quarantine.h"
 #include "pw_registry.h"
 #include "pw_users.h"
 
@@ -19,6 +20,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_findings_migrate,
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
+	pw_quarantine_migrate,
 	NULL,
 };
 
