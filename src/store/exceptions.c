@@ -75,6 +75,15 @@ static void kint_or_null(struct pw_jsonw *w, const char *key, int64_t v)
 		pw_jsonw_null(w);
 }
 
+static void kstr(struct pw_jsonw *w, const char *key, const char *v)
+{
+	pw_jsonw_key(w, key);
+	if (v)
+		pw_jsonw_string(w, v);
+	else
+		pw_jsonw_null(w);
+}
+
 static void ktime(struct pw_jsonw *w, const char *key, int64_t t)
 {
 	char buf[32];
@@ -90,17 +99,17 @@ void pw_exceptions_write(struct pw_jsonw *w, const struct pw_exception *x)
 	pw_jsonw_begin_object(w);
 	pw_jsonw_key(w, "id");
 	pw_jsonw_int(w, x->id);
-	pw_jsonw_kstr(w, "vulnerability", x->vuln_id);
-	pw_jsonw_kstr(w, "scope", x->host_id ? "host" : "group");
+	kstr(w, "vulnerability", x->vuln_id);
+	kstr(w, "scope", x->host_id ? "host" : "group");
 	kint_or_null(w, "host_id", x->host_id);
 	kint_or_null(w, "group_id", x->group_id);
-	pw_jsonw_kstr(w, "package", x->package);
-	pw_jsonw_kstr(w, "reason", x->reason);
-	pw_jsonw_kstr(w, "compensating_control", x->control);
-	pw_jsonw_kstr(w, "requester", x->requester);
-	pw_jsonw_kstr(w, "approver", x->approver);
-	pw_jsonw_kstr(w, "note", x->note);
-	pw_jsonw_kstr(w, "state", pw_exception_state_name(x->state));
+	kstr(w, "package", x->package);
+	kstr(w, "reason", x->reason);
+	kstr(w, "compensating_control", x->control);
+	kstr(w, "requester", x->requester);
+	kstr(w, "approver", x->approver);
+	kstr(w, "note", x->note);
+	kstr(w, "state", pw_exception_state_name(x->state));
 	ktime(w, "requested_at", x->requested_at);
 	ktime(w, "expires_at", x->expires_at);
 	ktime(w, "decided_at", x->decided_at);
