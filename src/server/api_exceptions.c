@@ -213,6 +213,8 @@ static void exceptions_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	} else if (g && group) {
 		if (pw_registry_group_find(r->store, group, &req.group_id, &e)) {
+			if (e.code == PW_ERR_NOTFOUND) /* a bad request, not a missing resource */
+				e.code = PW_ERR_INVALID;
 			pw_http_error_from(resp, &e);
 			goto out;
 		}
