@@ -5,6 +5,7 @@
 
 #include "pw_agents.h"
 #include "pw_audit.h"
+#include "pw_exceptions.h"
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
@@ -21,6 +22,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
 	pw_quarantine_migrate,
+	pw_exceptions_migrate,
 	NULL,
 };
 
