@@ -6,6 +6,7 @@
 #include "pw_agents.h"
 #include "pw_audit.h"
 #include "pw_feed_dates.h"
+#include "pw_feed_syncs.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
 #include "pw_registry.h"
@@ -19,6 +20,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_findings_migrate,
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
+	pw_feed_syncs_migrate,
 	NULL,
 };
 
