@@ -14,9 +14,8 @@
 
 #include "pw_audit.h"
 #include "pw_clock.h"
-#include "pw_intake.h"
+#include "pw_import.h"
 #include "pw_rescore.h"
-#include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
@@ -518,66 +517,36 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 		pw_http_error(resp, 400, "invalid_inventory", "%s", e.msg);
 		goto out;
 	}
-	const char *mid = inv.host.machine_id && *inv.host.machine_id ? inv.host.machine_id : NULL;
-	char key[300];
-	if (!mid) {
-		if (!inv.host.hostname || !*inv.host.hostname) {
-			pw_http_error(
-				resp, 400, "invalid_inventory",
-				"the inventory has neither host.machine_id nor host.hostname");
-			goto out;
-		}
-		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
-		mid = key;
-	}
-	char digest[PW_INVENTORY_DIGEST_SIZE];
-	if (pw_inventory_digest(&inv, digest, &e)) {
-		pw_http_error_from(resp, &e);
+	struct pw_import_request rq = { .inv = &inv, .group = group,
+					.max_loss_percent = pw_server_max_package_loss(r->server),
+					.actor = r->who.actor, .now = pw_clock_now() };
+	struct pw_import_result res;
+	if (pw_import_inventory(r->store, &rq, &res, &e)) {
+		if (e.code == PW_ERR_INVALID)
+			pw_http_error(resp, 400, "invalid_inventory", "%s", e.msg);
+		else
+			pw_http_error_from(resp, &e);
 		goto out;
 	}
-	int64_t now = pw_clock_now(), id = 0;
-	bool created = false;
-	struct pw_inventory_delta d = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_ensure(r->store, PW_HOST_IMPORT, mid, inv.host.hostname,
-					     group, now, &id, &created, &e);
-	struct pw_intake in = { 0 };
-	if (!rc)
-		rc = pw_intake_inventory(r->store, id, &inv, digest, now,
-					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
-	d = in.d;
-	if (!rc && !in.held) {
-		char object[32], after[256];
-		snprintf(object, sizeof(object), "host:%lld", (long long)id);
-		snprintf(after, sizeof(after),
-			 "{\"created\":%s,\"added\":%llu,\"removed\":%llu,\"changed\":%llu,"
-			 "\"unchanged\":%llu}",
-			 created ? "true" : "false", (unsigned long long)d.added,
-			 (unsigned long long)d.removed, (unsigned long long)d.changed,
-			 (unsigned long long)d.unchanged);
-		rc = pw_audit_append(r->store, r->who.actor, "host.import_inventory", object, NULL,
-				     after, &e);
-	}
-	if (!finish(r, resp, rc, &e))
-		goto out;
+	const struct pw_intake *in = &res.in;
 	json_t *doc = json_object();
-	json_object_set_new(doc, "host_id", json_integer(id));
-	json_object_set_new(doc, "created", json_boolean(created));
-	json_object_set_new(doc, "digest", json_string(digest));
-	json_object_set_new(doc, "status", json_string(in.held ? "held" : "applied"));
-	if (in.held) {
+	json_object_set_new(doc, "host_id", json_integer(res.host_id));
+	json_object_set_new(doc, "created", json_boolean(res.created));
+	json_object_set_new(doc, "digest", json_string(res.digest));
+	json_object_set_new(doc, "status", json_string(in->held ? "held" : "applied"));
+	if (in->held) {
 		pw_server_log("warning", "inventory of host %lld (%s) held for review: %s",
-			      (long long)id, inv.host.hostname ? inv.host.hostname : mid, in.reason);
-		json_object_set_new(doc, "reason", json_string(in.reason));
+			      (long long)res.host_id,
+			      inv.host.hostname ? inv.host.hostname : inv.host.machine_id, in->reason);
+		json_object_set_new(doc, "reason", json_string(in->reason));
 		pw_http_json(resp, 202, doc);
 		goto out;
 	}
-	json_object_set_new(doc, "added", json_integer((json_int_t)d.added));
-	json_object_set_new(doc, "removed", json_integer((json_int_t)d.removed));
-	json_object_set_new(doc, "changed", json_integer((json_int_t)d.changed));
-	json_object_set_new(doc, "unchanged", json_integer((json_int_t)d.unchanged));
-	pw_http_json(resp, created ? 201 : 200, doc);
+	json_object_set_new(doc, "added", json_integer((json_int_t)in->d.added));
+	json_object_set_new(doc, "removed", json_integer((json_int_t)in->d.removed));
+	json_object_set_new(doc, "changed", json_integer((json_int_t)in->d.changed));
+	json_object_set_new(doc, "unchanged", json_integer((json_int_t)in->d.unchanged));
+	pw_http_json(resp, res.created ? 201 : 200, doc);
 out:
 	pw_inventory_free(&inv);
 	json_decref(body);

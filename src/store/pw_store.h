@@ -133,6 +133,13 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
  * re-evaluate only what changed since it last looked. */
 int64_t pw_store_generation(struct pw_store *s);
 
+/* One write transaction around fn: committed when fn succeeds, rolled
+ * back (nothing written) when fn or the commit fails. How the service
+ * layer (src/service) changes the store without seeing SQL; where a
+ * backend's transient conflicts will be retried. Not nestable. */
+typedef pw_err (*pw_store_write_fn)(struct pw_store *s, void *ctx, struct pw_error *e);
+pw_err pw_store_write(struct pw_store *s, pw_store_write_fn fn, void *ctx, struct pw_error *e);
+
 /* A read transaction: the reads until pw_store_read_end see one snapshot
  * of the store (an import committing meanwhile is seen after it) and take
  * the file's lock once, not once per look-up, which was most of an
