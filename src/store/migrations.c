@@ -7,6 +7,7 @@
 #include "pw_audit.h"
 #include "pw_exceptions.h"
 #include "pw_feed_dates.h"
+#include "pw_feed_syncs.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
 #include "pw_quarantine.h"
@@ -23,6 +24,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_feed_dates_migrate,
 	pw_quarantine_migrate,
 	pw_exceptions_migrate,
+	pw_feed_syncs_migrate,
 	NULL,
 };
 
