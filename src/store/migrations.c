@@ -5,6 +5,7 @@
 
 #include "pw_agents.h"
 #include "pw_audit.h"
+#include "pw_changes.h"
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
@@ -19,6 +20,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_findings_migrate,
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
+	pw_changes_migrate,
 	NULL,
 };
 
