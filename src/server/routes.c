@@ -15,6 +15,7 @@
 #include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+void pw_api_changes_task(struct pw_server *srv, struct pw_store *store); /* api_changes.c */
 void pw_audit_checkpoint_task(struct pw_server *srv, struct pw_store *store); /* audit_checkpoint.c */
 
 static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
@@ -48,6 +49,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_enrollment_routes,
 	pw_api_findings_routes,
 	pw_api_exceptions_routes,
+	pw_api_changes_routes,
 	NULL,
 };
 
@@ -72,6 +74,8 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " PAGE },
 	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " PAGE },
 	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
+	{ "GET", "/api/v1/changes", "state " PAGE },
+	{ "GET", "/api/v1/changes/{id}", "hosts" },
 	{ NULL, NULL, NULL },
 };
 
@@ -82,5 +86,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ "exception-expiry", 30, exception_expiry },
+	/* soak times and reports that came while a ring was checked */
+	{ "change-gates", 5, pw_api_changes_task },
 	{ NULL, 0, NULL },
 };

@@ -5,6 +5,7 @@
 
 #include "pw_agents.h"
 #include "pw_audit.h"
+#include "pw_changes.h"
 #include "pw_exceptions.h"
 #include "pw_feed_dates.h"
 #include "pw_feed_syncs.h"
@@ -25,6 +26,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_quarantine_migrate,
 	pw_exceptions_migrate,
 	pw_feed_syncs_migrate,
+	pw_changes_migrate,
 	NULL,
 };
 
