@@ -15,12 +15,12 @@
 #include "pw_audit.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_exception_match.h"
 #include "pw_finding_json.h"
 #include "pw_findings.h"
 #include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_server_cli.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define VERB "finding"
@@ -79,9 +79,13 @@ static bool positive_id(const char *v, int64_t *out)
 
 /* ---- list ---- */
 
+/* RFC 4180 quoting; a cell a spreadsheet would read as a formula (= + -
+ * @ first) gets a ' in front, so a package or host name cannot run one */
 static void csv_field(const char *s, char sep)
 {
 	putchar('"');
+	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
+		putchar('\'');
 	for (const char *p = s ? s : ""; *p; p++) {
 		if (*p == '"')
 			putchar('"');
@@ -94,14 +98,20 @@ static void csv_field(const char *s, char sep)
 struct out {
 	enum pw_format format;
 	json_t *items;
-	size_t n;
+	size_t n, accepted;
+	const struct pw_exception_set *exceptions;
 };
 
-static pw_err print_row(void *ctx, const struct pw_finding_row *f)
+static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 {
 	struct out *o = ctx;
 	char first[32], fixed[32];
+	struct pw_finding_row copy = *row, *f = &copy;
+	f->exception_id = pw_exception_set_match(o->exceptions, f->host_id, f->vuln_id,
+						 f->package, f->binaries);
+	bool accepted = f->exception_id && f->state && strcmp(f->state, "open") == 0;
 	o->n++;
+	o->accepted += accepted;
 	switch (o->format) {
 	case PW_FORMAT_JSON:
 		json_array_append_new(o->items, pw_finding_json(f));
@@ -122,15 +132,19 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *f)
 		csv_field(f->reasons, ',');
 		printf("%s,%s,", f->kind ? f->kind : "vulnerability",
 		       f->update_class ? f->update_class : "security");
-		csv_field(f->repository, '\n');
+		csv_field(f->repository, ',');
+		if (accepted)
+			printf("yes,%lld\n", (long long)f->exception_id);
+		else
+			printf("no,\n");
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
 		first[10] = '\0';
-		printf("P%d   %5d  %-20.20s  %-18.18s  %-20.20s  %-22.22s  %-22.22s  %-5s  %s%s\n",
+		printf("P%d   %5d  %-20.20s  %-18.18s  %-20.20s  %-22.22s  %-22.22s  %-5s  %s%s%s\n",
 		       f->priority, f->score, f->hostname ? f->hostname : "-", f->vuln_id, f->package,
 		       f->installed, f->fixed ? f->fixed : "(no fix)", f->state, first,
-		       f->kev ? "  KEV" : "");
+		       f->kev ? "  KEV" : "", accepted ? "  ACCEPTED" : "");
 		break;
 	}
 	return PW_OK;
@@ -237,6 +251,8 @@ static int finding_list(int argc, char **argv)
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };
 	struct members m = { 0 };
+	struct pw_exception_set exc;
+	pw_exception_set_init(&exc);
 	char next[PW_FINDINGS_CURSOR_MAX];
 	/* an unknown host is an error, not an empty list */
 	if (host && !(f.host_id = pw_server_cli_resolve_host(VERB, s, host)))
@@ -255,12 +271,15 @@ static int finding_list(int argc, char **argv)
 		f.nhosts = m.n;
 		f.use_hosts = true;
 	}
+	if (pw_exception_set_load(s, pw_clock_now(), &exc, &e))
+		goto fail;
+	o.exceptions = &exc;
 	if (o.format == PW_FORMAT_JSON)
 		o.items = json_array();
 	else if (o.format == PW_FORMAT_CSV)
 		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
 		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
-		       "reasons,kind,class,repository\n");
+		       "reasons,kind,class,repository,accepted_risk,exception_id\n");
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
 		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");
@@ -269,7 +288,9 @@ static int finding_list(int argc, char **argv)
 	if (o.format == PW_FORMAT_JSON) {
 		pw_cli_print_json(o.items, JSON_INDENT(2));
 	} else if (o.format == PW_FORMAT_TABLE) {
-		printf("%zu finding%s\n", o.n, o.n == 1 ? "" : "s");
+		/* accepted risk counted apart: still listed, not work to do now */
+		printf("%zu finding%s, %zu of them accepted risk (an exception in force)\n", o.n,
+		       o.n == 1 ? "" : "s", o.accepted);
 	}
 	status = PW_EXIT_OK;
 	if (fflush(stdout) != 0) {
@@ -282,6 +303,7 @@ fail:
 out:
 	json_decref(o.items);
 	free(m.v);
+	pw_exception_set_free(&exc);
 	pw_store_close(s);
 	return status;
 }
@@ -335,16 +357,7 @@ static int finding_assess(int argc, char **argv)
 	if (pw_assessor_new(policy, log_line, NULL, &a, &e) || pw_assessor_run(a, s, &r, &e))
 		goto fail;
 	pw_assess_run_describe(&r, line, sizeof(line));
-	json_t *doc = json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}",
-		"hosts", (json_int_t)r.hosts, "changed_inventories", (json_int_t)r.changed,
-		"touched_by_advisories", (json_int_t)r.touched, "rescored", (json_int_t)r.rescored,
-		"at_start", (json_int_t)r.loaded, "devices", (json_int_t)r.devices,
-		"skipped", (json_int_t)r.skipped, "advisory_keys", (json_int_t)r.advisory_keys,
-		"evaluations", (json_int_t)r.evaluations, "findings_opened", (json_int_t)r.opened,
-		"findings_fixed", (json_int_t)r.fixed, "findings_reopened", (json_int_t)r.reopened,
-		"feeds_changed", r.feeds_changed, "feed_generation", (json_int_t)r.generation,
-		"duration_ms", (json_int_t)r.ms, "summary", line);
+	json_t *doc = pw_assess_run_json(&r);
 	if (!doc) {
 		pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -352,11 +365,7 @@ static int finding_assess(int argc, char **argv)
 	/* the run, in the audit log */
 	char *after = json_dumps(doc, JSON_COMPACT);
 	pw_server_cli_actor(actor, sizeof(actor));
-	pw_err rc = pw_sql_begin(s, &e);
-	if (!rc && (rc = pw_audit_append(s, actor, "assessment.run", "findings", NULL, after, &e)))
-		pw_sql_rollback(s);
-	else if (!rc)
-		rc = pw_sql_commit(s, &e);
+	pw_err rc = pw_audit_record(s, actor, "assessment.run", "findings", NULL, after, &e);
 	free(after);
 	if (rc) {
 		json_decref(doc);

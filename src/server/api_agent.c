@@ -3,8 +3,9 @@
  * The check-in is the hot path of the whole server: every agent calls it
  * every few minutes, and nearly always nothing changed. It costs one
  * indexed read for the credential (in pw_auth_request), one for the stored
- * digest and a note in memory for last_seen (written in batches by the
- * "agent-last-seen" task); it writes nothing. Only when the digests differ
+ * digest, one probe of the queued jobs' index, and a note in memory for
+ * last_seen (written in batches by the "agent-last-seen" task); it writes
+ * nothing unless a job is handed out. Only when the digests differ
  * does the agent upload its inventory, which the server parses, digests
  * itself (never trusting the agent's word for it) and stores as a delta, in
  * one transaction with its audit entry, always for the agent's own host.
@@ -18,13 +19,13 @@
 #include "pw_agents.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_dispatch.h"
 #include "pw_http.h"
-#include "pw_intake.h"
+#include "pw_import.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_text.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store);
@@ -379,12 +380,20 @@ static void checkin(struct pw_request *r, struct pw_response *resp)
 	}
 	if (is_held && strcmp(held.digest, digest) == 0)
 		wanted = false;
-	pw_agents_note_seen(r->who.id, r->who.host_id, pw_clock_now());
+	int64_t now = pw_clock_now();
+	pw_agents_note_seen(r->who.id, r->who.host_id, now);
+	/* one indexed probe when the host has no queued job (pw_dispatch.h) */
+	json_t *jobs = NULL;
+	if (pw_dispatch_checkin(r->store, r->who.host_id, now, &jobs, &e)) {
+		pw_server_log("warning", "jobs for host %lld not handed out: %s",
+			      (long long)r->who.host_id, e.msg);
+		json_array_clear(jobs);
+	}
 	pw_http_json(resp, 200,
-		     json_pack("{s:b,s:I,s:[]}", "inventory_wanted", wanted, "interval_s",
+		     json_pack("{s:b,s:I,s:o}", "inventory_wanted", wanted, "interval_s",
 			       (json_int_t)pw_server_setting_int(r->server, "agent",
 								 "checkin_interval", 900),
-			       "jobs"));
+			       "jobs", jobs ? jobs : json_array()));
 out:
 	json_decref(body);
 }
@@ -419,53 +428,34 @@ static void put_inventory(struct pw_request *r, struct pw_response *resp)
 			      inv.host.machine_id, (long long)r->who.host_id);
 		goto out;
 	}
-	char digest[PW_INVENTORY_DIGEST_SIZE];
-	if (pw_inventory_digest(&inv, digest, &e)) {
-		pw_http_error_from(resp, &e);
-		goto out;
-	}
 	int64_t now = pw_clock_now();
-	struct pw_inventory_delta d = { 0 };
-	char object[48], after[256];
-	snprintf(object, sizeof(object), "host:%lld", (long long)r->who.host_id);
-	struct pw_intake in = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_intake_inventory(r->store, r->who.host_id, &inv, digest, now,
-					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
-	d = in.d;
-	if (!rc)
-		rc = pw_agents_count_upload(r->store, r->who.id, now, &e);
-	if (!rc && !in.held) {
-		snprintf(after, sizeof(after),
-			 "{\"digest\":\"%s\",\"added\":%llu,\"removed\":%llu,\"changed\":%llu}",
-			 digest, (unsigned long long)d.added, (unsigned long long)d.removed,
-			 (unsigned long long)d.changed);
-		rc = pw_audit_append(r->store, r->who.actor, "host.inventory", object, NULL, after,
-				     &e);
-	}
-	if (!rc)
-		rc = pw_sql_commit(r->store, &e);
-	if (rc) {
-		pw_sql_rollback(r->store);
+	struct pw_import_request rq = { .inv = &inv, .agent_id = r->who.id,
+					.host_id = r->who.host_id,
+					.max_loss_percent = pw_server_max_package_loss(r->server),
+					.actor = r->who.actor, .now = now };
+	struct pw_import_result res;
+	if (pw_import_inventory(r->store, &rq, &res, &e)) {
 		pw_http_error_from(resp, &e);
 		goto out;
 	}
+	const struct pw_intake *in = &res.in;
+	const char *digest = res.digest;
 	pw_agents_note_seen(r->who.id, r->who.host_id, now);
-	if (in.held) {
+	if (in->held) {
 		pw_server_log("warning", "inventory of host %lld (agent %lld) held for review: %s",
-			      (long long)r->who.host_id, (long long)r->who.id, in.reason);
+			      (long long)r->who.host_id, (long long)r->who.id, in->reason);
 		pw_http_json(resp, 202,
 			     json_pack("{s:s,s:I,s:s,s:s}", "digest", digest, "host_id",
 				       (json_int_t)r->who.host_id, "status", "held", "reason",
-				       in.reason));
+				       in->reason));
 		goto out;
 	}
 	pw_http_json(resp, 200,
 		     json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "digest", digest, "status", "applied",
-			       "host_id", (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
-			       (json_int_t)d.removed, "changed", (json_int_t)d.changed, "unchanged",
-			       (json_int_t)d.unchanged));
+			       "host_id", (json_int_t)r->who.host_id, "added",
+			       (json_int_t)in->d.added, "removed", (json_int_t)in->d.removed,
+			       "changed", (json_int_t)in->d.changed, "unchanged",
+			       (json_int_t)in->d.unchanged));
 out:
 	pw_inventory_free(&inv);
 	json_decref(body);
