@@ -110,6 +110,12 @@ pw_err pw_dispatch_jobs(const struct pw_dispatch *d, const json_t *jobs, size_t 
 			continue;
 		}
 		char spool[1300];
+		snprintf(spool, sizeof(spool), "%s/spool/%s.json", d->state_dir, job.id);
+		if (strcmp(d->cfg->apply_mode, "spool") == 0 && access(spool, F_OK) == 0) {
+			/* spooled at an earlier check-in, not yet taken */
+			pw_job_free(&job);
+			continue;
+		}
 		pw_err rc = write_spool(d, &job, spool, sizeof(spool), e);
 		if (!rc && strcmp(d->cfg->apply_mode, "exec") == 0) {
 			pw_agent_log("info", "job %s: %s of %zu package%s", job.id,
