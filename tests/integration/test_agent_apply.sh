@@ -229,4 +229,30 @@ check "a report the server took is not sent again" test ! -e "$srv/reports/j-d1.
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 
+# killed while dpkg, which outlives it, goes on to finish: after restart
+# the job is found applied, verified now, and reported succeeded
+rm -f "$SLOW_STARTED"
+: > "$SLOW_FILE"
+job j-orphan install pwdemo 4.0-1 | "$APPLY" --config "$tmp/agent.conf" --state-dir "$state" --root "$root" \
+	> /dev/null 2>&1 &
+apid=$!
+i=0
+while [ ! -e "$SLOW_STARTED" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 "$apid"
+wait "$apid" 2>/dev/null
+apid=""
+rm -f "$SLOW_FILE"
+i=0
+while [ "$(sandbox_status "$root" pwdemo) $(sandbox_version "$root" pwdemo)" != "ii 4.0-1" ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "dpkg finished 4.0-1 on its own" eq "$(sandbox_status "$root" pwdemo) $(sandbox_version "$root" pwdemo)" "ii 4.0-1"
+check "the journal was left at applying" grep -q '"step": "applying"' "$state/jobs/j-orphan.json"
+job j-orphan install pwdemo 4.0-1 > "$tmp/orphan.json"
+"$APPLY" --config "$tmp/agent.conf" --state-dir "$state" --root "$root" --job "$tmp/orphan.json" > "$tmp/r13" 2>"$tmp/stderr"
+check "the restart finishes it, not running it again (exit 3)" eq $? 3
+check "... verified now: succeeded" eq "$(field "$tmp/r13" "d['state']") $(field "$tmp/r13" "d['verified']")" "succeeded True"
+check "... the log says it was recovered" grep -q 'recovered after an interruption at step applying' "$tmp/r13"
+
 [ "$fails" -eq 0 ]
