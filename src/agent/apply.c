@@ -351,6 +351,22 @@ static pw_err undo(const struct pw_apply_config *c, struct pw_journal_entry *j, 
 	pw_err rc = step(c, j, PW_STEP_ROLLING_BACK, e);
 	if (rc)
 		return rc;
+	/* what the failed step left, for the log: the rollback changes it */
+	size_t n = j->job.npkgs;
+	struct pw_job_pkg *left = calloc(n + 1, sizeof(*left));
+	bool *clean = calloc(n + 1, sizeof(bool));
+	struct pw_aptdpkg a = tool_of(c);
+	struct pw_error le;
+	if (left && clean && pw_aptdpkg_installed(&a, j->job.pkgs, n, left, clean, &le) == PW_OK) {
+		char now[PW_REPORT_ERROR_MAX / 2], line[PW_REPORT_ERROR_MAX];
+		describe(left, clean, n, now, sizeof(now));
+		int w = snprintf(line, sizeof(line), "%s; installed then: %s; rolling back\n", why,
+				 now);
+		pw_report_log(&j->rep, line, w > 0 && (size_t)w < sizeof(line) ? (size_t)w :
+			      strlen(line));
+	}
+	free(left);
+	free(clean);
 	struct pw_error re = { 0 };
 	bool ok = roll_back(c, j, j->rep.before, j->rep.nbefore, &re);
 	if (ok) {

@@ -84,6 +84,7 @@ check "the rollback is verified" eq "$(field "$tmp/r2" "d['verified']")" True
 check "after the rollback: exactly 2.0-1" eq "$(field "$tmp/r2" "d['after']")" "[{'name': 'pwdemo', 'version': '2.0-1'}]"
 check "the error says the install failed" eq "$(field "$tmp/r2" "'install failed' in d['error']")" True
 check "the log holds the postinst's failure" grep -q 'postinst fails' "$tmp/r2"
+check "... and what it left before the rollback" grep -q 'installed then: pwdemo 3.0-1 (not fully installed)' "$tmp/r2"
 check "dpkg says 2.0-1 installed again" eq "$(sandbox_status "$root" pwdemo) $(sandbox_version "$root" pwdemo)" "ii 2.0-1"
 
 # a repeated job id is not run again
