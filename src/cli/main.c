@@ -31,6 +31,7 @@ static const struct verb verbs[] = {
 	{ "finding", NULL, "list the fleet's findings" },
 	{ "exception", NULL, "request, approve and list exceptions (risk acceptance)" },
 	{ "asset", NULL, "import agentless inventories and devices" },
+	{ "baseline", NULL, "save known-good package sets and report drift from them" },
 	{ "audit", NULL, "read and verify the audit log" },
 };
 

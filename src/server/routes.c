@@ -50,6 +50,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_findings_routes,
 	pw_api_exceptions_routes,
 	pw_api_changes_routes,
+	pw_api_baselines_routes,
 	NULL,
 };
 
@@ -76,6 +77,7 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
 	{ "GET", "/api/v1/changes", "state " PAGE },
 	{ "GET", "/api/v1/changes/{id}", "hosts" },
+	{ "GET", "/api/v1/baselines/{id}/drift", "group host details max_details" },
 	{ NULL, NULL, NULL },
 };
 

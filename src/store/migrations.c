@@ -5,6 +5,7 @@
 
 #include "pw_agents.h"
 #include "pw_audit.h"
+#include "pw_baselines.h"
 #include "pw_changes.h"
 #include "pw_exceptions.h"
 #include "pw_feed_dates.h"
@@ -27,6 +28,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_exceptions_migrate,
 	pw_feed_syncs_migrate,
 	pw_changes_migrate,
+	pw_baselines_migrate,
 	NULL,
 };
 
