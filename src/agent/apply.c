@@ -506,6 +506,11 @@ static pw_err do_install(const struct pw_apply_config *c, struct pw_journal_entr
 			"(require_rollback_cache)", j->cache_note);
 		return finish(c, j, PW_JSTATE_FAILED, e);
 	}
+	if (missing) {
+		/* allowed by the configuration, said in the report */
+		pw_report_log(&j->rep, j->cache_note, strlen(j->cache_note));
+		pw_report_log(&j->rep, " (require_rollback_cache is off: installing anyway)\n", 52);
+	}
 	if ((rc = step(c, j, PW_STEP_BEFORE_RECORDED, e)))
 		return rc;
 
