@@ -17,7 +17,7 @@
 
 #include "pw_agent.h"
 #include "pw_config.h"
-#include "pw_dispatch.h"
+#include "pw_jobrun.h"
 #include "pw_hostfacts.h"
 #include "pw_inventory.h"
 #include "pw_text.h"
@@ -281,7 +281,7 @@ static int cmd_run(struct common *c, bool once)
 	if (!once)
 		pw_agent_log("info", "agent %lld checking in with %s every %llds",
 			     (long long)st.agent_id, st.server, (long long)interval);
-	struct pw_dispatch d = { .cfg = &c->cfg,
+	struct pw_jobrun d = { .cfg = &c->cfg,
 				 .config_path = c->config_required ? c->config_path : NULL,
 				 .state_dir = c->state_dir, .root = root };
 	while (!stop_requested) {
@@ -291,7 +291,7 @@ static int cmd_run(struct common *c, bool once)
 			/* reports the server has not taken yet, this check-in's included */
 			size_t sent;
 			struct pw_error re;
-			if (pw_dispatch_report(&d, h, &st, &sent, &re))
+			if (pw_jobrun_report(&d, h, &st, &sent, &re))
 				pw_agent_log("warning", "job reports: %s (sent again at the next "
 					     "check-in)", re.msg);
 		}
