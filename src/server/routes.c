@@ -8,6 +8,7 @@
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_http.h"
+#include "pw_kpi.h"
 #include "pw_inventory_hold.h"
 #include "pw_registry.h"
 #include "pw_server.h"
@@ -40,6 +41,15 @@ static void exception_expiry(struct pw_server *srv, struct pw_store *store)
 		pw_server_log("warning", "exception expiry: %s", e.msg);
 }
 
+/* The KPIs' daily series: the last 30 days' missing ones, and today's. */
+static void kpi_daily(struct pw_server *srv, struct pw_store *store)
+{
+	(void)srv;
+	struct pw_error e = { 0 };
+	if (pw_kpi_daily_fill(store, pw_clock_now(), 30, &e))
+		pw_server_log("warning", "KPI series: %s", e.msg);
+}
+
 const struct pw_route *const pw_api_routes[] = {
 	pw_api_system_routes,
 	pw_api_auth_routes,
@@ -48,6 +58,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_enrollment_routes,
 	pw_api_findings_routes,
 	pw_api_exceptions_routes,
+	pw_api_kpis_routes,
 	NULL,
 };
 
@@ -72,6 +83,7 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " PAGE },
 	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " PAGE },
 	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
+	{ "GET", "/api/v1/kpis", "group environment since until" },
 	{ NULL, NULL, NULL },
 };
 
@@ -82,5 +94,6 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ "exception-expiry", 30, exception_expiry },
+	{ "kpi-daily", 3600, kpi_daily },
 	{ NULL, 0, NULL },
 };

@@ -9,6 +9,7 @@
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
+#include "pw_kpi_daily.h"
 #include "pw_registry.h"
 #include "pw_users.h"
 
@@ -21,6 +22,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
 	pw_exceptions_migrate,
+	pw_kpi_daily_migrate,
 	NULL,
 };
 
