@@ -13,10 +13,12 @@
 
 #include "pw_assessor.h"
 #include "pw_audit.h"
+#include "pw_buf.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_exception_match.h"
 #include "pw_finding_json.h"
+#include "pw_list_csv.h"
 #include "pw_findings.h"
 #include "pw_policy.h"
 #include "pw_registry.h"
@@ -80,33 +82,18 @@ static bool positive_id(const char *v, int64_t *out)
 
 /* ---- list ---- */
 
-/* RFC 4180 quoting; a cell a spreadsheet would read as a formula (= + -
- * @ first) gets a ' in front, so a package or host name cannot run one */
-static void csv_field(const char *s, char sep)
-{
-	putchar('"');
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
-		putchar('\'');
-	for (const char *p = s ? s : ""; *p; p++) {
-		if (*p == '"')
-			putchar('"');
-		putchar(*p);
-	}
-	putchar('"');
-	putchar(sep);
-}
-
 struct out {
 	enum pw_format format;
 	json_t *items;
 	size_t n, accepted;
 	const struct pw_exception_set *exceptions;
+	struct pw_buf csv; /* one row */
 };
 
 static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 {
 	struct out *o = ctx;
-	char first[32], fixed[32];
+	char first[32];
 	struct pw_finding_row copy = *row, *f = &copy;
 	f->exception_id = pw_exception_set_match(o->exceptions, f->host_id, f->vuln_id,
 						 f->package, f->binaries);
@@ -118,26 +105,10 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 		json_array_append_new(o->items, pw_finding_json(f));
 		break;
 	case PW_FORMAT_CSV:
-		printf("%lld,P%d,%d,%lld,", (long long)f->id, f->priority, f->score,
-		       (long long)f->host_id);
-		csv_field(f->hostname, ',');
-		csv_field(f->vuln_id, ',');
-		csv_field(f->package, ',');
-		csv_field(f->binaries, ',');
-		csv_field(f->installed, ',');
-		csv_field(f->fixed, ',');
-		printf("%s,%s,%s,%s,%s,", f->fixable ? "fixable" : "no_fix", f->patch,
-		       f->kev ? "yes" : "no", f->state, pw_clock_format(f->first_seen, first, 32));
-		printf("%s,%lld,", f->fixed_at ? pw_clock_format(f->fixed_at, fixed, 32) : "",
-		       (long long)f->reopened_count);
-		csv_field(f->reasons, ',');
-		printf("%s,%s,", f->kind ? f->kind : "vulnerability",
-		       f->update_class ? f->update_class : "security");
-		csv_field(f->repository, ',');
-		if (accepted)
-			printf("yes,%lld\n", (long long)f->exception_id);
-		else
-			printf("no,\n");
+		pw_buf_reset(&o->csv);
+		if (pw_finding_csv_row(&o->csv, f))
+			return PW_ERR_NOMEM;
+		fwrite(o->csv.data, 1, o->csv.len, stdout);
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
@@ -278,9 +249,11 @@ static int finding_list(int argc, char **argv)
 	if (o.format == PW_FORMAT_JSON)
 		o.items = json_array();
 	else if (o.format == PW_FORMAT_CSV)
-		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
-		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
-		       "reasons,kind,class,repository,accepted_risk,exception_id\n");
+	{
+		pw_buf_reset(&o.csv);
+		if (pw_finding_csv_header(&o.csv) == PW_OK)
+			fwrite(o.csv.data, 1, o.csv.len, stdout);
+	}
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
 		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");
@@ -305,6 +278,7 @@ out:
 	json_decref(o.items);
 	free(m.v);
 	pw_exception_set_free(&exc);
+	pw_buf_free(&o.csv);
 	pw_store_close(s);
 	return status;
 }

@@ -68,6 +68,7 @@ const struct pw_route *const pw_api_routes[] = {
  * none. Kept equal to the OpenAPI document's parameters (test_http.c). */
 #define PAGE "limit cursor"
 #define FINDING_FILTERS "priority kev cve package group kind status fixable"
+#define RANGE_CSV "since until format"
 const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/hosts",
 	  "group os release tag environment stale q filter retired " PAGE },
@@ -80,8 +81,8 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/audit", PAGE },
 	{ "GET", "/api/v1/enrollment-tokens", PAGE },
 	{ "GET", "/api/v1/agents", PAGE },
-	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " PAGE },
-	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " PAGE },
+	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " RANGE_CSV " " PAGE },
+	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " RANGE_CSV " " PAGE },
 	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
 	{ "GET", "/api/v1/kpis", "group environment since until" },
 	{ NULL, NULL, NULL },
