@@ -25,6 +25,7 @@
 #include "pw_server_cli.h"
 #include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define VERB "finding"
 
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		"usage: patchwarden finding list [--priority P1..P4] [--kev] [--fixable] [--cve ID]\n"
 		"                                [--package P] [--group G] [--host HOST]\n"
 		"                                [--status open|fixed|all] [--kind K] [--limit N]\n"
+		"                                [--since WHEN] [--until WHEN]\n"
 		"                                [--format table|json|csv] [--db PATH]\n"
 		"       patchwarden finding assess [--policy FILE] [--format table|json] [--db PATH]\n"
 		"\n"
@@ -53,6 +55,9 @@ static void usage(FILE *f)
 		"  --kind K        vulnerability (an advisory names it) or update (a pending\n"
 		"                  update of the host's repositories no advisory covers)\n"
 		"  --limit N       at most N findings\n"
+		"  --since WHEN, --until WHEN\n"
+		"                  first seen in that range: a duration back from now (30d),\n"
+		"                  a date (2026-11-01) or an RFC 3339 time\n"
 		"assess: run the assessor once (what changed since its last run: inventories,\n"
 		"        feeds, KEV and EPSS, devices) and print what it did\n"
 		"  --policy FILE   risk weights and priority thresholds (default\n"
@@ -60,7 +65,8 @@ static void usage(FILE *f)
 		"\n"
 		"  --db PATH       the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                  standard location)\n"
-		"  --format F      table (default), json or csv\n"
+		"  --format F      table (default), json or csv (RFC 4180; a cell starting\n"
+		"                  = + - @ gets a ' in front)\n"
 		"  -h, --help      show this help\n"
 		"\n"
 		"Exit status: 0 done, 2 usage error, unknown host or group, or failure.\n");
@@ -155,6 +161,8 @@ static int finding_list(int argc, char **argv)
 		{ "status", required_argument, NULL, 's' },
 		{ "kind", required_argument, NULL, 'K' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +215,16 @@ static int finding_list(int argc, char **argv)
 		case 'f':
 			if (!pw_cli_parse_format(optarg, 7, &o.format))
 				return PW_EXIT_ERROR;
+			break;
+		case 'S':
+		case 'U':
+			if (!pw_timearg_parse(optarg, pw_clock_now(), PW_TIMEARG_PAST,
+					      c == 'S' ? &f.since : &f.until)) {
+				pw_cli_error(VERB, "--%s: a duration (30d), a date (2026-11-01) or an "
+					     "RFC 3339 time, not '%s'", c == 'S' ? "since" : "until",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
 			break;
 		case 'd': db = optarg; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
