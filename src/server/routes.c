@@ -78,7 +78,7 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/groups", PAGE },
 	{ "GET", "/api/v1/users", PAGE },
 	{ "GET", "/api/v1/tokens", PAGE },
-	{ "GET", "/api/v1/audit", PAGE },
+	{ "GET", "/api/v1/audit", "since until " PAGE },
 	{ "GET", "/api/v1/enrollment-tokens", PAGE },
 	{ "GET", "/api/v1/agents", PAGE },
 	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " RANGE_CSV " " PAGE },
