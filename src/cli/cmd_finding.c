@@ -114,7 +114,7 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 		pw_buf_reset(&o->csv);
 		if (pw_finding_csv_row(&o->csv, f))
 			return PW_ERR_NOMEM;
-		fwrite(o->csv.data, 1, o->csv.len, stdout);
+		pw_cli_put_csv(&o->csv);
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
@@ -270,7 +270,7 @@ static int finding_list(int argc, char **argv)
 	{
 		pw_buf_reset(&o.csv);
 		if (pw_finding_csv_header(&o.csv) == PW_OK)
-			fwrite(o.csv.data, 1, o.csv.len, stdout);
+			pw_cli_put_csv(&o.csv);
 	}
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",

@@ -71,7 +71,7 @@ const struct pw_route *const pw_api_routes[] = {
 #define RANGE_CSV "since until format"
 const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/hosts",
-	  "group os release tag environment stale q filter retired " PAGE },
+	  "group os release tag environment stale q filter retired " RANGE_CSV " " PAGE },
 	{ "GET", "/api/v1/hosts/{id}/inventory", PAGE },
 	{ "GET", "/api/v1/hosts/{id}/history", PAGE },
 	{ "POST", "/api/v1/inventories", "group" },
