@@ -20,6 +20,7 @@ static const struct {
 	{ "finding", cmd_finding },
 	{ "group", cmd_group },
 	{ "host", cmd_host },
+	{ "kpi", cmd_kpi },
 	{ "serve", cmd_serve },
 	{ "token", cmd_token },
 	{ "user", cmd_user },
