@@ -31,6 +31,8 @@ static const struct verb verbs[] = {
 	{ "finding", NULL, "list the fleet's findings" },
 	{ "asset", NULL, "import agentless inventories and devices" },
 	{ "audit", NULL, "read and verify the audit log" },
+	{ "policy", NULL, "show and check the deployment policy (SLAs, windows, holds)" },
+	{ "quarantine", NULL, "list and export quarantined hosts; recompute compliance" },
 };
 
 /* Hand a verb to patchwarden-server. exec keeps the process id, so systemd

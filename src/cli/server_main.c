@@ -18,6 +18,8 @@ static const struct {
 	{ "finding", cmd_finding },
 	{ "group", cmd_group },
 	{ "host", cmd_host },
+	{ "policy", cmd_policy },
+	{ "quarantine", cmd_quarantine },
 	{ "serve", cmd_serve },
 	{ "token", cmd_token },
 	{ "user", cmd_user },
