@@ -5,7 +5,8 @@
  * beside X-Patchwarden-Event (the event's key, the same on every retry, so
  * a receiver can drop a repeat) and X-Patchwarden-Delivery (the outbox id).
  * A 2xx answer delivers the event; anything else, or no answer, tries again
- * after 30 s, doubling up to an hour. Redirects are not followed.
+ * after retry_s (30 s unless [webhook] retry says otherwise), doubling up to
+ * an hour. Redirects are not followed.
  */
 #ifndef PW_WEBHOOK_H
 #define PW_WEBHOOK_H
@@ -24,6 +25,7 @@ struct pw_webhook {
 	unsigned char secret[PW_WEBHOOK_SECRET_MAX];
 	size_t secret_len;
 	long timeout_s;
+	int64_t retry_s; /* the first retry's delay (30); doubled up to an hour */
 };
 
 /* The webhook of [webhook] url and secret_file: the URL must be http:// or

@@ -20,6 +20,7 @@ pw_err pw_webhook_config(const char *url, const char *secret_file, struct pw_web
 {
 	memset(out, 0, sizeof(*out));
 	out->timeout_s = 10;
+	out->retry_s = BACKOFF_FIRST;
 	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
 		return pw_error_set(e, PW_ERR_INVALID, "[webhook] url '%s' is not an http:// or "
 				    "https:// URL", url ? url : "");
@@ -179,7 +180,7 @@ pw_err pw_webhook_deliver(struct pw_store *s, const struct pw_webhook *wh, int64
 			r->sent++;
 			continue;
 		}
-		int64_t back = BACKOFF_FIRST;
+		int64_t back = wh->retry_s > 0 ? wh->retry_s : BACKOFF_FIRST;
 		for (int64_t k = 0; k < d.items[i].attempts && back < BACKOFF_MAX; k++)
 			back *= 2;
 		if (back > BACKOFF_MAX)

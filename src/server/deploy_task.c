@@ -114,6 +114,7 @@ void pw_webhook_task(struct pw_server *srv, struct pw_store *store)
 			webhook_failed = true;
 			pw_server_log("error", "webhook: %s", e.msg);
 		} else {
+			wh.retry_s = pw_server_setting_int(srv, "webhook", "retry", wh.retry_s);
 			webhook = &wh;
 		}
 	}
