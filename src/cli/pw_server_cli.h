@@ -22,6 +22,7 @@ int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, imp
 int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
 int cmd_policy(int argc, char **argv);     /* cmd_policy.c: show, check the deployment policy */
 int cmd_quarantine(int argc, char **argv); /* cmd_quarantine.c: list, export, evaluate */
+int cmd_exception(int argc, char **argv);  /* cmd_exception.c: risk acceptance */
 
 /* server_cli.c: shared by the verbs above. */
 struct pw_store;

@@ -112,6 +112,8 @@ extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment
 extern const struct pw_route pw_api_enrollment_routes[]; /* api_enrollment.c: pending enrollments */
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
 extern const struct pw_route pw_api_policy_routes[];   /* api_policy.c: deployment policy, quarantine */
+extern const struct pw_route pw_api_exceptions_routes[]; /* api_exceptions.c: risk acceptance */
+extern const struct pw_route pw_api_changes_routes[]; /* api_changes.c: changes, job reports */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 
 /* The query parameters a route accepts: names separated by one space.
