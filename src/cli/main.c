@@ -34,6 +34,8 @@ static const struct verb verbs[] = {
 	{ "asset", NULL, "import agentless inventories and devices" },
 	{ "baseline", NULL, "save known-good package sets and report drift from them" },
 	{ "audit", NULL, "read and verify the audit log" },
+	{ "policy", NULL, "show and check the deployment policy (SLAs, windows, holds)" },
+	{ "quarantine", NULL, "list and export quarantined hosts; recompute compliance" },
 };
 
 /* Hand a verb to patchwarden-server. exec keeps the process id, so systemd

@@ -21,6 +21,8 @@ static const struct {
 	{ "group", cmd_group },
 	{ "host", cmd_host },
 	{ "kpi", cmd_kpi },
+	{ "policy", cmd_policy },
+	{ "quarantine", cmd_quarantine },
 	{ "serve", cmd_serve },
 	{ "token", cmd_token },
 	{ "user", cmd_user },

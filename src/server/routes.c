@@ -3,6 +3,7 @@
 #include "pw_agents.h"
 #include "pw_assess_task.h"
 #include "pw_audit.h"
+#include "pw_deploy_task.h"
 #include "pw_clock.h"
 #include "pw_exception_expiry.h"
 #include "pw_feed_dates.h"
@@ -58,6 +59,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_agent_routes,
 	pw_api_enrollment_routes,
 	pw_api_findings_routes,
+	pw_api_policy_routes,
 	pw_api_exceptions_routes,
 	pw_api_changes_routes,
 	pw_api_baselines_routes,
@@ -100,6 +102,8 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
+	{ "enforce", 1, pw_enforce_task }, /* every [deploy] enforce_interval s (default 300) */
+	{ "webhook", 5, pw_webhook_task },
 	{ "exception-expiry", 30, exception_expiry },
 	/* soak times and reports that came while a ring was checked */
 	{ "change-gates", 5, pw_api_changes_task },
