@@ -4,6 +4,7 @@
 #include "pw_assess_task.h"
 #include "pw_audit.h"
 #include "pw_feed_dates.h"
+#include "pw_feed_sync_task.h"
 #include "pw_findings.h"
 #include "pw_http.h"
 #include "pw_inventory_hold.h"
@@ -61,5 +62,6 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
+	{ "feed-sync", 1, pw_feed_sync_task }, /* every [schedule] feed_sync (default off) */
 	{ NULL, 0, NULL },
 };
