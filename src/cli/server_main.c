@@ -14,6 +14,7 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
+	{ "exception", cmd_exception },
 	{ "feed", cmd_feed },
 	{ "finding", cmd_finding },
 	{ "group", cmd_group },
