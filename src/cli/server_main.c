@@ -12,6 +12,7 @@ static const struct {
 } verbs[] = {
 	{ "asset", cmd_asset },
 	{ "audit", cmd_audit },
+	{ "change", cmd_change },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
 	{ "feed", cmd_feed },
