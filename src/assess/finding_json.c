@@ -64,5 +64,11 @@ json_t *pw_finding_json(const struct pw_finding_row *f)
 	json_object_set_new(o, "last_seen", time_or_null(f->last_seen));
 	json_object_set_new(o, "fixed_at", time_or_null(f->fixed_at));
 	json_object_set_new(o, "reopened_count", json_integer(f->reopened_count));
+	/* accepted risk stays listed, marked, never hidden; a fixed finding
+	 * has no risk left to accept */
+	bool accepted = f->exception_id && f->state && strcmp(f->state, "open") == 0;
+	json_object_set_new(o, "accepted_risk", json_boolean(accepted));
+	json_object_set_new(o, "exception_id",
+			    accepted ? json_integer(f->exception_id) : json_null());
 	return o;
 }

@@ -10,7 +10,9 @@
 
 struct pw_finding_row;
 
-/* A new reference (the caller decrefs); NULL on ENOMEM. Strings from
+/* accepted_risk is true, with exception_id, for an open finding whose
+ * exception_id the reader set (pw_exception_set_match).
+ * A new reference (the caller decrefs); NULL on ENOMEM. Strings from
  * inventories and feeds go out byte for byte (pw_jsonw.h). */
 json_t *pw_finding_json(const struct pw_finding_row *f);
 

@@ -19,17 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pw_audit.h"
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_file.h"
-#include "pw_intake.h"
-#include "pw_inventory_digest.h"
+#include "pw_hosts.h"
+#include "pw_import.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define VERB "asset"
@@ -94,13 +92,19 @@ static pw_err read_input(const char *path, struct pw_buf *out, struct pw_error *
 }
 
 struct import_result {
-	int64_t host_id;
-	bool created;
-	struct pw_intake in;
+	struct pw_import_result res;
 	char hostname[256];
 };
 
-/* One scan document into the register, in one transaction. */
+/* e's message prefixed with the file it is about */
+static pw_err at_path(struct pw_error *e, pw_err rc, const char *path)
+{
+	char msg[PW_ERROR_MSG_MAX];
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return pw_error_set(e, rc, "%s: %s", path, msg);
+}
+
+/* One scan document into the register, in one transaction (pw_import.h). */
 static pw_err import_one(struct pw_store *s, const char *path, const char *group,
 			 int max_loss, const char *actor, struct import_result *r,
 			 struct pw_error *e)
@@ -120,57 +124,17 @@ static pw_err import_one(struct pw_store *s, const char *path, const char *group
 		goto out;
 	}
 	if ((rc = pw_inventory_from_json(&inv, doc, e))) {
-		char msg[PW_ERROR_MSG_MAX];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		rc = pw_error_set(e, rc, "%s: %s", path, msg);
+		rc = at_path(e, rc, path);
 		goto out;
 	}
-	const char *mid = inv.host.machine_id && *inv.host.machine_id ? inv.host.machine_id : NULL;
-	char key[300];
-	if (!mid) {
-		/* no machine id (an image, a container): the hostname names the host */
-		if (!inv.host.hostname || !*inv.host.hostname) {
-			rc = pw_error_set(
-				e, PW_ERR_INVALID,
-				"%s: the inventory has neither a machine id nor a hostname", path);
-			goto out;
-		}
-		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
-		mid = key;
+	struct pw_import_request rq = { .inv = &inv, .group = group, .max_loss_percent = max_loss,
+					.actor = actor, .now = pw_clock_now() };
+	if ((rc = pw_import_inventory(s, &rq, &r->res, e))) {
+		rc = at_path(e, rc, path);
+		goto out;
 	}
-	char digest[PW_INVENTORY_DIGEST_SIZE];
-	if ((rc = pw_inventory_digest(&inv, digest, e)))
-		goto out;
-	int64_t now = pw_clock_now();
-	if ((rc = pw_sql_begin(s, e)))
-		goto out;
-	if ((rc = pw_registry_host_ensure(s, PW_HOST_IMPORT, mid, inv.host.hostname, group, now,
-					  &r->host_id, &r->created, e)) ||
-	    (rc = pw_intake_inventory(s, r->host_id, &inv, digest, now, max_loss, actor, &r->in,
-				      e)))
-		goto rollback;
 	snprintf(r->hostname, sizeof(r->hostname), "%s",
 		 inv.host.hostname ? inv.host.hostname : "");
-	if (r->in.held) { /* audited as held */
-		if ((rc = pw_sql_commit(s, e)))
-			goto rollback;
-		goto out;
-	}
-	const struct pw_inventory_delta *d = &r->in.d;
-	char object[32], after[256];
-	snprintf(object, sizeof(object), "host:%lld", (long long)r->host_id);
-	snprintf(after, sizeof(after),
-		 "{\"created\":%s,\"added\":%llu,\"removed\":%llu,\"changed\":%llu,"
-		 "\"unchanged\":%llu}",
-		 r->created ? "true" : "false", (unsigned long long)d->added,
-		 (unsigned long long)d->removed, (unsigned long long)d->changed,
-		 (unsigned long long)d->unchanged);
-	if ((rc = pw_audit_append(s, actor, "host.import_inventory", object, NULL, after, e)) ||
-	    (rc = pw_sql_commit(s, e)))
-		goto rollback;
-	goto out;
-rollback:
-	pw_sql_rollback(s);
 out:
 	json_decref(doc);
 	pw_inventory_free(&inv);
@@ -280,13 +244,13 @@ int cmd_asset(int argc, char **argv)
 			struct pw_error e = { 0 };
 			struct import_result r = { 0 };
 			pw_err rc = import_one(s, args[i], group, max_loss, actor, &r, &e);
-			const struct pw_inventory_delta *d = &r.in.d;
+			const struct pw_inventory_delta *d = &r.res.in.d;
 			if (rc) {
 				pw_cli_report(VERB, &e);
 				status = PW_EXIT_ERROR;
-			} else if (r.in.held) {
+			} else if (r.res.in.held) {
 				pw_cli_error(VERB, "%s: host %lld (%s): held for review, not applied: %s",
-					     args[i], (long long)r.host_id, r.hostname, r.in.reason);
+					     args[i], (long long)r.res.host_id, r.hostname, r.res.in.reason);
 				if (status == PW_EXIT_OK)
 					status = PW_EXIT_FOUND;
 			}
@@ -297,13 +261,13 @@ int cmd_asset(int argc, char **argv)
 					pw_jsonw_kstr(&w, "error", e.msg);
 				} else {
 					pw_jsonw_key(&w, "host_id");
-					pw_jsonw_int(&w, r.host_id);
+					pw_jsonw_int(&w, r.res.host_id);
 					pw_jsonw_kstr(&w, "hostname", r.hostname);
 					pw_jsonw_key(&w, "created");
-					pw_jsonw_bool(&w, r.created);
-					pw_jsonw_kstr(&w, "status", r.in.held ? "held" : "applied");
-					if (r.in.held)
-						pw_jsonw_kstr(&w, "reason", r.in.reason);
+					pw_jsonw_bool(&w, r.res.created);
+					pw_jsonw_kstr(&w, "status", r.res.in.held ? "held" : "applied");
+					if (r.res.in.held)
+						pw_jsonw_kstr(&w, "reason", r.res.in.reason);
 					pw_jsonw_key(&w, "added");
 					pw_jsonw_int(&w, (int64_t)d->added);
 					pw_jsonw_key(&w, "removed");
@@ -314,11 +278,11 @@ int cmd_asset(int argc, char **argv)
 					pw_jsonw_int(&w, (int64_t)d->unchanged);
 				}
 				pw_jsonw_end_object(&w);
-			} else if (!rc && !r.in.held) {
+			} else if (!rc && !r.res.in.held) {
 				printf("%s: host %lld (%s)%s: %llu added, %llu removed, %llu changed,"
 				       " %llu unchanged\n",
-				       args[i], (long long)r.host_id, r.hostname,
-				       r.created ? " created" : "", (unsigned long long)d->added,
+				       args[i], (long long)r.res.host_id, r.hostname,
+				       r.res.created ? " created" : "", (unsigned long long)d->added,
 				       (unsigned long long)d->removed,
 				       (unsigned long long)d->changed,
 				       (unsigned long long)d->unchanged);
@@ -337,14 +301,9 @@ int cmd_asset(int argc, char **argv)
 		}
 		struct bad_ctx b = { args[0], format == PW_FORMAT_JSON ? &w : NULL };
 		pw_err rc = read_input(args[0], &text, &e);
-		if (!rc && !(rc = pw_sql_begin(s, &e))) {
-			rc = pw_registry_import_devices(s, text.data, text.len, pw_clock_now(),
-							actor, &r, bad_line, &b, &e);
-			if (!rc)
-				rc = pw_sql_commit(s, &e);
-			if (rc)
-				pw_sql_rollback(s);
-		}
+		if (!rc)
+			rc = pw_hosts_import_devices(s, text.data, text.len, pw_clock_now(), actor,
+						     &r, bad_line, &b, &e);
 		pw_buf_free(&text);
 		if (rc) {
 			pw_cli_error(VERB, "%s: %s", args[0], e.msg);

@@ -15,6 +15,7 @@
 #include "pw_audit.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_exception_match.h"
 #include "pw_finding_json.h"
 #include "pw_findings.h"
 #include "pw_policy.h"
@@ -79,9 +80,13 @@ static bool positive_id(const char *v, int64_t *out)
 
 /* ---- list ---- */
 
+/* RFC 4180 quoting; a cell a spreadsheet would read as a formula (= + -
+ * @ first) gets a ' in front, so a package or host name cannot run one */
 static void csv_field(const char *s, char sep)
 {
 	putchar('"');
+	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
+		putchar('\'');
 	for (const char *p = s ? s : ""; *p; p++) {
 		if (*p == '"')
 			putchar('"');
@@ -94,14 +99,20 @@ static void csv_field(const char *s, char sep)
 struct out {
 	enum pw_format format;
 	json_t *items;
-	size_t n;
+	size_t n, accepted;
+	const struct pw_exception_set *exceptions;
 };
 
-static pw_err print_row(void *ctx, const struct pw_finding_row *f)
+static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 {
 	struct out *o = ctx;
 	char first[32], fixed[32];
+	struct pw_finding_row copy = *row, *f = &copy;
+	f->exception_id = pw_exception_set_match(o->exceptions, f->host_id, f->vuln_id,
+						 f->package, f->binaries);
+	bool accepted = f->exception_id && f->state && strcmp(f->state, "open") == 0;
 	o->n++;
+	o->accepted += accepted;
 	switch (o->format) {
 	case PW_FORMAT_JSON:
 		json_array_append_new(o->items, pw_finding_json(f));
@@ -122,15 +133,19 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *f)
 		csv_field(f->reasons, ',');
 		printf("%s,%s,", f->kind ? f->kind : "vulnerability",
 		       f->update_class ? f->update_class : "security");
-		csv_field(f->repository, '\n');
+		csv_field(f->repository, ',');
+		if (accepted)
+			printf("yes,%lld\n", (long long)f->exception_id);
+		else
+			printf("no,\n");
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
 		first[10] = '\0';
-		printf("P%d   %5d  %-20.20s  %-18.18s  %-20.20s  %-22.22s  %-22.22s  %-5s  %s%s\n",
+		printf("P%d   %5d  %-20.20s  %-18.18s  %-20.20s  %-22.22s  %-22.22s  %-5s  %s%s%s\n",
 		       f->priority, f->score, f->hostname ? f->hostname : "-", f->vuln_id, f->package,
 		       f->installed, f->fixed ? f->fixed : "(no fix)", f->state, first,
-		       f->kev ? "  KEV" : "");
+		       f->kev ? "  KEV" : "", accepted ? "  ACCEPTED" : "");
 		break;
 	}
 	return PW_OK;
@@ -237,6 +252,8 @@ static int finding_list(int argc, char **argv)
 	int status = PW_EXIT_ERROR;
 	struct pw_error e = { 0 };
 	struct members m = { 0 };
+	struct pw_exception_set exc;
+	pw_exception_set_init(&exc);
 	char next[PW_FINDINGS_CURSOR_MAX];
 	/* an unknown host is an error, not an empty list */
 	if (host && !(f.host_id = pw_server_cli_resolve_host(VERB, s, host)))
@@ -255,12 +272,15 @@ static int finding_list(int argc, char **argv)
 		f.nhosts = m.n;
 		f.use_hosts = true;
 	}
+	if (pw_exception_set_load(s, pw_clock_now(), &exc, &e))
+		goto fail;
+	o.exceptions = &exc;
 	if (o.format == PW_FORMAT_JSON)
 		o.items = json_array();
 	else if (o.format == PW_FORMAT_CSV)
 		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
 		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
-		       "reasons,kind,class,repository\n");
+		       "reasons,kind,class,repository,accepted_risk,exception_id\n");
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
 		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");
@@ -269,7 +289,9 @@ static int finding_list(int argc, char **argv)
 	if (o.format == PW_FORMAT_JSON) {
 		pw_cli_print_json(o.items, JSON_INDENT(2));
 	} else if (o.format == PW_FORMAT_TABLE) {
-		printf("%zu finding%s\n", o.n, o.n == 1 ? "" : "s");
+		/* accepted risk counted apart: still listed, not work to do now */
+		printf("%zu finding%s, %zu of them accepted risk (an exception in force)\n", o.n,
+		       o.n == 1 ? "" : "s", o.accepted);
 	}
 	status = PW_EXIT_OK;
 	if (fflush(stdout) != 0) {
@@ -282,6 +304,7 @@ fail:
 out:
 	json_decref(o.items);
 	free(m.v);
+	pw_exception_set_free(&exc);
 	pw_store_close(s);
 	return status;
 }

@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
 	{ "group", NULL, "manage static and dynamic host groups" },
 	{ "finding", NULL, "list the fleet's findings" },
 	{ "change", NULL, "plan, approve and roll out changes in rings" },
+	{ "exception", NULL, "request, approve and list exceptions (risk acceptance)" },
 	{ "asset", NULL, "import agentless inventories and devices" },
 	{ "audit", NULL, "read and verify the audit log" },
 };

@@ -21,6 +21,7 @@ int cmd_finding(int argc, char **argv);    /* cmd_finding.c: list the server's f
 int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, import-devices */
 int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
 int cmd_change(int argc, char **argv);     /* cmd_change.c: changes, approvals, rings */
+int cmd_exception(int argc, char **argv);  /* cmd_exception.c: risk acceptance */
 
 /* server_cli.c: shared by the verbs above. */
 struct pw_store;

@@ -15,6 +15,7 @@ static const struct {
 	{ "change", cmd_change },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
+	{ "exception", cmd_exception },
 	{ "feed", cmd_feed },
 	{ "finding", cmd_finding },
 	{ "group", cmd_group },

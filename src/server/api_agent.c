@@ -21,7 +21,7 @@
 #include "pw_clock.h"
 #include "pw_dispatch.h"
 #include "pw_http.h"
-#include "pw_intake.h"
+#include "pw_import.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
@@ -429,53 +429,34 @@ static void put_inventory(struct pw_request *r, struct pw_response *resp)
 			      inv.host.machine_id, (long long)r->who.host_id);
 		goto out;
 	}
-	char digest[PW_INVENTORY_DIGEST_SIZE];
-	if (pw_inventory_digest(&inv, digest, &e)) {
-		pw_http_error_from(resp, &e);
-		goto out;
-	}
 	int64_t now = pw_clock_now();
-	struct pw_inventory_delta d = { 0 };
-	char object[48], after[256];
-	snprintf(object, sizeof(object), "host:%lld", (long long)r->who.host_id);
-	struct pw_intake in = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_intake_inventory(r->store, r->who.host_id, &inv, digest, now,
-					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
-	d = in.d;
-	if (!rc)
-		rc = pw_agents_count_upload(r->store, r->who.id, now, &e);
-	if (!rc && !in.held) {
-		snprintf(after, sizeof(after),
-			 "{\"digest\":\"%s\",\"added\":%llu,\"removed\":%llu,\"changed\":%llu}",
-			 digest, (unsigned long long)d.added, (unsigned long long)d.removed,
-			 (unsigned long long)d.changed);
-		rc = pw_audit_append(r->store, r->who.actor, "host.inventory", object, NULL, after,
-				     &e);
-	}
-	if (!rc)
-		rc = pw_sql_commit(r->store, &e);
-	if (rc) {
-		pw_sql_rollback(r->store);
+	struct pw_import_request rq = { .inv = &inv, .agent_id = r->who.id,
+					.host_id = r->who.host_id,
+					.max_loss_percent = pw_server_max_package_loss(r->server),
+					.actor = r->who.actor, .now = now };
+	struct pw_import_result res;
+	if (pw_import_inventory(r->store, &rq, &res, &e)) {
 		pw_http_error_from(resp, &e);
 		goto out;
 	}
+	const struct pw_intake *in = &res.in;
+	const char *digest = res.digest;
 	pw_agents_note_seen(r->who.id, r->who.host_id, now);
-	if (in.held) {
+	if (in->held) {
 		pw_server_log("warning", "inventory of host %lld (agent %lld) held for review: %s",
-			      (long long)r->who.host_id, (long long)r->who.id, in.reason);
+			      (long long)r->who.host_id, (long long)r->who.id, in->reason);
 		pw_http_json(resp, 202,
 			     json_pack("{s:s,s:I,s:s,s:s}", "digest", digest, "host_id",
 				       (json_int_t)r->who.host_id, "status", "held", "reason",
-				       in.reason));
+				       in->reason));
 		goto out;
 	}
 	pw_http_json(resp, 200,
 		     json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "digest", digest, "status", "applied",
-			       "host_id", (json_int_t)r->who.host_id, "added", (json_int_t)d.added, "removed",
-			       (json_int_t)d.removed, "changed", (json_int_t)d.changed, "unchanged",
-			       (json_int_t)d.unchanged));
+			       "host_id", (json_int_t)r->who.host_id, "added",
+			       (json_int_t)in->d.added, "removed", (json_int_t)in->d.removed,
+			       "changed", (json_int_t)in->d.changed, "unchanged",
+			       (json_int_t)in->d.unchanged));
 out:
 	pw_inventory_free(&inv);
 	json_decref(body);

@@ -12,16 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_audit.h"
+#include "pw_assess_task.h"
 #include "pw_clock.h"
-#include "pw_intake.h"
-#include "pw_rescore.h"
-#include "pw_inventory_digest.h"
+#include "pw_groups.h"
+#include "pw_hosts.h"
+#include "pw_import.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 
 #define R_ALL PW_ALLOW_ANY_ROLE
 #define W_ASSETS (PW_ALLOW_ROLE(PW_ROLE_ADMIN) | PW_ALLOW_ROLE(PW_ROLE_ASSET))
@@ -103,14 +102,11 @@ static bool cursor_id(const struct pw_page *pg, struct pw_response *resp, int64_
 	return true;
 }
 
-/* Run after pw_sql_begin: commit, or roll back and answer the error. */
+/* Answer a service call's error; true when there was none. */
 static bool finish(struct pw_request *r, struct pw_response *resp, pw_err rc,
 		   struct pw_error *e)
 {
-	if (!rc)
-		rc = pw_sql_commit(r->store, e);
 	if (rc) {
-		pw_sql_rollback(r->store);
 		pw_http_error_from(resp, e);
 		return false;
 	}
@@ -342,12 +338,8 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 			      (long long)id, e.msg);
 		risk = false;
 	}
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_update(r->store, id, &p, r->who.actor, &e);
-	if (!rc && risk)
-		rc = pw_rescore_host(r->store, id, &policy, NULL, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_hosts_update(r->store, id, &p, risk ? &policy : NULL, r->who.actor,
+					    &e), &e))
 		reply_host(r, resp, id, 200);
 out:
 	json_decref(body);
@@ -359,10 +351,7 @@ static void hosts_delete(struct pw_request *r, struct pw_response *resp)
 	if (!pw_http_param_id(r, 0, resp, &id))
 		return;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_retire(r->store, id, pw_clock_now(), r->who.actor, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_hosts_retire(r->store, id, pw_clock_now(), r->who.actor, &e), &e))
 		reply_host(r, resp, id, 200);
 }
 
@@ -484,16 +473,15 @@ static void hosts_accept_inventory(struct pw_request *r, struct pw_response *res
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_intake_accept_held(r->store, id, pw_clock_now(), r->who.actor, &d, &e);
+	rc = pw_hosts_accept_held(r->store, id, pw_clock_now(), r->who.actor, &d, &e);
 	if (rc == PW_ERR_NOTFOUND) {
-		pw_sql_rollback(r->store);
 		pw_http_error(resp, 409, "nothing_held", "%s", e.msg);
 		return;
 	}
-	if (!finish(r, resp, rc, &e))
+	if (rc) {
+		pw_http_error_from(resp, &e);
 		return;
+	}
 	pw_server_log("info", "held inventory of host %lld accepted by %s", (long long)id,
 		      r->who.actor);
 	pw_http_json(resp, 200,
@@ -518,66 +506,36 @@ static void inventories_upload(struct pw_request *r, struct pw_response *resp)
 		pw_http_error(resp, 400, "invalid_inventory", "%s", e.msg);
 		goto out;
 	}
-	const char *mid = inv.host.machine_id && *inv.host.machine_id ? inv.host.machine_id : NULL;
-	char key[300];
-	if (!mid) {
-		if (!inv.host.hostname || !*inv.host.hostname) {
-			pw_http_error(
-				resp, 400, "invalid_inventory",
-				"the inventory has neither host.machine_id nor host.hostname");
-			goto out;
-		}
-		snprintf(key, sizeof(key), "import:%s", inv.host.hostname);
-		mid = key;
-	}
-	char digest[PW_INVENTORY_DIGEST_SIZE];
-	if (pw_inventory_digest(&inv, digest, &e)) {
-		pw_http_error_from(resp, &e);
+	struct pw_import_request rq = { .inv = &inv, .group = group,
+					.max_loss_percent = pw_server_max_package_loss(r->server),
+					.actor = r->who.actor, .now = pw_clock_now() };
+	struct pw_import_result res;
+	if (pw_import_inventory(r->store, &rq, &res, &e)) {
+		if (e.code == PW_ERR_INVALID)
+			pw_http_error(resp, 400, "invalid_inventory", "%s", e.msg);
+		else
+			pw_http_error_from(resp, &e);
 		goto out;
 	}
-	int64_t now = pw_clock_now(), id = 0;
-	bool created = false;
-	struct pw_inventory_delta d = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_ensure(r->store, PW_HOST_IMPORT, mid, inv.host.hostname,
-					     group, now, &id, &created, &e);
-	struct pw_intake in = { 0 };
-	if (!rc)
-		rc = pw_intake_inventory(r->store, id, &inv, digest, now,
-					 pw_intake_max_loss(r->server), r->who.actor, &in, &e);
-	d = in.d;
-	if (!rc && !in.held) {
-		char object[32], after[256];
-		snprintf(object, sizeof(object), "host:%lld", (long long)id);
-		snprintf(after, sizeof(after),
-			 "{\"created\":%s,\"added\":%llu,\"removed\":%llu,\"changed\":%llu,"
-			 "\"unchanged\":%llu}",
-			 created ? "true" : "false", (unsigned long long)d.added,
-			 (unsigned long long)d.removed, (unsigned long long)d.changed,
-			 (unsigned long long)d.unchanged);
-		rc = pw_audit_append(r->store, r->who.actor, "host.import_inventory", object, NULL,
-				     after, &e);
-	}
-	if (!finish(r, resp, rc, &e))
-		goto out;
+	const struct pw_intake *in = &res.in;
 	json_t *doc = json_object();
-	json_object_set_new(doc, "host_id", json_integer(id));
-	json_object_set_new(doc, "created", json_boolean(created));
-	json_object_set_new(doc, "digest", json_string(digest));
-	json_object_set_new(doc, "status", json_string(in.held ? "held" : "applied"));
-	if (in.held) {
+	json_object_set_new(doc, "host_id", json_integer(res.host_id));
+	json_object_set_new(doc, "created", json_boolean(res.created));
+	json_object_set_new(doc, "digest", json_string(res.digest));
+	json_object_set_new(doc, "status", json_string(in->held ? "held" : "applied"));
+	if (in->held) {
 		pw_server_log("warning", "inventory of host %lld (%s) held for review: %s",
-			      (long long)id, inv.host.hostname ? inv.host.hostname : mid, in.reason);
-		json_object_set_new(doc, "reason", json_string(in.reason));
+			      (long long)res.host_id,
+			      inv.host.hostname ? inv.host.hostname : inv.host.machine_id, in->reason);
+		json_object_set_new(doc, "reason", json_string(in->reason));
 		pw_http_json(resp, 202, doc);
 		goto out;
 	}
-	json_object_set_new(doc, "added", json_integer((json_int_t)d.added));
-	json_object_set_new(doc, "removed", json_integer((json_int_t)d.removed));
-	json_object_set_new(doc, "changed", json_integer((json_int_t)d.changed));
-	json_object_set_new(doc, "unchanged", json_integer((json_int_t)d.unchanged));
-	pw_http_json(resp, created ? 201 : 200, doc);
+	json_object_set_new(doc, "added", json_integer((json_int_t)in->d.added));
+	json_object_set_new(doc, "removed", json_integer((json_int_t)in->d.removed));
+	json_object_set_new(doc, "changed", json_integer((json_int_t)in->d.changed));
+	json_object_set_new(doc, "unchanged", json_integer((json_int_t)in->d.unchanged));
+	pw_http_json(resp, res.created ? 201 : 200, doc);
 out:
 	pw_inventory_free(&inv);
 	json_decref(body);
@@ -610,12 +568,9 @@ static void devices_upload(struct pw_request *r, struct pw_response *resp)
 	struct bad_lines b = { PW_BUF_INIT, 0 };
 	struct pw_device_import res = { 0 };
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_import_devices(r->store, r->body, r->body_len, pw_clock_now(),
-						r->who.actor, &res, bad_line, &b, &e);
+	pw_err rc = pw_hosts_import_devices(r->store, r->body, r->body_len, pw_clock_now(),
+					    r->who.actor, &res, bad_line, &b, &e);
 	if (rc && b.n) {
-		pw_sql_rollback(r->store);
 		pw_http_error(resp, 400, "invalid_csv", "%d bad line%s, nothing stored: %s%s", b.n,
 			      b.n == 1 ? "" : "s", b.msg.data ? b.msg.data : "",
 			      b.n > MAX_BAD_LINES_SHOWN ? "; ..." : "");
@@ -852,13 +807,8 @@ static void groups_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	struct pw_error e = { 0 };
 	int64_t id = 0;
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_create(r->store, name, filter, description, pw_clock_now(),
-					      r->who.actor, &id, &e);
-	if (!rc && nhosts)
-		rc = pw_registry_group_add_members(r->store, id, hosts, nhosts, r->who.actor, NULL,
-						   &e);
+	pw_err rc = pw_groups_create(r->store, name, filter, description, hosts, nhosts,
+				     pw_clock_now(), r->who.actor, &id, &e);
 	if (finish(r, resp, unknown_host_is_invalid(rc, &e), &e))
 		reply_group(r, resp, id, 201);
 out:
@@ -881,11 +831,8 @@ static void groups_patch(struct pw_request *r, struct pw_response *resp)
 	    !opt_string(body, "description", resp, &description))
 		goto out;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_update(r->store, id, name, filter, description, r->who.actor,
-					      &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_groups_update(r->store, id, name, filter, description, r->who.actor,
+					     &e), &e))
 		reply_group(r, resp, id, 200);
 out:
 	json_decref(body);
@@ -897,10 +844,7 @@ static void groups_delete(struct pw_request *r, struct pw_response *resp)
 	if (!pw_http_param_id(r, 0, resp, &id))
 		return;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_delete(r->store, id, r->who.actor, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_groups_delete(r->store, id, r->who.actor, &e), &e))
 		resp->status = 204;
 }
 
@@ -935,10 +879,7 @@ static void groups_add_members(struct pw_request *r, struct pw_response *resp)
 		pw_http_error_from(resp, &e);
 		goto out;
 	}
-	rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_add_members(r->store, id, hosts, n, r->who.actor, &added,
-						   &e);
+	rc = pw_groups_add_members(r->store, id, hosts, n, r->who.actor, &added, &e);
 	if (!finish(r, resp, unknown_host_is_invalid(rc, &e), &e))
 		goto out;
 	pw_arena_init(&a);

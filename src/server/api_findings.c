@@ -12,6 +12,7 @@
 #include "pw_assess_task.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_exception_match.h"
 #include "pw_finding_json.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
@@ -178,12 +179,16 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 
 struct list_ctx {
 	json_t *items;
+	const struct pw_exception_set *exceptions;
 };
 
 static pw_err list_item(void *ctx, const struct pw_finding_row *row)
 {
 	struct list_ctx *l = ctx;
-	json_array_append_new(l->items, pw_finding_json(row));
+	struct pw_finding_row f = *row;
+	f.exception_id = pw_exception_set_match(l->exceptions, f.host_id, f.vuln_id, f.package,
+						f.binaries);
+	json_array_append_new(l->items, pw_finding_json(&f));
 	return PW_OK;
 }
 
@@ -198,10 +203,14 @@ static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id
 	}
 	f.cursor = p.cursor;
 	f.limit = p.limit;
-	struct list_ctx l = { json_array() };
+	struct pw_exception_set exc;
+	struct list_ctx l = { json_array(), &exc };
 	char next[PW_FINDINGS_CURSOR_MAX];
 	struct pw_error e = { 0 };
-	pw_err rc = pw_findings_list(r->store, &f, list_item, &l, next, &e);
+	pw_err rc = pw_exception_set_load(r->store, pw_clock_now(), &exc, &e);
+	if (!rc)
+		rc = pw_findings_list(r->store, &f, list_item, &l, next, &e);
+	pw_exception_set_free(&exc);
 	free(members.v);
 	if (rc) {
 		json_decref(l.items);

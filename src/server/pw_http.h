@@ -111,6 +111,7 @@ extern const struct pw_route pw_api_assets_routes[];  /* api_assets.c: hosts, gr
 extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment, check-in */
 extern const struct pw_route pw_api_enrollment_routes[]; /* api_enrollment.c: pending enrollments */
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
+extern const struct pw_route pw_api_exceptions_routes[]; /* api_exceptions.c: risk acceptance */
 extern const struct pw_route pw_api_changes_routes[]; /* api_changes.c: changes, job reports */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 

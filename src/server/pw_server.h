@@ -22,6 +22,9 @@ const char *pw_server_setting(const struct pw_server *srv, const char *section, 
 /* An integer setting with a default; a malformed value was refused at start. */
 int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, const char *key,
 			      int64_t def);
+/* [assess] max_package_loss, the collapse guard's limit (pw_inventory_hold.h;
+ * a malformed value is logged and the default used). */
+int pw_server_max_package_loss(const struct pw_server *srv);
 /* The store's path (for tasks that open their own connection). */
 const char *pw_server_db_path(const struct pw_server *srv);
 

@@ -3,6 +3,8 @@
 #include "pw_agents.h"
 #include "pw_assess_task.h"
 #include "pw_audit.h"
+#include "pw_clock.h"
+#include "pw_exception_expiry.h"
 #include "pw_feed_dates.h"
 #include "pw_findings.h"
 #include "pw_http.h"
@@ -23,6 +25,22 @@ static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
 		pw_server_log("warning", "store checkpoint: %s", e.msg);
 }
 
+static void expiry_log(void *ctx, const char *level, const char *msg)
+{
+	(void)ctx;
+	pw_server_log(level, "%s", msg);
+}
+
+/* Exceptions past their expiry: expired, audited, notified; their
+ * findings read as open again (reads apply expiry between two runs). */
+static void exception_expiry(struct pw_server *srv, struct pw_store *store)
+{
+	(void)srv;
+	struct pw_error e = { 0 };
+	if (pw_exception_expiry_run(store, pw_clock_now(), expiry_log, NULL, NULL, &e))
+		pw_server_log("warning", "exception expiry: %s", e.msg);
+}
+
 const struct pw_route *const pw_api_routes[] = {
 	pw_api_system_routes,
 	pw_api_auth_routes,
@@ -30,6 +48,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_agent_routes,
 	pw_api_enrollment_routes,
 	pw_api_findings_routes,
+	pw_api_exceptions_routes,
 	pw_api_changes_routes,
 	NULL,
 };
@@ -54,6 +73,7 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/agents", PAGE },
 	{ "GET", "/api/v1/findings", FINDING_FILTERS " host " PAGE },
 	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " PAGE },
+	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
 	{ "GET", "/api/v1/changes", "state " PAGE },
 	{ "GET", "/api/v1/changes/{id}", "hosts" },
 	{ NULL, NULL, NULL },
@@ -65,6 +85,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "assess", 1, pw_assessor_task }, /* every [assess] interval s (default 10) */
 	{ "store-checkpoint", 10, store_checkpoint },
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
+	{ "exception-expiry", 30, exception_expiry },
 	/* soak times and reports that came while a ring was checked */
 	{ "change-gates", 5, pw_api_changes_task },
 	{ NULL, 0, NULL },

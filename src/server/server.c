@@ -30,6 +30,7 @@
 #include "pw_buf.h"
 #include "pw_config.h"
 #include "pw_file.h"
+#include "pw_inventory_hold.h"
 #include "pw_migrations.h"
 #include "pw_store.h"
 #include "pw_text.h"
@@ -120,6 +121,20 @@ int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, 
 		return def;
 	}
 	return v;
+}
+
+int pw_server_max_package_loss(const struct pw_server *srv)
+{
+	const char *v = pw_server_setting(srv, "assess", "max_package_loss");
+	int pct = PW_INVENTORY_MAX_LOSS_DEFAULT;
+	if (v && !pw_inventory_parse_loss(v, &pct)) {
+		pw_server_log("warning",
+			      "[assess] max_package_loss \"%.32s\": a percentage from 1%% to 100%% is"
+			      " expected; %d%% used",
+			      v, PW_INVENTORY_MAX_LOSS_DEFAULT);
+		pct = PW_INVENTORY_MAX_LOSS_DEFAULT;
+	}
+	return pct;
 }
 
 const char *pw_server_db_path(const struct pw_server *srv)

@@ -6,9 +6,12 @@
 #include "pw_agents.h"
 #include "pw_audit.h"
 #include "pw_changes.h"
+#include "pw_exceptions.h"
 #include "pw_feed_dates.h"
+#include "pw_feed_syncs.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
+#include "pw_quarantine.h"
 #include "pw_registry.h"
 #include "pw_users.h"
 
@@ -20,6 +23,9 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_findings_migrate,
 	pw_inventory_hold_migrate,
 	pw_feed_dates_migrate,
+	pw_quarantine_migrate,
+	pw_exceptions_migrate,
+	pw_feed_syncs_migrate,
 	pw_changes_migrate,
 	NULL,
 };

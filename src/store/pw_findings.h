@@ -66,6 +66,9 @@ struct pw_finding_row {
 	int64_t first_seen, last_seen;
 	int64_t fixed_at;          /* 0 while open */
 	int64_t reopened_count;
+	/* the exception accepting the risk (pw_exception_match.h), set by the
+	 * reader, not the store; 0: none */
+	int64_t exception_id;
 };
 
 /* What one pw_findings_put_host did. */

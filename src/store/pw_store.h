@@ -133,6 +133,13 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
  * re-evaluate only what changed since it last looked. */
 int64_t pw_store_generation(struct pw_store *s);
 
+/* One write transaction around fn: committed when fn succeeds, rolled
+ * back (nothing written) when fn or the commit fails. How the service
+ * layer (src/service) changes the store without seeing SQL; where a
+ * backend's transient conflicts will be retried. Not nestable. */
+typedef pw_err (*pw_store_write_fn)(struct pw_store *s, void *ctx, struct pw_error *e);
+pw_err pw_store_write(struct pw_store *s, pw_store_write_fn fn, void *ctx, struct pw_error *e);
+
 /* A read transaction: the reads until pw_store_read_end see one snapshot
  * of the store (an import committing meanwhile is seen after it) and take
  * the file's lock once, not once per look-up, which was most of an
@@ -183,20 +190,18 @@ int64_t pw_store_count(struct pw_store *s, const char *what);
  * ids for record feeds, rows for "kev" and "epss". -1 on error. */
 int64_t pw_store_count_source(struct pw_store *s, const char *source);
 
-/* A consistent copy of the whole store at `dest` (a new file, created
- * 0600), taken online: writers on other connections go on meanwhile (SQLite's
- * backup API). The copy is written under a temporary name beside dest and
- * linked into place only when complete; dest must not exist. */
-pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e);
-
 /* Fold the write-ahead log back into the database and shrink it. A server
  * runs this periodically: under a steady read load the automatic
  * checkpoint never finds a moment without readers and the log only grows
  * (1.5 GB after 300 inventory uploads). Waits for readers, briefly. */
 pw_err pw_store_checkpoint(struct pw_store *s, struct pw_error *e);
-/* The same from the store at `path`, without opening it as a store: no
- * migration, so no wait for the write lock an import may hold for minutes
- * (`patchwarden db backup`). A file that is not a store is refused. */
+/* A consistent copy of the whole store at `path` into `dest` (a new file,
+ * created 0600), taken online: writers on other connections go on meanwhile
+ * (SQLite's backup API). The copy is written under a temporary name beside
+ * dest and linked into place only when complete; dest must not exist. The
+ * store is not opened as a store: no migration, so no wait for the write
+ * lock an import may hold for minutes (`patchwarden db backup`). A file that
+ * is not a store is refused. */
 pw_err pw_store_backup_path(const char *path, const char *dest, struct pw_error *e);
 
 /* The backend's name: "sqlite". */

@@ -72,6 +72,16 @@ void pw_sql_rollback(struct pw_store *s)
 	pw_store_ops_of(s)->rollback(pw_store_db_of(s));
 }
 
+pw_err pw_store_write(struct pw_store *s, pw_store_write_fn fn, void *ctx, struct pw_error *e)
+{
+	pw_err rc = pw_sql_begin(s, e);
+	if (rc)
+		return rc;
+	if ((rc = fn(s, ctx, e)) || (rc = pw_sql_commit(s, e)))
+		pw_sql_rollback(s);
+	return rc;
+}
+
 bool pw_sql_in_transaction(struct pw_store *s)
 {
 	return pw_store_ops_of(s)->in_transaction(pw_store_db_of(s));

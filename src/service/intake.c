@@ -10,7 +10,6 @@
 #include "pw_buf.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
-#include "pw_server.h"
 
 static pw_err hold(struct pw_store *s, int64_t host_id, const struct pw_inventory *inv,
 		   const char *digest, int64_t now, const char *actor, const char *reason,
@@ -105,18 +104,4 @@ out:
 	pw_inventory_free(&inv);
 	free(text);
 	return rc;
-}
-
-int pw_intake_max_loss(const struct pw_server *srv)
-{
-	const char *v = pw_server_setting(srv, "assess", "max_package_loss");
-	int pct = PW_INVENTORY_MAX_LOSS_DEFAULT;
-	if (v && !pw_inventory_parse_loss(v, &pct)) {
-		pw_server_log("warning",
-			      "[assess] max_package_loss \"%.32s\": a percentage from 1%% to 100%% is"
-			      " expected; %d%% used",
-			      v, PW_INVENTORY_MAX_LOSS_DEFAULT);
-		pct = PW_INVENTORY_MAX_LOSS_DEFAULT;
-	}
-	return pct;
 }

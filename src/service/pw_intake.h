@@ -18,7 +18,6 @@
 #include "pw_inventory_hold.h"
 #include "pw_registry.h"
 
-struct pw_server;
 struct pw_store;
 
 struct pw_intake {
@@ -40,10 +39,5 @@ pw_err pw_intake_inventory(struct pw_store *s, int64_t host_id, const struct pw_
  * none is held. */
 pw_err pw_intake_accept_held(struct pw_store *s, int64_t host_id, int64_t now,
 			     const char *actor, struct pw_inventory_delta *d, struct pw_error *e);
-
-/* The running server's [assess] max_package_loss (default
- * PW_INVENTORY_MAX_LOSS_DEFAULT; a malformed value is logged and the
- * default used). */
-int pw_intake_max_loss(const struct pw_server *srv);
 
 #endif
