@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pw_change.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
+#include "pw_deploy_policy.h"
 #include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_server_cli.h"
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 		"                   [--ticket REF] [--emergency] [--pilot GROUP] [--rings 5,25,100]\n"
 		"                   [--success-pct N] [--soak DURATION] [--concurrency N]\n"
 		"                   [--reboot never|if_required|always] [--no-health-check]\n"
-		"                   [--dry-run] [--config FILE]\n"
+		"                   [--dry-run] [--deploy-policy FILE] [--config FILE]\n"
 		"       patchwarden change list [--state S]\n"
 		"       patchwarden change show ID [--hosts]\n"
 		"       patchwarden change approve|start|pause|resume|abort|rollback ID\n"
@@ -64,6 +66,9 @@ static void usage(FILE *f)
 		"  --soak D         time after a ring's last report before the next (0)\n"
 		"  --concurrency N  jobs out at once per ring (50)\n"
 		"  --dry-run        print the plan (per host, the exact versions), store nothing\n"
+		"  --deploy-policy F its holds and host exclusions shape the plan (default\n"
+		"                   " PW_DEPLOY_POLICY_DEFAULT_PATH " when it exists); windows\n"
+		"                   are the server's to keep, at dispatch\n"
 		"  --config FILE    the server's configuration, for [changes] approvals\n"
 		"list: --state S    only changes in state S\n"
 		"show: --hosts      every host's targets and jobs too\n"
@@ -81,7 +86,7 @@ static void usage(FILE *f)
 enum {
 	O_TITLE = 256, O_TICKET, O_EMERGENCY, O_PRIORITY, O_KEV, O_CVE, O_PACKAGE, O_KIND,
 	O_UPDATES, O_SECURITY, O_INSTALL, O_GROUP, O_HOST, O_PILOT, O_RINGS, O_PCT, O_SOAK,
-	O_CONC, O_REBOOT, O_NOHEALTH, O_DRY, O_CONFIG, O_STATE, O_HOSTS, O_REASON, O_FORMAT,
+	O_CONC, O_REBOOT, O_NOHEALTH, O_DRY, O_POLICY, O_CONFIG, O_STATE, O_HOSTS, O_REASON, O_FORMAT,
 	O_DB,
 };
 
@@ -107,6 +112,7 @@ static const struct option longopts[] = {
 	{ "reboot", required_argument, NULL, O_REBOOT },
 	{ "no-health-check", no_argument, NULL, O_NOHEALTH },
 	{ "dry-run", no_argument, NULL, O_DRY },
+	{ "deploy-policy", required_argument, NULL, O_POLICY },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "hosts", no_argument, NULL, O_HOSTS },
@@ -123,7 +129,7 @@ struct args {
 	const char *host_args[MAX_ARGS];
 	size_t nhost_args;
 	bool updates, dry_run, with_hosts, json, any_filter;
-	const char *config, *state, *reason, *db, *soak;
+	const char *config, *state, *reason, *db, *soak, *policy;
 	const char *title, *ticket;
 	int64_t pct, conc;
 	const char *id_arg;
@@ -235,6 +241,7 @@ static bool parse(int argc, char **argv, const char *sub, struct args *a, int *s
 		case O_NOHEALTH: sp->health_check = false; break;
 		case O_DRY: a->dry_run = true; break;
 		case O_CONFIG: a->config = optarg; break;
+		case O_POLICY: a->policy = optarg; break;
 		case O_STATE:
 			if (!pw_change_state_valid(optarg)) {
 				pw_cli_error(VERB, "--state: '%s' is not a change state (pending_approval,"
@@ -448,16 +455,30 @@ static int do_create(struct pw_store *s, struct args *a, const struct pw_change_
 		return PW_EXIT_ERROR;
 	}
 	a->sp.approvals = (int)pw_server_setting_int(srv, "changes", "approvals", 1);
+	const char *ppath = a->policy ? a->policy : pw_server_setting(srv, "deploy", "policy");
+	if (!ppath && access(PW_DEPLOY_POLICY_DEFAULT_PATH, F_OK) == 0)
+		ppath = PW_DEPLOY_POLICY_DEFAULT_PATH;
+	struct pw_deploy_policy *policy = NULL;
+	pw_err rc = ppath ? pw_deploy_policy_load(ppath, &policy, &e) : PW_OK;
 	pw_server_free(srv);
-	json_t *plan = NULL;
-	if (pw_change_plan(s, &a->sp, &plan, &e)) {
+	if (rc) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
-	if (a->dry_run)
+	a->sp.policy = policy;
+	json_t *plan = NULL;
+	if (pw_change_plan(s, &a->sp, &plan, &e)) {
+		pw_deploy_policy_free(policy);
+		pw_cli_report(VERB, &e);
+		return PW_EXIT_ERROR;
+	}
+	if (a->dry_run) {
+		pw_deploy_policy_free(policy);
 		return emit(a, plan, print_plan);
+	}
 	int64_t id;
-	pw_err rc = pw_change_create(s, &a->sp, plan, who, pw_clock_now(), &id, &e);
+	rc = pw_change_create(s, &a->sp, plan, who, pw_clock_now(), &id, &e);
+	pw_deploy_policy_free(policy);
 	json_decref(plan);
 	if (rc) {
 		pw_cli_report(VERB, &e);

@@ -17,6 +17,7 @@
 #include "pw_audit.h"
 #include "pw_change.h"
 #include "pw_changes.h"
+#include "pw_deploy_policy.h"
 #include "pw_dispatch.h"
 #include "pw_inventory.h"
 #include "pw_migrations.h"
@@ -171,7 +172,7 @@ static size_t checkin_all(struct fixture *f, int64_t now, char ids[][PW_JOB_ID_S
 	for (int i = 0; i < NHOSTS; i++) {
 		json_t *jobs;
 		struct pw_error e = { 0 };
-		assert_int_equal(pw_dispatch_checkin(f->s, f->hosts[i], now, &jobs, &e), PW_OK);
+		assert_int_equal(pw_dispatch_checkin(f->s, NULL, f->hosts[i], now, &jobs, &e), PW_OK);
 		size_t k;
 		const json_t *j;
 		json_array_foreach(jobs, k, j) {
@@ -348,7 +349,7 @@ static void test_rollout(void **state)
 	size_t rollbacks = 0;
 	for (int i = 0; i < NHOSTS; i++) {
 		json_t *jobs;
-		assert_int_equal(pw_dispatch_checkin(f->s, f->hosts[i], T0 + 306, &jobs, &e), PW_OK);
+		assert_int_equal(pw_dispatch_checkin(f->s, NULL, f->hosts[i], T0 + 306, &jobs, &e), PW_OK);
 		size_t k;
 		const json_t *j;
 		json_array_foreach(jobs, k, j) {
@@ -378,12 +379,84 @@ static void test_rollout(void **state)
 	assert_int_equal(audited(f, "change.rolled_back"), 1);
 }
 
+/* the deploy policy: a closed window holds the jobs back (an emergency
+ * change's extra approval does not wait), holds and exclusions shape the
+ * plan */
+static void test_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	enum pw_change_refusal why;
+	struct pw_deploy_policy *p;
+	/* T0 is a Wednesday, 08:13 UTC: outside a Saturday night window */
+	assert_int_equal(pw_deploy_policy_parse("[default]\nwindow = Sat 22:00-04:00\n"
+						"exclude_host = web3*\n[group web]\n"
+						"window = Sat 22:00-04:00\nexclude_host = web3*\n",
+						"test.ini", &p, &e),
+			 PW_OK);
+	static const char *const pkgs[] = { "openssl=3.0.15-1~deb12u1" };
+	struct pw_change_spec sp = {
+		.title = "windowed", .source = PW_CHANGE_FROM_PACKAGES, .packages = pkgs,
+		.npackages = 1, .group = "web", .success_pct = -1, .soak_s = -1, .policy = p,
+	};
+	json_t *plan;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	/* web3 and web30..web39 excluded, web39 had nothing anyway */
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), NHOSTS - 11);
+	int64_t id, id2;
+	assert_int_equal(pw_change_create(f->s, &sp, plan, &alice, T0, &id, &e), PW_OK);
+	assert_int_equal(pw_change_approve(f->s, id, &bob, T0, &why, &e), PW_OK);
+	assert_int_equal(pw_change_start(f->s, id, &bob, T0, &why, &e), PW_OK);
+	size_t n = 0;
+	for (int i = 0; i < NHOSTS; i++) {
+		json_t *jobs;
+		assert_int_equal(pw_dispatch_checkin(f->s, p, f->hosts[i], T0, &jobs, &e), PW_OK);
+		n += json_array_size(jobs);
+		json_decref(jobs);
+	}
+	assert_int_equal(n, 0);
+	/* Saturday 23:00 UTC: open */
+	int64_t sat = T0 + 3 * 86400 + (23 * 3600 - (T0 % 86400));
+	assert_true(pw_dispatch_window_open(p, "web", sat));
+	assert_false(pw_dispatch_window_open(p, "web", T0));
+	/* an emergency change needs one more approval, then ignores the window */
+	sp.emergency = true;
+	sp.title = "emergency";
+	assert_int_equal(pw_change_create(f->s, &sp, plan, &alice, T0, &id2, &e), PW_OK);
+	assert_int_equal(pw_change_approve(f->s, id2, &bob, T0, &why, &e), PW_OK);
+	assert_string_equal(state_of(f, id2), "pending_approval");
+	assert_int_equal(pw_change_approve(f->s, id2, &carol, T0, &why, &e), PW_OK);
+	assert_int_equal(pw_change_start(f->s, id2, &bob, T0, &why, &e), PW_OK);
+	n = 0;
+	for (int i = 0; i < NHOSTS; i++) {
+		json_t *jobs;
+		assert_int_equal(pw_dispatch_checkin(f->s, p, f->hosts[i], T0, &jobs, &e), PW_OK);
+		n += json_array_size(jobs);
+		json_decref(jobs);
+	}
+	assert_true(n > 0);
+	json_decref(plan);
+	pw_deploy_policy_free(p);
+	/* a hold leaves the hosts with nothing: skipped, saying why */
+	assert_int_equal(pw_deploy_policy_parse("[default]\nhold = openssl\n", "hold.ini", &p, &e),
+			 PW_OK);
+	sp.policy = p;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_array_get(json_object_get(plan, "skipped"), 0), "reason")),
+			       "held"));
+	json_decref(plan);
+	pw_deploy_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
