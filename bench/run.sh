@@ -14,7 +14,8 @@ export RUNTIME="$top/build-bench/bench/runtime"
 export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
 export FLEET="$top/build-bench/bench/fleet"
 export CHECKIN="$top/build-bench/bench/checkin"
-for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh bench/checkin.sh; do
+export CHANGES="$top/build-bench/bench/changes"
+for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh bench/checkin.sh bench/changes.sh; do
 	sh "$b"
 	echo
 done
