@@ -27,7 +27,6 @@
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_text.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store);
