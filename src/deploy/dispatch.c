@@ -161,7 +161,7 @@ static bool is_bool(const json_t *v)
 	return json_is_boolean(v);
 }
 
-static bool check_report(const json_t *r, struct pw_error *e)
+bool pw_dispatch_report_check(const json_t *r, struct pw_error *e)
 {
 	static const char *const states[] = { "running", "succeeded", "failed", "rolled_back",
 					      "rollback_failed", "rejected", NULL };
@@ -198,7 +198,7 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 			  int *status, struct pw_error *e)
 {
 	*status = 400;
-	if (!check_report(report, e))
+	if (!pw_dispatch_report_check(report, e))
 		return PW_OK;
 	const char *state = json_string_value(json_object_get(report, "state"));
 	bool final = final_state(state);

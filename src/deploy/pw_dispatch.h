@@ -34,6 +34,11 @@ bool pw_dispatch_window_open(const struct pw_deploy_policy *policy, const char *
 pw_err pw_dispatch_checkin(struct pw_store *s, const struct pw_deploy_policy *policy,
 			   int64_t host, int64_t now, json_t **jobs, struct pw_error *e);
 
+/* Whether `report` is a well-formed agent report (the fields above, their
+ * types and values, the log at most 64 KiB); false with e naming the
+ * field. pw_dispatch_report checks this first. */
+bool pw_dispatch_report_check(const json_t *report, struct pw_error *e);
+
 /* An agent's report on job `id` for its host. *status: 200 taken (or a
  * repeated identical final report, ignored), 400 malformed (e says why),
  * 404 no such job, 409 not this host's job, not handed out, or already
