@@ -1299,11 +1299,22 @@ static struct pw_ring_outcome outcome_of(const struct pw_job_counts *k)
 					 k->health_failed, k->rolled_back, k->last_report };
 }
 
+/* An agent that never reports must not hold its ring forever: a job
+ * handed out is given an hour past its not_after (the agent refuses to
+ * start it after not_after) and then counts as failed. */
+#define EXPIRY_GRACE 3600
+
 static pw_err advance_locked(struct pw_store *s, const struct pw_change_row *c, int64_t now,
 			     pw_change_notify notify, void *ctx, struct pw_error *e)
 {
 	pw_err rc;
 	struct pw_job_counts k;
+	int64_t expired = 0;
+	if ((rc = pw_jobs_expire(s, c->id, now - EXPIRY_GRACE, now, &expired, e)))
+		return rc;
+	if (expired && (rc = audit(s, GATES_ACTOR, "change.jobs_expired", c->id, NULL,
+				   json_pack("{s:I}", "jobs", (json_int_t)expired), e)))
+		return rc;
 	if (strcmp(c->state, "rolling_back") == 0) {
 		if ((rc = pw_jobs_count(s, c->id, -1, "rollback", &k, e)) || k.waiting)
 			return rc;

@@ -234,7 +234,9 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 			pw_error_set(e, PW_ERR_INVALID, "job %s already ended as %s", id, j.state);
 		goto rollback;
 	}
-	if (strcmp(j.state, "dispatched") != 0 && strcmp(j.state, "running") != 0) {
+	/* a report after the job expired is still the truth about the host */
+	if (strcmp(j.state, "dispatched") != 0 && strcmp(j.state, "running") != 0 &&
+	    strcmp(j.state, "expired") != 0) {
 		*status = 409;
 		pw_error_set(e, PW_ERR_INVALID, "job %s is %s: it was not handed out", id, j.state);
 		goto rollback;

@@ -341,7 +341,23 @@ static void test_rollout(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(report(f, hosts[i], ids[i], OK_REPORT), 200);
 	assert_string_equal(state_of(f, id), "paused");
-	assert_int_equal(checkin_all(f, T0 + 304, NULL, NULL), 0);
+	assert_int_equal(checkin_all(f, T0 + 303, NULL, NULL), 0);
+	/* the pause ends; ring 3 goes out, one agent never reports: a day
+	 * and an hour later its job expired and the ring halts */
+	assert_int_equal(pw_change_resume(f->s, id, &carol, T0 + 303, &why, &e), PW_OK);
+	n = checkin_all(f, T0 + 304, ids, hosts);
+	assert_int_equal(n, 27);
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(report(f, hosts[i], ids[i], OK_REPORT), 200);
+	assert_string_equal(state_of(f, id), "running");
+	assert_int_equal(pw_change_advance_all(f->s, T0 + 304 + 86400, NULL, NULL, &e), PW_OK);
+	assert_string_equal(state_of(f, id), "running");
+	assert_int_equal(pw_change_advance_all(f->s, T0 + 304 + 86400 + 3601, NULL, NULL, &e),
+			 PW_OK);
+	assert_string_equal(state_of(f, id), "halted");
+	assert_int_equal(audited(f, "change.jobs_expired"), 1);
+	/* the late report is still taken */
+	assert_int_equal(report(f, hosts[0], ids[0], OK_REPORT), 200);
 	/* roll back: a job per patched host with the versions from before */
 	assert_int_equal(pw_change_rollback(f->s, id, &carol, T0 + 305, &why, &e), PW_OK);
 	assert_string_equal(state_of(f, id), "rolling_back");
@@ -364,7 +380,7 @@ static void test_rollout(void **state)
 		}
 		json_decref(jobs);
 	}
-	assert_int_equal(rollbacks, 2 + 1 + 8); /* pilot, ring 1's success, ring 2 */
+	assert_int_equal(rollbacks, 2 + 1 + 8 + 27); /* pilot, ring 1's success, rings 2, 3 */
 	assert_string_equal(state_of(f, id), "rolled_back");
 	json_decref(plan);
 	/* the audit log tells the story */
@@ -372,9 +388,9 @@ static void test_rollout(void **state)
 	int64_t bad, checked;
 	assert_int_equal(pw_audit_verify(f->s, &ok, &bad, &checked, &e), PW_OK);
 	assert_true(ok);
-	assert_int_equal(audited(f, "change.halt"), 1);
-	assert_int_equal(audited(f, "change.resume"), 1);
-	assert_int_equal(audited(f, "change.ring_pass"), 2); /* ring 2 ended while paused */
+	assert_int_equal(audited(f, "change.halt"), 2); /* a failure, an expiry */
+	assert_int_equal(audited(f, "change.resume"), 2);
+	assert_int_equal(audited(f, "change.ring_pass"), 3); /* ring 2 passed on resume */
 	assert_int_equal(audited(f, "change.rolled_back"), 1);
 }
 
