@@ -14,9 +14,11 @@
 #include "pw_clock.h"
 #include "pw_exception_match.h"
 #include "pw_finding_json.h"
+#include "pw_list_csv.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define READERS PW_ALLOW_ANY_ROLE
 #define RUNNERS (PW_ALLOW_ROLE(PW_ROLE_ADMIN) | PW_ALLOW_ROLE(PW_ROLE_SECURITY))
@@ -141,6 +143,14 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 			return bad(resp, "%s must be open or fixed, not '%.40s'", "status", v);
 		f->state = v;
 	}
+	const char *tn[2] = { "since", "until" };
+	int64_t *tv[2] = { &f->since, &f->until };
+	for (int i = 0; i < 2; i++) {
+		if ((v = pw_http_query(r, tn[i])) &&
+		    !pw_timearg_parse(v, pw_clock_now(), PW_TIMEARG_PAST, tv[i]))
+			return bad(resp, "%s must be a duration (30d), a date (2026-11-01) or an "
+				   "RFC 3339 time, not '%.40s'", tn[i], v);
+	}
 	if ((v = pw_http_query(r, "host")) && !f->host_id) {
 		if (!positive_id(v, &f->host_id))
 			return bad(resp, "%s must be a host id, not '%.40s'", "host", v);
@@ -179,6 +189,7 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 struct list_ctx {
 	json_t *items;
 	const struct pw_exception_set *exceptions;
+	struct pw_buf *csv; /* CSV instead of JSON */
 };
 
 static pw_err list_item(void *ctx, const struct pw_finding_row *row)
@@ -187,6 +198,8 @@ static pw_err list_item(void *ctx, const struct pw_finding_row *row)
 	struct pw_finding_row f = *row;
 	f.exception_id = pw_exception_set_match(l->exceptions, f.host_id, f.vuln_id, f.package,
 						f.binaries);
+	if (l->csv)
+		return pw_finding_csv_row(l->csv, &f);
 	json_array_append_new(l->items, pw_finding_json(&f));
 	return PW_OK;
 }
@@ -200,10 +213,17 @@ static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id
 		free(members.v);
 		return;
 	}
+	bool csv;
+	if (!pw_http_wants_csv(r, resp, &csv)) {
+		free(members.v);
+		return;
+	}
 	f.cursor = p.cursor;
 	f.limit = p.limit;
 	struct pw_exception_set exc;
-	struct list_ctx l = { json_array(), &exc };
+	struct list_ctx l = { json_array(), &exc, csv ? &resp->body : NULL };
+	if (csv)
+		pw_finding_csv_header(&resp->body);
 	char next[PW_FINDINGS_CURSOR_MAX];
 	struct pw_error e = { 0 };
 	pw_err rc = pw_exception_set_load(r->store, pw_clock_now(), &exc, &e);
@@ -213,7 +233,13 @@ static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id
 	free(members.v);
 	if (rc) {
 		json_decref(l.items);
+		pw_buf_reset(&resp->body);
 		pw_http_error_from(resp, &e);
+		return;
+	}
+	if (csv) {
+		json_decref(l.items);
+		pw_http_csv_page(resp, next[0] ? next : NULL);
 		return;
 	}
 	pw_http_page(resp, l.items, next[0] ? next : NULL);

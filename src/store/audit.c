@@ -236,6 +236,21 @@ pw_err pw_audit_each(struct pw_store *s, int64_t after, int64_t limit,
 			  PW_SQL_ARGS(PW_SQL_I(after)), each_row, &c, NULL, e);
 }
 
+pw_err pw_audit_each_range(struct pw_store *s, int64_t after, int64_t since, int64_t until,
+			   int64_t limit,
+			   pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
+			   struct pw_error *e)
+{
+	struct each_ctx c = { cb, ctx };
+	return pw_sql_run(s,
+			  "SELECT " AUDIT_COLUMNS " FROM audit_log WHERE seq > $1"
+			  " AND ($2 = 0 OR at >= $2) AND ($3 = 0 OR at < $3)"
+			  " ORDER BY seq LIMIT CASE WHEN $4 > 0 THEN $4 ELSE -1 END",
+			  PW_SQL_ARGS(PW_SQL_I(after), PW_SQL_I(since), PW_SQL_I(until),
+				      PW_SQL_I(limit)),
+			  each_row, &c, NULL, e);
+}
+
 struct verify_ctx {
 	unsigned char prev[HASH_LEN];
 	int64_t expect_seq; /* the seq the next entry must have */

@@ -12,6 +12,7 @@
 #include "pw_feed_syncs.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
+#include "pw_kpi_daily.h"
 #include "pw_quarantine.h"
 #include "pw_registry.h"
 #include "pw_users.h"
@@ -29,6 +30,7 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_feed_syncs_migrate,
 	pw_changes_migrate,
 	pw_baselines_migrate,
+	pw_kpi_daily_migrate,
 	NULL,
 };
 

@@ -42,6 +42,12 @@ pw_err pw_audit_each(struct pw_store *s, int64_t after, int64_t limit,
 		     pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
 		     struct pw_error *e);
 
+/* The same, of entries made in [since, until) (0: no bound). */
+pw_err pw_audit_each_range(struct pw_store *s, int64_t after, int64_t since, int64_t until,
+			   int64_t limit,
+			   pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
+			   struct pw_error *e);
+
 /* Recompute the chain. ok=false with *bad_seq the first entry that does not
  * verify (edited, or the one after a removed entry) and a message in e;
  * also when the log ends before the sealed head kept apart from the store
