@@ -1,5 +1,5 @@
 /* agent_main.c - patchwarden-agent: enroll with a server, then check in
- * (`run`, a daemon, or `run --once`).
+ * (`run`, a daemon, or `run --once`), handing jobs to the apply program.
  *
  * Commands parse their arguments here and call the modules of pw_agent.h;
  * only this file prints and exits.
@@ -61,7 +61,9 @@ static void usage(FILE *f)
 		"  --help, --version\n"
 		"\n"
 		"The agent never executes what the server sends; it uploads its inventory\n"
-		"only when the server says the digest changed.\n",
+		"only when the server says the digest changed. With [agent] jobs = true it\n"
+		"hands the server's jobs, parsed and checked, to patchwarden-agent-apply\n"
+		"and reports their outcome (docs/agent.md, \"Jobs\").\n",
 		PW_AGENT_DEFAULT_CONFIG, PW_AGENT_DEFAULT_STATE_DIR);
 }
 
