@@ -206,6 +206,12 @@ int main(int argc, char **argv)
 		say("error", "%s: %s", lockpath, strerror(errno));
 		return EXIT_ERROR;
 	}
+	char apt_config[1200];
+	if (pw_apply_prepare(&c, apt_config, sizeof(apt_config), &e)) {
+		say("error", "%s", e.msg);
+		return EXIT_ERROR;
+	}
+	c.apt_config = apt_config[0] ? apt_config : NULL;
 	size_t recovered;
 	if (pw_apply_recover(&c, &recovered, &e)) {
 		say("error", "recovering the journal: %s", e.msg);
