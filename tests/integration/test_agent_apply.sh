@@ -77,8 +77,12 @@ check "the log holds apt-get's output" grep -q 'Unpacking pwdemo (2.0-1)' "$tmp/
 check "1.0-1's package file is in the rollback cache" test -s "$state/cache/pwdemo=1.0-1.deb"
 check "the journal entry is finished" grep -q '"step": "finished"' "$state/jobs/j-v2.json"
 
-# the failing postinst
+# the failing postinst; 2.0-1's file in apt's archive cache, as an http
+# repository leaves it, is what the rollback cache takes
+cp "$tmp/repo/pwdemo_2.0-1_all.deb" "$root/var/cache/apt/archives/"
 apply "$tmp/agent.conf" "$(job j-v3 install pwdemo 3.0-1)" > "$tmp/r2"
+check "2.0-1's file came from apt's archive cache, not apt-get download" \
+	sh -c "test -s '$state/cache/pwdemo=2.0-1.deb' && ! grep -q 'download pwdemo=2.0-1' '$tmp/r2'"
 check "install 3.0-1 is rolled back" eq "$(field "$tmp/r2" "d['state']")" rolled_back
 check "the rollback is verified" eq "$(field "$tmp/r2" "d['verified']")" True
 check "after the rollback: exactly 2.0-1" eq "$(field "$tmp/r2" "d['after']")" "[{'name': 'pwdemo', 'version': '2.0-1'}]"
