@@ -452,6 +452,14 @@ static pw_err do_install(const struct pw_apply_config *c, struct pw_journal_entr
 	struct pw_error te = { 0 };
 
 	/* pre-checks: nothing has changed yet, so any failure is "failed" */
+	const char *tools[] = { a.apt_get ? a.apt_get : "/usr/bin/apt-get",
+				a.dpkg ? a.dpkg : "/usr/bin/dpkg" };
+	for (size_t i = 0; i < 2; i++)
+		if (access(tools[i], X_OK) != 0) {
+			pw_report_error(&j->rep, "pre-check: %s: %s (jobs need apt and dpkg)",
+					tools[i], strerror(errno));
+			return finish(c, j, PW_JSTATE_FAILED, e);
+		}
 	bool lock_free;
 	long holder;
 	if (pw_aptdpkg_lock_free(&a, &lock_free, &holder, &te)) {
