@@ -4,8 +4,9 @@
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. every libFuzzer target for a short time over its corpus (clang).
 # Prints a last line "tests: N passed, N failed, N skipped" (a suite that does
-# not build counts as one failure, its output shown). Exit status 0 only if
-# none failed.
+# not build counts as one failure, its output shown), each skipped test named
+# above it with its build directory and reason. Exit status 0 only if none
+# failed.
 #   FUZZ_SECONDS=N   seconds per fuzz target (default 15; 0 skips fuzzing)
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ fi
 passed=0
 failed=0
 skipped=0
+skips=
 count() { # count <meson build dir>: add its test results to the totals
 	log=$1/meson-logs/testlog.json
 	if [ ! -s "$log" ]; then
@@ -33,6 +35,15 @@ count() { # count <meson build dir>: add its test results to the totals
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+	# a skip is a test that did not run: name it, with the reason it printed
+	skips="$skips$(grep '"result": "SKIP"' "$log" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    t = json.loads(line)
+    why = [l for l in t.get("stdout", "").splitlines() if l.startswith("skip")]
+    print("skipped (%s): %s%s" % (sys.argv[1], t["name"], ": " + why[-1] if why else ""))
+' "$1")
+"
 }
 run_suite() { # run_suite <dir> <meson setup args...>
 	dir=$1
@@ -69,5 +80,6 @@ if [ "${FUZZ_SECONDS:-15}" -gt 0 ]; then
 	fi
 fi
 
+printf '%s' "$skips" | grep . || true
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -42,6 +42,56 @@ static bool copy(char *dst, size_t size, const char *v)
 	return snprintf(dst, size, "%s", v) < (int)size;
 }
 
+static bool parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+/* A hook or command: an absolute path, run with argv, never a shell line. */
+static bool abs_path(char *dst, size_t size, const char *v)
+{
+	return (!*v || (v[0] == '/' && !strchr(v, ' '))) && copy(dst, size, v);
+}
+
+static int on_apply_key(struct load_ctx *c, const char *name, const char *value)
+{
+	struct pw_agent_config *cfg = c->cfg;
+	bool ok;
+	if (strcmp(name, "pre_hook") == 0)
+		ok = abs_path(cfg->pre_hook, sizeof(cfg->pre_hook), value);
+	else if (strcmp(name, "health_hook") == 0)
+		ok = abs_path(cfg->health_hook, sizeof(cfg->health_hook), value);
+	else if (strcmp(name, "reboot_command") == 0)
+		ok = abs_path(cfg->reboot_command, sizeof(cfg->reboot_command), value);
+	else if (strcmp(name, "min_free_mb") == 0) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(value, &end, 10);
+		ok = !errno && *value && !*end && v >= 0 && v <= 1 << 30;
+		if (ok)
+			cfg->min_free_mb = v;
+	} else if (strcmp(name, "timeout") == 0)
+		ok = pw_agent_parse_duration(value, &cfg->apply_timeout);
+	else if (strcmp(name, "require_rollback_cache") == 0)
+		ok = parse_bool(value, &cfg->require_rollback_cache);
+	else {
+		c->rc = pw_error_set(c->e, PW_ERR_PARSE, "%s: [apply] %s: unknown key", c->path, name);
+		return 0;
+	}
+	if (!ok) {
+		c->rc = pw_error_set(c->e, PW_ERR_PARSE, "%s: [apply] %s: invalid value '%.100s'",
+				     c->path, name, value);
+		return 0;
+	}
+	return 1;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value
 #if INI_HANDLER_LINENO
 		  , int lineno
@@ -52,6 +102,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	struct pw_agent_config *cfg = c->cfg;
 	if (c->rc)
 		return 0;
+	if (strcmp(section, "apply") == 0)
+		return on_apply_key(c, name, value);
 	if (strcmp(section, "agent") != 0) {
 		c->rc = pw_error_set(c->e, PW_ERR_PARSE, "%s: unknown section [%s]", c->path, section);
 		return 0;
@@ -65,6 +117,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		ok = copy(cfg->ca_file, sizeof(cfg->ca_file), value);
 	else if (strcmp(name, "root") == 0)
 		ok = copy(cfg->root, sizeof(cfg->root), value);
+	else if (strcmp(name, "jobs") == 0)
+		ok = parse_bool(value, &cfg->jobs);
+	else if (strcmp(name, "apply_mode") == 0)
+		ok = (strcmp(value, "exec") == 0 || strcmp(value, "spool") == 0) &&
+		     copy(cfg->apply_mode, sizeof(cfg->apply_mode), value);
+	else if (strcmp(name, "apply_program") == 0)
+		ok = value[0] == '/' && copy(cfg->apply_program, sizeof(cfg->apply_program), value);
 	else if (strcmp(name, "interval") == 0)
 		ok = pw_agent_parse_duration(value, &cfg->interval) && cfg->interval >= 10;
 	else if (strcmp(name, "backoff_max") == 0)
@@ -88,6 +147,12 @@ pw_err pw_agent_config_load(struct pw_agent_config *cfg, const char *path, bool 
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", PW_AGENT_DEFAULT_STATE_DIR);
 	cfg->interval = PW_AGENT_DEFAULT_INTERVAL;
 	cfg->backoff_max = PW_AGENT_DEFAULT_BACKOFF_MAX;
+	snprintf(cfg->apply_mode, sizeof(cfg->apply_mode), "exec");
+	snprintf(cfg->apply_program, sizeof(cfg->apply_program), "%s",
+		 PW_AGENT_DEFAULT_APPLY_PROGRAM);
+	cfg->min_free_mb = 100;
+	cfg->apply_timeout = 1800;
+	cfg->require_rollback_cache = true;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		if (errno == ENOENT && !required)

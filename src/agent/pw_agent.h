@@ -19,6 +19,7 @@
 #define PW_AGENT_DEFAULT_STATE_DIR "/var/lib/patchwarden-agent"
 #define PW_AGENT_DEFAULT_INTERVAL 900 /* seconds: 15 minutes */
 #define PW_AGENT_DEFAULT_BACKOFF_MAX 3600
+#define PW_AGENT_DEFAULT_APPLY_PROGRAM PW_LIBEXECDIR "/patchwarden-agent-apply"
 
 /* ---- configuration (agent_config.c) ---- */
 
@@ -29,6 +30,16 @@ struct pw_agent_config {
 	char root[512];       /* [agent] root: the root to scan ("" the live host) */
 	int64_t interval;     /* [agent] interval, seconds */
 	int64_t backoff_max;  /* [agent] backoff_max, seconds */
+	/* jobs (docs/agent.md, "Jobs") */
+	bool jobs;                   /* [agent] jobs: run the server's jobs (default false) */
+	char apply_mode[16];         /* [agent] apply_mode: "exec" or "spool" */
+	char apply_program[512];     /* [agent] apply_program */
+	char pre_hook[512];          /* [apply] pre_hook: absolute path, "" none */
+	char health_hook[512];       /* [apply] health_hook */
+	char reboot_command[512];    /* [apply] reboot_command */
+	int64_t min_free_mb;         /* [apply] min_free_mb */
+	int64_t apply_timeout;       /* [apply] timeout, seconds per command */
+	bool require_rollback_cache; /* [apply] require_rollback_cache */
 };
 
 /* Defaults, then the file. A missing file is fine unless `required` (it was

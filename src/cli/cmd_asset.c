@@ -22,12 +22,12 @@
 #include "pw_buf.h"
 #include "pw_clock.h"
 #include "pw_file.h"
+#include "pw_hosts.h"
 #include "pw_import.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define VERB "asset"
@@ -301,14 +301,9 @@ int cmd_asset(int argc, char **argv)
 		}
 		struct bad_ctx b = { args[0], format == PW_FORMAT_JSON ? &w : NULL };
 		pw_err rc = read_input(args[0], &text, &e);
-		if (!rc && !(rc = pw_sql_begin(s, &e))) {
-			rc = pw_registry_import_devices(s, text.data, text.len, pw_clock_now(),
-							actor, &r, bad_line, &b, &e);
-			if (!rc)
-				rc = pw_sql_commit(s, &e);
-			if (rc)
-				pw_sql_rollback(s);
-		}
+		if (!rc)
+			rc = pw_hosts_import_devices(s, text.data, text.len, pw_clock_now(), actor,
+						     &r, bad_line, &b, &e);
 		pw_buf_free(&text);
 		if (rc) {
 			pw_cli_error(VERB, "%s: %s", args[0], e.msg);

@@ -23,7 +23,6 @@
 #include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_server_cli.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 #include "pw_timearg.h"
 
@@ -350,16 +349,7 @@ static int finding_assess(int argc, char **argv)
 	if (pw_assessor_new(policy, log_line, NULL, &a, &e) || pw_assessor_run(a, s, &r, &e))
 		goto fail;
 	pw_assess_run_describe(&r, line, sizeof(line));
-	json_t *doc = json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}",
-		"hosts", (json_int_t)r.hosts, "changed_inventories", (json_int_t)r.changed,
-		"touched_by_advisories", (json_int_t)r.touched, "rescored", (json_int_t)r.rescored,
-		"at_start", (json_int_t)r.loaded, "devices", (json_int_t)r.devices,
-		"skipped", (json_int_t)r.skipped, "advisory_keys", (json_int_t)r.advisory_keys,
-		"evaluations", (json_int_t)r.evaluations, "findings_opened", (json_int_t)r.opened,
-		"findings_fixed", (json_int_t)r.fixed, "findings_reopened", (json_int_t)r.reopened,
-		"feeds_changed", r.feeds_changed, "feed_generation", (json_int_t)r.generation,
-		"duration_ms", (json_int_t)r.ms, "summary", line);
+	json_t *doc = pw_assess_run_json(&r);
 	if (!doc) {
 		pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -367,11 +357,7 @@ static int finding_assess(int argc, char **argv)
 	/* the run, in the audit log */
 	char *after = json_dumps(doc, JSON_COMPACT);
 	pw_server_cli_actor(actor, sizeof(actor));
-	pw_err rc = pw_sql_begin(s, &e);
-	if (!rc && (rc = pw_audit_append(s, actor, "assessment.run", "findings", NULL, after, &e)))
-		pw_sql_rollback(s);
-	else if (!rc)
-		rc = pw_sql_commit(s, &e);
+	pw_err rc = pw_audit_record(s, actor, "assessment.run", "findings", NULL, after, &e);
 	free(after);
 	if (rc) {
 		json_decref(doc);

@@ -14,10 +14,10 @@
 
 #include "pw_buf.h"
 #include "pw_clock.h"
+#include "pw_groups.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define VERB "group"
@@ -80,26 +80,11 @@ static pw_err member_cb(void *ctx, const struct pw_host *h)
 	return PW_OK;
 }
 
-/* A change in a transaction: tx_begin(), then tx_end() with the change's
- * result, which commits or rolls back; both report their failure. Written
- * as `tx_begin(...) || tx_end(s, change(...), e)` so the change runs only
- * inside the transaction. */
-static pw_err tx_begin(struct pw_store *s, struct pw_error *e)
+/* A service call's outcome, reported when it failed. */
+static pw_err done(pw_err rc, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
 	if (rc)
 		pw_cli_report(VERB, e);
-	return rc;
-}
-
-static pw_err tx_end(struct pw_store *s, pw_err rc, struct pw_error *e)
-{
-	if (!rc)
-		rc = pw_sql_commit(s, e);
-	if (rc) {
-		pw_sql_rollback(s);
-		pw_cli_report(VERB, e);
-	}
 	return rc;
 }
 
@@ -191,11 +176,9 @@ int cmd_group(int argc, char **argv)
 	int64_t gid = 0, *hosts = NULL;
 
 	if (mode == CREATE) {
-		if (tx_begin(s, &e) ||
-		    tx_end(s,
-			   pw_registry_group_create(s, args[0], filter, description, pw_clock_now(),
-						    actor, &gid, &e),
-			   &e))
+		if (done(pw_groups_create(s, args[0], filter, description, NULL, 0, pw_clock_now(),
+					  actor, &gid, &e),
+			 &e))
 			goto out;
 		printf("group %s created (id %lld, %s)\n", args[0], (long long)gid,
 		       filter ? "dynamic" : "static");
@@ -232,9 +215,7 @@ int cmd_group(int argc, char **argv)
 				goto out;
 		}
 		int64_t added = 0;
-		if (tx_begin(s, &e) ||
-		    tx_end(s, pw_registry_group_add_members(s, gid, hosts, n, actor, &added, &e),
-			   &e))
+		if (done(pw_groups_add_members(s, gid, hosts, n, actor, &added, &e), &e))
 			goto out;
 		printf("group %s: %lld host%s added\n", args[0], (long long)added,
 		       added == 1 ? "" : "s");
@@ -246,17 +227,14 @@ int cmd_group(int argc, char **argv)
 			pw_cli_error(VERB, "set: nothing to change; see --help");
 			goto out;
 		}
-		if (tx_begin(s, &e) ||
-		    tx_end(s,
-			   pw_registry_group_update(s, gid, rename, filter, description, actor, &e),
-			   &e))
+		if (done(pw_groups_update(s, gid, rename, filter, description, actor, &e), &e))
 			goto out;
 		printf("group %s changed\n", rename ? rename : args[0]);
 		status = PW_EXIT_OK;
 		goto out;
 	}
 	if (mode == DELETE) {
-		if (tx_begin(s, &e) || tx_end(s, pw_registry_group_delete(s, gid, actor, &e), &e))
+		if (done(pw_groups_delete(s, gid, actor, &e), &e))
 			goto out;
 		printf("group %s deleted\n", args[0]);
 		status = PW_EXIT_OK;

@@ -15,14 +15,12 @@
 
 #include "pw_buf.h"
 #include "pw_clock.h"
-#include "pw_intake.h"
+#include "pw_hosts.h"
 #include "pw_inventory_hold.h"
-#include "pw_policy.h"
-#include "pw_rescore.h"
 #include "pw_jsonw.h"
+#include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_list_csv.h"
 #include "pw_store.h"
 #include "pw_timearg.h"
@@ -192,13 +190,7 @@ static int accept_inventory(struct pw_store *s, int64_t id, int64_t now, const c
 {
 	struct pw_error e = { 0 };
 	struct pw_inventory_delta d = { 0 };
-	pw_err rc = pw_sql_begin(s, &e);
-	if (!rc)
-		rc = pw_intake_accept_held(s, id, now, actor, &d, &e);
-	if (!rc)
-		rc = pw_sql_commit(s, &e);
-	if (rc) {
-		pw_sql_rollback(s);
+	if (pw_hosts_accept_held(s, id, now, actor, &d, &e)) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}
@@ -483,20 +475,11 @@ int cmd_host(int argc, char **argv)
 		goto out;
 	}
 	if (mode == SET || mode == RETIRE) {
-		pw_err rc = pw_sql_begin(s, &e);
-		if (!rc && mode == SET) {
-			p.tags = tags;
-			p.ntags = ntags;
-			rc = pw_registry_host_update(s, id, &p, actor, &e);
-			if (!rc && risk)
-				rc = pw_rescore_host(s, id, &policy, NULL, &e);
-		} else if (!rc) {
-			rc = pw_registry_host_retire(s, id, now, actor, &e);
-		}
-		if (!rc)
-			rc = pw_sql_commit(s, &e);
+		p.tags = tags;
+		p.ntags = ntags;
+		pw_err rc = mode == SET ? pw_hosts_update(s, id, &p, risk ? &policy : NULL, actor, &e)
+					: pw_hosts_retire(s, id, now, actor, &e);
 		if (rc) {
-			pw_sql_rollback(s);
 			pw_cli_report(VERB, &e);
 			goto out;
 		}

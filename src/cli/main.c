@@ -32,6 +32,7 @@ static const struct verb verbs[] = {
 	{ "exception", NULL, "request, approve and list exceptions (risk acceptance)" },
 	{ "kpi", NULL, "patch coverage, time to patch, SLA compliance and the other KPIs" },
 	{ "asset", NULL, "import agentless inventories and devices" },
+	{ "baseline", NULL, "save known-good package sets and report drift from them" },
 	{ "audit", NULL, "read and verify the audit log" },
 };
 

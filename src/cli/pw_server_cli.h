@@ -22,6 +22,7 @@ int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, imp
 int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
 int cmd_exception(int argc, char **argv);  /* cmd_exception.c: risk acceptance */
 int cmd_kpi(int argc, char **argv);        /* cmd_kpi.c: the KPIs */
+int cmd_baseline(int argc, char **argv);   /* cmd_baseline.c: known-good baselines, drift */
 
 /* server_cli.c: shared by the verbs above. */
 struct pw_store;

@@ -12,6 +12,7 @@ static const struct {
 } verbs[] = {
 	{ "asset", cmd_asset },
 	{ "audit", cmd_audit },
+	{ "baseline", cmd_baseline },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
 	{ "exception", cmd_exception },

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -90,5 +94,101 @@ out:
 		fclose(errfile);
 	if (fa_ready)
 		posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* The tail of fd's contents (from offset 0) into log: at most max bytes. */
+static pw_err read_tail(int fd, struct pw_buf *log, size_t max, const char *what,
+			struct pw_error *e)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return pw_error_set(e, PW_ERR_IO, "output of %s: %s", what, strerror(errno));
+	off_t from = (size_t)size > max ? size - (off_t)max : 0;
+	if (lseek(fd, from, SEEK_SET) != from)
+		return pw_error_set(e, PW_ERR_IO, "output of %s: %s", what, strerror(errno));
+	return read_all(fd, log, what, e);
+}
+
+pw_err pw_exec_run(const char *const argv[], const struct pw_exec_opts *o, struct pw_buf *log,
+		   int *exit_status, int *timed_out, struct pw_error *e)
+{
+	static const char *const empty_env[] = { NULL };
+	size_t max = o && o->log_max ? o->log_max : 65536;
+	*exit_status = -1;
+	if (timed_out)
+		*timed_out = 0;
+	if (!argv[0] || argv[0][0] != '/')
+		return pw_error_set(e, PW_ERR_USAGE, "%s: not an absolute path",
+				    argv[0] ? argv[0] : "(no program)");
+	FILE *logfile = tmpfile();
+	if (!logfile)
+		return pw_error_set(e, PW_ERR_EXEC, "temporary file: %s", strerror(errno));
+	int fd = fileno(logfile);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fclose(logfile);
+		return pw_error_set(e, PW_ERR_EXEC, "%s: fork: %s", argv[0], strerror(errno));
+	}
+	if (pid == 0) {
+		/* the child: only async-signal-safe calls until exec */
+		int devnull = open("/dev/null", O_RDONLY);
+		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+		if (o && o->cwd && chdir(o->cwd) != 0)
+			_exit(126);
+		/* its own process group, so a deadline reaches its children */
+		setpgid(0, 0);
+		execve(argv[0], (char *const *)argv,
+		       (char *const *)(o && o->envp ? o->envp : empty_env));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	int status = 0;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	bool termed = false;
+	/* a pidfd wakes this process the moment the child ends; without one
+	 * (old kernels) the wait polls */
+	int pfd = o && o->timeout_s > 0 ? pidfd_open(pid, 0) : -1;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, o && o->timeout_s > 0 ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			int err = errno;
+			if (pfd >= 0)
+				close(pfd);
+			fclose(logfile);
+			return pw_error_set(e, PW_ERR_EXEC, "%s: wait: %s", argv[0], strerror(err));
+		}
+		if (r == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long long el = (long long)(now.tv_sec - start.tv_sec);
+			if (!termed && el >= o->timeout_s) {
+				kill(-pid, SIGTERM);
+				termed = true;
+				if (timed_out)
+					*timed_out = 1;
+			} else if (termed && el >= o->timeout_s + 10) {
+				kill(-pid, SIGKILL);
+			}
+			if (pfd >= 0) {
+				struct pollfd p = { .fd = pfd, .events = POLLIN };
+				poll(&p, 1, 1000);
+			} else {
+				struct timespec d = { 0, 5 * 1000 * 1000 };
+				nanosleep(&d, NULL);
+			}
+		}
+	}
+	if (pfd >= 0)
+		close(pfd);
+	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	pw_err rc = log ? read_tail(fd, log, max, argv[0], e) : PW_OK;
+	fclose(logfile);
+	if (*exit_status == 127 && log && log->len == 0)
+		return pw_error_set(e, PW_ERR_EXEC, "%s: cannot be executed", argv[0]);
 	return rc;
 }

@@ -19,4 +19,21 @@
 pw_err pw_exec_capture(const char *const argv[], struct pw_buf *out, struct pw_buf *err,
 		       int *exit_status, struct pw_error *e);
 
+/* Package tools and hooks (the agent's apply program): a fixed environment
+ * instead of the caller's, a working directory, a deadline, and stdout and
+ * stderr together in one log of which only the tail is kept. */
+struct pw_exec_opts {
+	const char *const *envp; /* the whole environment; NULL: an empty one */
+	const char *cwd;         /* NULL: the caller's */
+	int timeout_s;           /* > 0: SIGTERM then, SIGKILL 10 s later */
+	size_t log_max;          /* bytes of the log's tail kept (0: 64 KiB) */
+};
+
+/* Run argv[0], an absolute path (never looked up in PATH), with argv.
+ * log receives the last log_max bytes of stdout and stderr interleaved as
+ * written. *exit_status as for pw_exec_capture; *timed_out tells a deadline
+ * kill from a crash (may be NULL). PW_ERR_EXEC when it cannot start. */
+pw_err pw_exec_run(const char *const argv[], const struct pw_exec_opts *o, struct pw_buf *log,
+		   int *exit_status, int *timed_out, struct pw_error *e);
+
 #endif

@@ -3,8 +3,9 @@
  * The check-in is the hot path of the whole server: every agent calls it
  * every few minutes, and nearly always nothing changed. It costs one
  * indexed read for the credential (in pw_auth_request), one for the stored
- * digest and a note in memory for last_seen (written in batches by the
- * "agent-last-seen" task); it writes nothing. Only when the digests differ
+ * digest, one probe of the queued jobs' index, and a note in memory for
+ * last_seen (written in batches by the "agent-last-seen" task); it writes
+ * nothing unless a job is handed out. Only when the digests differ
  * does the agent upload its inventory, which the server parses, digests
  * itself (never trusting the agent's word for it) and stores as a delta, in
  * one transaction with its audit entry, always for the agent's own host.
@@ -18,13 +19,13 @@
 #include "pw_agents.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_dispatch.h"
 #include "pw_http.h"
 #include "pw_import.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_text.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store);
@@ -379,12 +380,20 @@ static void checkin(struct pw_request *r, struct pw_response *resp)
 	}
 	if (is_held && strcmp(held.digest, digest) == 0)
 		wanted = false;
-	pw_agents_note_seen(r->who.id, r->who.host_id, pw_clock_now());
+	int64_t now = pw_clock_now();
+	pw_agents_note_seen(r->who.id, r->who.host_id, now);
+	/* one indexed probe when the host has no queued job (pw_dispatch.h) */
+	json_t *jobs = NULL;
+	if (pw_dispatch_checkin(r->store, r->who.host_id, now, &jobs, &e)) {
+		pw_server_log("warning", "jobs for host %lld not handed out: %s",
+			      (long long)r->who.host_id, e.msg);
+		json_array_clear(jobs);
+	}
 	pw_http_json(resp, 200,
-		     json_pack("{s:b,s:I,s:[]}", "inventory_wanted", wanted, "interval_s",
+		     json_pack("{s:b,s:I,s:o}", "inventory_wanted", wanted, "interval_s",
 			       (json_int_t)pw_server_setting_int(r->server, "agent",
 								 "checkin_interval", 900),
-			       "jobs"));
+			       "jobs", jobs ? jobs : json_array()));
 out:
 	json_decref(body);
 }

@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_audit.h"
+#include "pw_assess_task.h"
 #include "pw_clock.h"
+#include "pw_groups.h"
+#include "pw_hosts.h"
 #include "pw_import.h"
-#include "pw_rescore.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
 #include "pw_list_csv.h"
 #include "pw_registry.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_timearg.h"
 
 #define R_ALL PW_ALLOW_ANY_ROLE
@@ -104,14 +104,11 @@ static bool cursor_id(const struct pw_page *pg, struct pw_response *resp, int64_
 	return true;
 }
 
-/* Run after pw_sql_begin: commit, or roll back and answer the error. */
+/* Answer a service call's error; true when there was none. */
 static bool finish(struct pw_request *r, struct pw_response *resp, pw_err rc,
 		   struct pw_error *e)
 {
-	if (!rc)
-		rc = pw_sql_commit(r->store, e);
 	if (rc) {
-		pw_sql_rollback(r->store);
 		pw_http_error_from(resp, e);
 		return false;
 	}
@@ -371,12 +368,8 @@ static void hosts_patch(struct pw_request *r, struct pw_response *resp)
 			      (long long)id, e.msg);
 		risk = false;
 	}
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_update(r->store, id, &p, r->who.actor, &e);
-	if (!rc && risk)
-		rc = pw_rescore_host(r->store, id, &policy, NULL, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_hosts_update(r->store, id, &p, risk ? &policy : NULL, r->who.actor,
+					    &e), &e))
 		reply_host(r, resp, id, 200);
 out:
 	json_decref(body);
@@ -388,10 +381,7 @@ static void hosts_delete(struct pw_request *r, struct pw_response *resp)
 	if (!pw_http_param_id(r, 0, resp, &id))
 		return;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_host_retire(r->store, id, pw_clock_now(), r->who.actor, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_hosts_retire(r->store, id, pw_clock_now(), r->who.actor, &e), &e))
 		reply_host(r, resp, id, 200);
 }
 
@@ -513,16 +503,15 @@ static void hosts_accept_inventory(struct pw_request *r, struct pw_response *res
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_intake_accept_held(r->store, id, pw_clock_now(), r->who.actor, &d, &e);
+	rc = pw_hosts_accept_held(r->store, id, pw_clock_now(), r->who.actor, &d, &e);
 	if (rc == PW_ERR_NOTFOUND) {
-		pw_sql_rollback(r->store);
 		pw_http_error(resp, 409, "nothing_held", "%s", e.msg);
 		return;
 	}
-	if (!finish(r, resp, rc, &e))
+	if (rc) {
+		pw_http_error_from(resp, &e);
 		return;
+	}
 	pw_server_log("info", "held inventory of host %lld accepted by %s", (long long)id,
 		      r->who.actor);
 	pw_http_json(resp, 200,
@@ -609,12 +598,9 @@ static void devices_upload(struct pw_request *r, struct pw_response *resp)
 	struct bad_lines b = { PW_BUF_INIT, 0 };
 	struct pw_device_import res = { 0 };
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_import_devices(r->store, r->body, r->body_len, pw_clock_now(),
-						r->who.actor, &res, bad_line, &b, &e);
+	pw_err rc = pw_hosts_import_devices(r->store, r->body, r->body_len, pw_clock_now(),
+					    r->who.actor, &res, bad_line, &b, &e);
 	if (rc && b.n) {
-		pw_sql_rollback(r->store);
 		pw_http_error(resp, 400, "invalid_csv", "%d bad line%s, nothing stored: %s%s", b.n,
 			      b.n == 1 ? "" : "s", b.msg.data ? b.msg.data : "",
 			      b.n > MAX_BAD_LINES_SHOWN ? "; ..." : "");
@@ -851,13 +837,8 @@ static void groups_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	struct pw_error e = { 0 };
 	int64_t id = 0;
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_create(r->store, name, filter, description, pw_clock_now(),
-					      r->who.actor, &id, &e);
-	if (!rc && nhosts)
-		rc = pw_registry_group_add_members(r->store, id, hosts, nhosts, r->who.actor, NULL,
-						   &e);
+	pw_err rc = pw_groups_create(r->store, name, filter, description, hosts, nhosts,
+				     pw_clock_now(), r->who.actor, &id, &e);
 	if (finish(r, resp, unknown_host_is_invalid(rc, &e), &e))
 		reply_group(r, resp, id, 201);
 out:
@@ -880,11 +861,8 @@ static void groups_patch(struct pw_request *r, struct pw_response *resp)
 	    !opt_string(body, "description", resp, &description))
 		goto out;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_update(r->store, id, name, filter, description, r->who.actor,
-					      &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_groups_update(r->store, id, name, filter, description, r->who.actor,
+					     &e), &e))
 		reply_group(r, resp, id, 200);
 out:
 	json_decref(body);
@@ -896,10 +874,7 @@ static void groups_delete(struct pw_request *r, struct pw_response *resp)
 	if (!pw_http_param_id(r, 0, resp, &id))
 		return;
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_delete(r->store, id, r->who.actor, &e);
-	if (finish(r, resp, rc, &e))
+	if (finish(r, resp, pw_groups_delete(r->store, id, r->who.actor, &e), &e))
 		resp->status = 204;
 }
 
@@ -934,10 +909,7 @@ static void groups_add_members(struct pw_request *r, struct pw_response *resp)
 		pw_http_error_from(resp, &e);
 		goto out;
 	}
-	rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_registry_group_add_members(r->store, id, hosts, n, r->who.actor, &added,
-						   &e);
+	rc = pw_groups_add_members(r->store, id, hosts, n, r->who.actor, &added, &e);
 	if (!finish(r, resp, unknown_host_is_invalid(rc, &e), &e))
 		goto out;
 	pw_arena_init(&a);

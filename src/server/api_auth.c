@@ -41,7 +41,6 @@
 #include "pw_clock.h"
 #include "pw_http.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_timearg.h"
 #include "pw_users.h"
 

@@ -17,7 +17,6 @@
 #include "pw_list_csv.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 #include "pw_timearg.h"
 
@@ -386,30 +385,6 @@ static void feeds(struct pw_request *r, struct pw_response *resp)
 
 /* ---- running the assessor ---- */
 
-static json_t *run_json(const struct pw_assess_run *x)
-{
-	char line[512];
-	pw_assess_run_describe(x, line, sizeof(line));
-	json_t *o = json_object();
-	json_object_set_new(o, "hosts", json_integer((json_int_t)x->hosts));
-	json_object_set_new(o, "changed_inventories", json_integer((json_int_t)x->changed));
-	json_object_set_new(o, "touched_by_advisories", json_integer((json_int_t)x->touched));
-	json_object_set_new(o, "rescored", json_integer((json_int_t)x->rescored));
-	json_object_set_new(o, "at_start", json_integer((json_int_t)x->loaded));
-	json_object_set_new(o, "devices", json_integer((json_int_t)x->devices));
-	json_object_set_new(o, "skipped", json_integer((json_int_t)x->skipped));
-	json_object_set_new(o, "advisory_keys", json_integer((json_int_t)x->advisory_keys));
-	json_object_set_new(o, "evaluations", json_integer((json_int_t)x->evaluations));
-	json_object_set_new(o, "findings_opened", json_integer((json_int_t)x->opened));
-	json_object_set_new(o, "findings_fixed", json_integer((json_int_t)x->fixed));
-	json_object_set_new(o, "findings_reopened", json_integer((json_int_t)x->reopened));
-	json_object_set_new(o, "feeds_changed", json_boolean(x->feeds_changed));
-	json_object_set_new(o, "feed_generation", json_integer(x->generation));
-	json_object_set_new(o, "duration_ms", json_integer((json_int_t)x->ms));
-	json_object_set_new(o, "summary", json_string(line));
-	return o;
-}
-
 static void assess_now(struct pw_request *r, struct pw_response *resp)
 {
 	struct pw_assess_run x;
@@ -418,16 +393,12 @@ static void assess_now(struct pw_request *r, struct pw_response *resp)
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	json_t *o = run_json(&x);
+	json_t *o = pw_assess_run_json(&x);
 	/* who asked for it, in the audit log (the findings it wrote are the
 	 * assessor's, not this caller's) */
 	char *after = json_dumps(o, JSON_COMPACT);
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc && (rc = pw_audit_append(r->store, r->who.actor, "assessment.run", "findings", NULL,
-					 after, &e)))
-		pw_sql_rollback(r->store);
-	else if (!rc)
-		rc = pw_sql_commit(r->store, &e);
+	pw_err rc = pw_audit_record(r->store, r->who.actor, "assessment.run", "findings", NULL,
+				    after, &e);
 	free(after);
 	if (rc) {
 		json_decref(o);

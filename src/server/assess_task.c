@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "pw_policy.h"
-#include "pw_rescore.h"
 #include "pw_server.h"
 
 #define DEFAULT_INTERVAL 10

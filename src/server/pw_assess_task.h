@@ -6,6 +6,7 @@
 
 #include "pw_assessor.h"
 #include "pw_err.h"
+#include "pw_policy.h"
 
 struct pw_server;
 struct pw_store;
@@ -17,5 +18,10 @@ struct pw_store;
 pw_err pw_assessor_run_shared(struct pw_server *srv, struct pw_store *s,
 			      struct pw_assess_run *out, struct pw_error *e);
 void pw_assessor_task(struct pw_server *srv, struct pw_store *store);
+
+/* The risk policy the server's assessor scores with (loaded from [assess]
+ * policy when the assessor was created, or now when it has not been yet). */
+pw_err pw_assessor_policy_shared(struct pw_server *srv, struct pw_policy *out,
+				 struct pw_error *e);
 
 #endif

@@ -16,6 +16,7 @@
 #include "pw_users.h"
 
 void pw_api_agent_flush_seen(struct pw_server *srv, struct pw_store *store); /* api_agent.c */
+void pw_api_changes_task(struct pw_server *srv, struct pw_store *store); /* api_changes.c */
 void pw_audit_checkpoint_task(struct pw_server *srv, struct pw_store *store); /* audit_checkpoint.c */
 
 static void store_checkpoint(struct pw_server *srv, struct pw_store *store)
@@ -59,6 +60,8 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_findings_routes,
 	pw_api_exceptions_routes,
 	pw_api_kpis_routes,
+	pw_api_changes_routes,
+	pw_api_baselines_routes,
 	NULL,
 };
 
@@ -85,6 +88,9 @@ const struct pw_route_query pw_api_route_queries[] = {
 	{ "GET", "/api/v1/hosts/{id}/findings", FINDING_FILTERS " " RANGE_CSV " " PAGE },
 	{ "GET", "/api/v1/exceptions", "state since until " PAGE },
 	{ "GET", "/api/v1/kpis", "group environment since until" },
+	{ "GET", "/api/v1/changes", "state " PAGE },
+	{ "GET", "/api/v1/changes/{id}", "hosts" },
+	{ "GET", "/api/v1/baselines/{id}/drift", "group host details max_details" },
 	{ NULL, NULL, NULL },
 };
 
@@ -96,5 +102,7 @@ const struct pw_server_task pw_server_tasks[] = {
 	{ "audit-checkpoint", 60, pw_audit_checkpoint_task },
 	{ "exception-expiry", 30, exception_expiry },
 	{ "kpi-daily", 3600, kpi_daily },
+	/* soak times and reports that came while a ring was checked */
+	{ "change-gates", 5, pw_api_changes_task },
 	{ NULL, 0, NULL },
 };

@@ -24,6 +24,11 @@ pw_err pw_audit_migrate(struct pw_store *s, struct pw_error *e);
 pw_err pw_audit_append(struct pw_store *s, const char *actor, const char *action,
 		       const char *object, const char *before_json, const char *after_json,
 		       struct pw_error *e);
+/* The same for an event that changes nothing else (an assessment someone
+ * asked for, an export): the entry in a transaction of its own. */
+pw_err pw_audit_record(struct pw_store *s, const char *actor, const char *action,
+		       const char *object, const char *before_json, const char *after_json,
+		       struct pw_error *e);
 
 struct pw_audit_entry {
 	int64_t seq;

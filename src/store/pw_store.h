@@ -43,6 +43,15 @@ pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw
  * the connection still answers from pages it has cached. An in-memory
  * store, or another backend, passes. */
 pw_err pw_store_check_file(struct pw_store *s, struct pw_error *e);
+/* One row of each core table read (users, hosts, findings, the audit log's
+ * head, vulnerabilities): a read that reaches their pages, so a damaged
+ * store is found even when its file header is intact. */
+pw_err pw_store_check_tables(struct pw_store *s, struct pw_error *e);
+/* Each component's schema version (pw_sql_migrate keeps them), by name;
+ * "store" is the store's own (pw_store_schema_version). */
+pw_err pw_store_each_component(struct pw_store *s,
+			       pw_err (*cb)(void *ctx, const char *component, int64_t version),
+			       void *ctx, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
 /* The schema version after migration (the number of applied migrations). */
@@ -190,20 +199,18 @@ int64_t pw_store_count(struct pw_store *s, const char *what);
  * ids for record feeds, rows for "kev" and "epss". -1 on error. */
 int64_t pw_store_count_source(struct pw_store *s, const char *source);
 
-/* A consistent copy of the whole store at `dest` (a new file, created
- * 0600), taken online: writers on other connections go on meanwhile (SQLite's
- * backup API). The copy is written under a temporary name beside dest and
- * linked into place only when complete; dest must not exist. */
-pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e);
-
 /* Fold the write-ahead log back into the database and shrink it. A server
  * runs this periodically: under a steady read load the automatic
  * checkpoint never finds a moment without readers and the log only grows
  * (1.5 GB after 300 inventory uploads). Waits for readers, briefly. */
 pw_err pw_store_checkpoint(struct pw_store *s, struct pw_error *e);
-/* The same from the store at `path`, without opening it as a store: no
- * migration, so no wait for the write lock an import may hold for minutes
- * (`patchwarden db backup`). A file that is not a store is refused. */
+/* A consistent copy of the whole store at `path` into `dest` (a new file,
+ * created 0600), taken online: writers on other connections go on meanwhile
+ * (SQLite's backup API). The copy is written under a temporary name beside
+ * dest and linked into place only when complete; dest must not exist. The
+ * store is not opened as a store: no migration, so no wait for the write
+ * lock an import may hold for minutes (`patchwarden db backup`). A file that
+ * is not a store is refused. */
 pw_err pw_store_backup_path(const char *path, const char *dest, struct pw_error *e);
 
 /* The backend's name: "sqlite". */

@@ -98,10 +98,9 @@ struct pw_store_ops {
 	bool (*in_transaction)(void *db);
 	pw_err (*sql_migrate)(void *db, const struct pw_sql_migrations *m, struct pw_error *e);
 	int (*component_version)(void *db, const char *component);
-	/* pw_store_backup: the whole database into the new file `dest`. */
-	pw_err (*backup)(void *db, const char *dest, struct pw_error *e);
 	pw_err (*checkpoint)(void *db, struct pw_error *e);
-	/* pw_store_backup_path: the same from a database not opened as a store. */
+	/* pw_store_backup_path: the whole database at `path` into the new file
+	 * `dest`, without opening it as a store. */
 	pw_err (*backup_path)(const char *path, const char *dest, struct pw_error *e);
 };
 

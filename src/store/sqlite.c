@@ -1553,12 +1553,6 @@ static pw_err sq_checkpoint(void *db, struct pw_error *e)
 	return PW_OK;
 }
 
-static pw_err sq_backup(void *db, const char *dest, struct pw_error *e)
-{
-	struct sq *s = db;
-	return backup_from(s->db, s->path, dest, e);
-}
-
 /* The store at `path`, opened only to be read: no migration, so no write
  * lock is waited for (an import may hold it for minutes). */
 static pw_err sq_backup_path(const char *path, const char *dest, struct pw_error *e)
@@ -1620,7 +1614,6 @@ const struct pw_store_ops pw_store_sqlite_ops = {
 	.in_transaction = sq_in_transaction,
 	.sql_migrate = sq_sql_migrate,
 	.component_version = sq_component_version,
-	.backup = sq_backup,
 	.checkpoint = sq_checkpoint,
 	.backup_path = sq_backup_path,
 };

@@ -138,15 +138,6 @@ void *pw_store_db_of(struct pw_store *s)
 	return s->db;
 }
 
-pw_err pw_store_backup(struct pw_store *s, const char *dest, struct pw_error *e)
-{
-	if (!dest || !*dest)
-		return pw_error_set(e, PW_ERR_USAGE, "no backup destination given");
-	if (s->importing)
-		return pw_error_set(e, PW_ERR_USAGE, "a backup cannot be taken inside an import");
-	return s->ops->backup(s->db, dest, e);
-}
-
 pw_err pw_store_checkpoint(struct pw_store *s, struct pw_error *e)
 {
 	return s->ops->checkpoint(s->db, e);

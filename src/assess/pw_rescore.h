@@ -19,17 +19,11 @@
 #include "pw_policy.h"
 
 struct pw_store;
-struct pw_server;
 
 /* Score host_id's open findings with policy and the host's context, in the
  * caller's transaction when one is open; *rescored (may be NULL) counts
  * the findings whose score, priority or reasons moved. */
 pw_err pw_rescore_host(struct pw_store *s, int64_t host_id, const struct pw_policy *policy,
 		       uint64_t *rescored, struct pw_error *e);
-
-/* The risk policy the server's assessor scores with (loaded from [assess]
- * policy when the assessor was created, or now when it has not been yet). */
-pw_err pw_assessor_policy_shared(struct pw_server *srv, struct pw_policy *out,
-				 struct pw_error *e);
 
 #endif
