@@ -24,6 +24,7 @@
 #include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define DAY 86400
 #define T0 1800000000LL /* 2027-01-15T08:00:00Z */
@@ -76,6 +77,51 @@ static void test_quantiles_of_known_sets(void **state)
 	assert_true(cases >= 10);
 	assert_true(pw_kpi_median(NULL, 0) < 0);
 	assert_true(pw_kpi_rank_quantile(NULL, 0, 90) < 0);
+}
+
+/* ---- --since/--until values, from the data file ---- */
+
+static char *trim(char *s)
+{
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+static void test_time_arguments(void **state)
+{
+	(void)state;
+	FILE *f = fopen(PW_TEST_DATA "/kpi/timeargs.data", "r");
+	assert_non_null(f);
+	char line[256];
+	int cases = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		char *a = strtok(line, "|"), *b = strtok(NULL, "|"), *c = strtok(NULL, "|");
+		assert_non_null(c);
+		a = trim(a);
+		b = trim(b);
+		c = trim(c);
+		const char *want[2] = { b, c };
+		for (int dir = 0; dir < 2; dir++) {
+			int64_t t = 0;
+			bool ok = pw_timearg_parse(a, T0, dir ? PW_TIMEARG_FUTURE : PW_TIMEARG_PAST, &t);
+			if (strcmp(want[dir], "bad") == 0) {
+				if (ok)
+					fail_msg("'%s' accepted as %lld", a, (long long)t);
+			} else if (!ok || t != strtoll(want[dir], NULL, 10)) {
+				fail_msg("'%s' (%s): %s %lld, want %s", a, dir ? "future" : "past",
+					 ok ? "got" : "refused", (long long)t, want[dir]);
+			}
+		}
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 15);
 }
 
 static void test_sla_days(void **state)
@@ -417,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantiles_of_known_sets),
+		cmocka_unit_test(test_time_arguments),
 		cmocka_unit_test(test_sla_days),
 		cmocka_unit_test(test_match_rules),
 		cmocka_unit_test_setup_teardown(test_store_exceptions_match_their_scope, setup,
