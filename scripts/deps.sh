@@ -8,10 +8,11 @@ set -eu
 build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive-dev libsqlite3-dev
 	libcurl4-gnutls-dev libinih-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
 	libmicrohttpd-dev libsodium-dev"
+# apt-utils (tests): apt-ftparchive indexes the agent apply test's repository.
 # rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
 # curl: the main job waits for the server it starts with it.
 run_pkgs="rpm curl"
-test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev debsecan python3 sqlite3
+test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev apt-utils debsecan python3 sqlite3
 	python3-jsonschema openssl curl"
 
 case "${1:-build}" in

@@ -147,7 +147,7 @@ pw_err pw_agent_config_load(struct pw_agent_config *cfg, const char *path, bool 
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", PW_AGENT_DEFAULT_STATE_DIR);
 	cfg->interval = PW_AGENT_DEFAULT_INTERVAL;
 	cfg->backoff_max = PW_AGENT_DEFAULT_BACKOFF_MAX;
-	snprintf(cfg->apply_mode, sizeof(cfg->apply_mode), "exec");
+	snprintf(cfg->apply_mode, sizeof(cfg->apply_mode), "spool");
 	snprintf(cfg->apply_program, sizeof(cfg->apply_program), "%s",
 		 PW_AGENT_DEFAULT_APPLY_PROGRAM);
 	cfg->min_free_mb = 100;

@@ -17,6 +17,7 @@
 
 #include "pw_agent.h"
 #include "pw_config.h"
+#include "pw_dispatch.h"
 #include "pw_hostfacts.h"
 #include "pw_inventory.h"
 #include "pw_text.h"
@@ -280,9 +281,20 @@ static int cmd_run(struct common *c, bool once)
 	if (!once)
 		pw_agent_log("info", "agent %lld checking in with %s every %llds",
 			     (long long)st.agent_id, st.server, (long long)interval);
+	struct pw_dispatch d = { .cfg = &c->cfg,
+				 .config_path = c->config_required ? c->config_path : NULL,
+				 .state_dir = c->state_dir, .root = root };
 	while (!stop_requested) {
 		struct pw_checkin_result res;
-		pw_err err = pw_agent_checkin(h, &st, root, &res, &e);
+		pw_err err = pw_agent_checkin(h, &st, root, c->cfg.jobs ? &d : NULL, &res, &e);
+		if (!err && res.outcome == PW_CHECKIN_OK && c->cfg.jobs) {
+			/* reports the server has not taken yet, this check-in's included */
+			size_t sent;
+			struct pw_error re;
+			if (pw_dispatch_report(&d, h, &st, &sent, &re))
+				pw_agent_log("warning", "job reports: %s (sent again at the next "
+					     "check-in)", re.msg);
+		}
 		int64_t delay;
 		if (!err && res.outcome == PW_CHECKIN_OK) {
 			failures = 0;

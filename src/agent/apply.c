@@ -351,6 +351,22 @@ static pw_err undo(const struct pw_apply_config *c, struct pw_journal_entry *j, 
 	pw_err rc = step(c, j, PW_STEP_ROLLING_BACK, e);
 	if (rc)
 		return rc;
+	/* what the failed step left, for the log: the rollback changes it */
+	size_t n = j->job.npkgs;
+	struct pw_job_pkg *left = calloc(n + 1, sizeof(*left));
+	bool *clean = calloc(n + 1, sizeof(bool));
+	struct pw_aptdpkg a = tool_of(c);
+	struct pw_error le;
+	if (left && clean && pw_aptdpkg_installed(&a, j->job.pkgs, n, left, clean, &le) == PW_OK) {
+		char now[PW_REPORT_ERROR_MAX / 2], line[PW_REPORT_ERROR_MAX];
+		describe(left, clean, n, now, sizeof(now));
+		int w = snprintf(line, sizeof(line), "%s; installed then: %s; rolling back\n", why,
+				 now);
+		pw_report_log(&j->rep, line, w > 0 && (size_t)w < sizeof(line) ? (size_t)w :
+			      strlen(line));
+	}
+	free(left);
+	free(clean);
 	struct pw_error re = { 0 };
 	bool ok = roll_back(c, j, j->rep.before, j->rep.nbefore, &re);
 	if (ok) {
@@ -649,19 +665,7 @@ out:
 pw_err pw_apply_reject(const struct pw_apply_config *c, const char *id, const char *error,
 		       struct pw_error *e)
 {
-	struct pw_journal_entry j;
-	pw_err rc = pw_journal_read(c->state_dir, id, &j, e);
-	pw_journal_entry_free(&j);
-	if (rc != PW_ERR_NOTFOUND)
-		return rc == PW_ERR_PARSE ? PW_OK : rc;
-	pw_journal_entry_init(&j);
-	snprintf(j.job.id, sizeof(j.job.id), "%s", id);
-	j.job.action = PW_JOB_SIMULATE; /* a placeholder: the journal needs an action */
-	j.rep.started_at = now_of(c);
-	pw_report_error(&j.rep, "rejected: %s", error);
-	rc = finish(c, &j, PW_JSTATE_REJECTED, e);
-	pw_journal_entry_free(&j);
-	return rc;
+	return pw_journal_reject(c->state_dir, id, error, now_of(c), e);
 }
 
 /* What a killed run left, told by the database. */

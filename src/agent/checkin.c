@@ -2,14 +2,17 @@
  * the full inventory only when the server asks for it.
  *
  * The server's answer is read field by field: "inventory_wanted" (bool),
- * "interval_s" (integer) and "jobs" (an array, counted and logged: this
- * agent runs no jobs). Nothing it says is ever executed or handed to a shell.
+ * "interval_s" (integer) and "jobs" (an array: each job is parsed into its
+ * typed form and handed to the apply program, pw_dispatch.h, when [agent]
+ * jobs is on; otherwise counted and logged). Nothing it says is ever
+ * executed or handed to a shell.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pw_agent.h"
+#include "pw_dispatch.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_scan.h"
@@ -58,7 +61,8 @@ static pw_err url_of(char *out, size_t size, const char *server, const char *pat
 }
 
 pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st,
-			const char *root, struct pw_checkin_result *res, struct pw_error *e)
+			const char *root, const struct pw_dispatch *disp,
+			struct pw_checkin_result *res, struct pw_error *e)
 {
 	memset(res, 0, sizeof(*res));
 	res->outcome = PW_CHECKIN_FAILED;
@@ -111,8 +115,16 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 	const json_t *jobs = json_object_get(answer, "jobs");
 	if (json_is_array(jobs) && json_array_size(jobs)) {
 		res->jobs = json_array_size(jobs);
-		pw_agent_log("info", "the server listed %zu job%s; this agent runs none (ignored)",
-			     res->jobs, res->jobs == 1 ? "" : "s");
+		if (!disp) {
+			pw_agent_log("info", "the server listed %zu job%s; jobs are off here "
+				     "([agent] jobs = false): ignored", res->jobs,
+				     res->jobs == 1 ? "" : "s");
+		} else {
+			struct pw_error de;
+			size_t handed;
+			if (pw_dispatch_jobs(disp, jobs, &handed, &de))
+				pw_agent_log("error", "jobs: %s", de.msg);
+		}
 	}
 	if (!json_is_true(wanted)) {
 		res->outcome = PW_CHECKIN_OK;

@@ -405,3 +405,26 @@ pw_err pw_journal_list(const char *state_dir, char ***ids, size_t *n, struct pw_
 		qsort(*ids, *n, sizeof(**ids), cmp_str);
 	return rc;
 }
+
+pw_err pw_journal_reject(const char *state_dir, const char *id, const char *error, int64_t now,
+			 struct pw_error *e)
+{
+	struct pw_journal_entry j;
+	pw_err rc = pw_journal_read(state_dir, id, &j, e);
+	pw_journal_entry_free(&j);
+	if (rc != PW_ERR_NOTFOUND)
+		return rc == PW_ERR_PARSE ? PW_OK : rc;
+	pw_journal_entry_init(&j);
+	snprintf(j.job.id, sizeof(j.job.id), "%s", id);
+	/* the journal keeps only the id of a job it could not read; reboot
+	 * is the one action valid without packages (a placeholder: it never
+	 * runs, the entry is finished) */
+	j.job.action = PW_JOB_REBOOT;
+	j.rep.state = PW_JSTATE_REJECTED;
+	j.rep.started_at = j.rep.finished_at = now;
+	pw_report_error(&j.rep, "rejected: %s", error);
+	j.step = PW_STEP_FINISHED;
+	rc = pw_journal_write(state_dir, &j, e);
+	pw_journal_entry_free(&j);
+	return rc;
+}

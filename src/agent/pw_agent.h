@@ -107,14 +107,17 @@ struct pw_checkin_result {
 	bool held;            /* ... and the server held it for review (202) */
 	int64_t interval_s;   /* the server's interval (0: none given) */
 	int64_t retry_after;  /* from Retry-After (0: none) */
-	size_t jobs;          /* jobs the server listed (logged, never run) */
+	size_t jobs;          /* jobs the server listed */
 	char digest[72];
 };
 
 /* Scan `root` ("" or NULL: the live host), send the digest, upload the
  * inventory when the server asks. Messages in e. */
+struct pw_dispatch;
+/* d NULL: jobs are counted and ignored. */
 pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st,
-			const char *root, struct pw_checkin_result *res, struct pw_error *e);
+			const char *root, const struct pw_dispatch *d,
+			struct pw_checkin_result *res, struct pw_error *e);
 
 void pw_agent_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -96,6 +96,11 @@ pw_err pw_journal_read(const char *state_dir, const char *id, struct pw_journal_
 /* The ids in the journal, sorted; *ids is malloc'd (free each and it). */
 pw_err pw_journal_list(const char *state_dir, char ***ids, size_t *n, struct pw_error *e);
 
+/* Journal a job that could not be parsed as finished and rejected, with
+ * its error; a known id is left alone (it is never run or replaced). */
+pw_err pw_journal_reject(const char *state_dir, const char *id, const char *error, int64_t now,
+			 struct pw_error *e);
+
 /* The report body POSTed to /api/v1/agent/jobs/{id}. */
 pw_err pw_report_write(const struct pw_report *r, struct pw_buf *out);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pw_assessor.h"
 #include "pw_clock.h"
 #include "pw_findings.h"
 
@@ -70,5 +71,29 @@ json_t *pw_finding_json(const struct pw_finding_row *f)
 	json_object_set_new(o, "accepted_risk", json_boolean(accepted));
 	json_object_set_new(o, "exception_id",
 			    accepted ? json_integer(f->exception_id) : json_null());
+	return o;
+}
+
+json_t *pw_assess_run_json(const struct pw_assess_run *x)
+{
+	char line[512];
+	pw_assess_run_describe(x, line, sizeof(line));
+	json_t *o = json_object();
+	json_object_set_new(o, "hosts", json_integer((json_int_t)x->hosts));
+	json_object_set_new(o, "changed_inventories", json_integer((json_int_t)x->changed));
+	json_object_set_new(o, "touched_by_advisories", json_integer((json_int_t)x->touched));
+	json_object_set_new(o, "rescored", json_integer((json_int_t)x->rescored));
+	json_object_set_new(o, "at_start", json_integer((json_int_t)x->loaded));
+	json_object_set_new(o, "devices", json_integer((json_int_t)x->devices));
+	json_object_set_new(o, "skipped", json_integer((json_int_t)x->skipped));
+	json_object_set_new(o, "advisory_keys", json_integer((json_int_t)x->advisory_keys));
+	json_object_set_new(o, "evaluations", json_integer((json_int_t)x->evaluations));
+	json_object_set_new(o, "findings_opened", json_integer((json_int_t)x->opened));
+	json_object_set_new(o, "findings_fixed", json_integer((json_int_t)x->fixed));
+	json_object_set_new(o, "findings_reopened", json_integer((json_int_t)x->reopened));
+	json_object_set_new(o, "feeds_changed", json_boolean(x->feeds_changed));
+	json_object_set_new(o, "feed_generation", json_integer(x->generation));
+	json_object_set_new(o, "duration_ms", json_integer((json_int_t)x->ms));
+	json_object_set_new(o, "summary", json_string(line));
 	return o;
 }

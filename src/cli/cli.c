@@ -182,3 +182,17 @@ void pw_cli_safe_stdout(void)
 	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	stdout = f;
 }
+
+void pw_cli_put_csv(const struct pw_buf *rows)
+{
+	const char *p = rows->data, *end = p ? p + rows->len : p;
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t keep = n && p[n - 1] == '\r' ? n - 1 : n; /* the row end's CR */
+		fwrite(p, 1, keep, stdout);
+		if (nl)
+			putchar('\n');
+		p += n + (nl != NULL);
+	}
+}

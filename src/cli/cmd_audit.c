@@ -20,13 +20,15 @@
 #include "pw_server.h"
 #include "pw_server_cli.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define VERB "audit"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: patchwarden audit list [--after SEQ] [--limit N] [--format table|json]\n"
+		"usage: patchwarden audit list [--after SEQ] [--limit N] [--since WHEN] [--until WHEN]\n"
+		"                              [--format table|json]\n"
 		"       patchwarden audit verify [--checkpoint SEQ:HASH]... [--checkpoints FILE]\n"
 		"                                [--format table|json]\n"
 		"\n"
@@ -34,6 +36,8 @@ static void usage(FILE *f)
 		"entry chained to the one before by SHA-256.\n"
 		"  --after SEQ   entries after this sequence number (default: from the start)\n"
 		"  --limit N     at most N entries (default: all)\n"
+		"  --since WHEN, --until WHEN  entries made in that range: a duration back\n"
+		"                from now (30d), a date (2026-11-01) or an RFC 3339 time\n"
 		"  --db PATH     the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                standard location)\n"
 		"  --checkpoint SEQ:HASH  an entry known to exist (an earlier verify's\n"
@@ -93,7 +97,8 @@ static pw_err list_row(void *ctx, const struct pw_audit_entry *a)
 	return PW_OK;
 }
 
-static int do_list(struct pw_store *s, int64_t after, int64_t limit, enum pw_format fmt)
+static int do_list(struct pw_store *s, int64_t after, const int64_t range[2], int64_t limit,
+		   enum pw_format fmt)
 {
 	struct list_ctx l = { fmt, fmt == PW_FORMAT_JSON ? json_array() : NULL };
 	struct pw_error e = { 0 };
@@ -103,7 +108,7 @@ static int do_list(struct pw_store *s, int64_t after, int64_t limit, enum pw_for
 	}
 	if (fmt != PW_FORMAT_JSON)
 		printf("%-6s %-20s %-24s %-20s %s\n", "SEQ", "AT", "ACTOR", "ACTION", "OBJECT");
-	if (pw_audit_each(s, after, limit, list_row, &l, &e)) {
+	if (pw_audit_each_range(s, after, range[0], range[1], limit, list_row, &l, &e)) {
 		json_decref(l.items);
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
@@ -250,6 +255,8 @@ int cmd_audit(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "after", required_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "checkpoint", required_argument, NULL, 'c' },
@@ -264,7 +271,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	const char *sub = argv[1];
 	const char *db = NULL;
-	int64_t after = 0, limit = 0;
+	int64_t after = 0, limit = 0, range[2] = { 0, 0 };
 	enum pw_format fmt = PW_FORMAT_TABLE;
 	optind = 1;
 	int c;
@@ -277,6 +284,16 @@ int cmd_audit(int argc, char **argv)
 		case 'l':
 			if (!parse_count("--limit", optarg, 1, &limit))
 				return PW_EXIT_ERROR;
+			break;
+		case 'S':
+		case 'U':
+			if (!pw_timearg_parse(optarg, pw_clock_now(), PW_TIMEARG_PAST,
+					      &range[c == 'U'])) {
+				pw_cli_error(VERB, "--%s: a duration (30d), a date (2026-11-01) or an "
+					     "RFC 3339 time, not '%s'", c == 'S' ? "since" : "until",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
 			break;
 		case 'f':
 			if (!pw_cli_parse_format(optarg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON,
@@ -317,7 +334,12 @@ int cmd_audit(int argc, char **argv)
 		pw_store_close(s);
 		return PW_EXIT_ERROR;
 	}
-	rc = is_list ? do_list(s, after, limit, fmt) : do_verify(s, &cps, fmt);
+	if (is_verify && (range[0] || range[1])) {
+		pw_cli_error(VERB, "--since and --until belong to list");
+		pw_store_close(s);
+		return PW_EXIT_ERROR;
+	}
+	rc = is_list ? do_list(s, after, range, limit, fmt) : do_verify(s, &cps, fmt);
 	pw_store_close(s);
 	return rc;
 }

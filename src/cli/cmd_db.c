@@ -8,7 +8,6 @@
 #include "pw_config.h"
 #include "pw_migrations.h"
 #include "pw_server.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define VERB "db"
@@ -32,9 +31,9 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 done; 2 usage error or failure.\n";
 
-static pw_err print_component(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+static pw_err print_component(void *ctx, const char *name, int64_t version)
 {
-	printf(" %s %lld", pw_sql_text(row, 0), (long long)pw_sql_int(row, 1));
+	printf(" %s %lld", name, (long long)version);
 	return PW_OK;
 }
 
@@ -113,8 +112,7 @@ int cmd_db(int argc, char **argv)
 	{
 		printf("%s: schema: store %d", pw_server_db_path(srv),
 		       pw_store_schema_version(store));
-		if (pw_sql_run(store, "SELECT component, version FROM component_schema ORDER BY component",
-			       PW_SQL_NOARGS, print_component, NULL, NULL, &e)) {
+		if (pw_store_each_component(store, print_component, NULL, &e)) {
 			putchar('\n');
 			pw_cli_report(VERB, &e);
 			goto out;

@@ -13,16 +13,18 @@
 
 #include "pw_assessor.h"
 #include "pw_audit.h"
+#include "pw_buf.h"
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_exception_match.h"
 #include "pw_finding_json.h"
+#include "pw_list_csv.h"
 #include "pw_findings.h"
 #include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_server_cli.h"
-#include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define VERB "finding"
 
@@ -32,6 +34,7 @@ static void usage(FILE *f)
 		"usage: patchwarden finding list [--priority P1..P4] [--kev] [--fixable] [--cve ID]\n"
 		"                                [--package P] [--group G] [--host HOST]\n"
 		"                                [--status open|fixed|all] [--kind K] [--limit N]\n"
+		"                                [--since WHEN] [--until WHEN]\n"
 		"                                [--format table|json|csv] [--db PATH]\n"
 		"       patchwarden finding assess [--policy FILE] [--format table|json] [--db PATH]\n"
 		"\n"
@@ -51,6 +54,9 @@ static void usage(FILE *f)
 		"  --kind K        vulnerability (an advisory names it) or update (a pending\n"
 		"                  update of the host's repositories no advisory covers)\n"
 		"  --limit N       at most N findings\n"
+		"  --since WHEN, --until WHEN\n"
+		"                  first seen in that range: a duration back from now (30d),\n"
+		"                  a date (2026-11-01) or an RFC 3339 time\n"
 		"assess: run the assessor once (what changed since its last run: inventories,\n"
 		"        feeds, KEV and EPSS, devices) and print what it did\n"
 		"  --policy FILE   risk weights and priority thresholds (default\n"
@@ -58,7 +64,8 @@ static void usage(FILE *f)
 		"\n"
 		"  --db PATH       the server's store (default $PATCHWARDEN_DB, else the\n"
 		"                  standard location)\n"
-		"  --format F      table (default), json or csv\n"
+		"  --format F      table (default), json or csv (RFC 4180; a cell starting\n"
+		"                  = + - @ gets a ' in front)\n"
 		"  -h, --help      show this help\n"
 		"\n"
 		"Exit status: 0 done, 2 usage error, unknown host or group, or failure.\n");
@@ -80,33 +87,18 @@ static bool positive_id(const char *v, int64_t *out)
 
 /* ---- list ---- */
 
-/* RFC 4180 quoting; a cell a spreadsheet would read as a formula (= + -
- * @ first) gets a ' in front, so a package or host name cannot run one */
-static void csv_field(const char *s, char sep)
-{
-	putchar('"');
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@'))
-		putchar('\'');
-	for (const char *p = s ? s : ""; *p; p++) {
-		if (*p == '"')
-			putchar('"');
-		putchar(*p);
-	}
-	putchar('"');
-	putchar(sep);
-}
-
 struct out {
 	enum pw_format format;
 	json_t *items;
 	size_t n, accepted;
 	const struct pw_exception_set *exceptions;
+	struct pw_buf csv; /* one row */
 };
 
 static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 {
 	struct out *o = ctx;
-	char first[32], fixed[32];
+	char first[32];
 	struct pw_finding_row copy = *row, *f = &copy;
 	f->exception_id = pw_exception_set_match(o->exceptions, f->host_id, f->vuln_id,
 						 f->package, f->binaries);
@@ -118,26 +110,10 @@ static pw_err print_row(void *ctx, const struct pw_finding_row *row)
 		json_array_append_new(o->items, pw_finding_json(f));
 		break;
 	case PW_FORMAT_CSV:
-		printf("%lld,P%d,%d,%lld,", (long long)f->id, f->priority, f->score,
-		       (long long)f->host_id);
-		csv_field(f->hostname, ',');
-		csv_field(f->vuln_id, ',');
-		csv_field(f->package, ',');
-		csv_field(f->binaries, ',');
-		csv_field(f->installed, ',');
-		csv_field(f->fixed, ',');
-		printf("%s,%s,%s,%s,%s,", f->fixable ? "fixable" : "no_fix", f->patch,
-		       f->kev ? "yes" : "no", f->state, pw_clock_format(f->first_seen, first, 32));
-		printf("%s,%lld,", f->fixed_at ? pw_clock_format(f->fixed_at, fixed, 32) : "",
-		       (long long)f->reopened_count);
-		csv_field(f->reasons, ',');
-		printf("%s,%s,", f->kind ? f->kind : "vulnerability",
-		       f->update_class ? f->update_class : "security");
-		csv_field(f->repository, ',');
-		if (accepted)
-			printf("yes,%lld\n", (long long)f->exception_id);
-		else
-			printf("no,\n");
+		pw_buf_reset(&o->csv);
+		if (pw_finding_csv_row(&o->csv, f))
+			return PW_ERR_NOMEM;
+		pw_cli_put_csv(&o->csv);
 		break;
 	case PW_FORMAT_TABLE:
 		pw_clock_format(f->first_seen, first, sizeof(first));
@@ -184,6 +160,8 @@ static int finding_list(int argc, char **argv)
 		{ "status", required_argument, NULL, 's' },
 		{ "kind", required_argument, NULL, 'K' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -237,6 +215,16 @@ static int finding_list(int argc, char **argv)
 			if (!pw_cli_parse_format(optarg, 7, &o.format))
 				return PW_EXIT_ERROR;
 			break;
+		case 'S':
+		case 'U':
+			if (!pw_timearg_parse(optarg, pw_clock_now(), PW_TIMEARG_PAST,
+					      c == 'S' ? &f.since : &f.until)) {
+				pw_cli_error(VERB, "--%s: a duration (30d), a date (2026-11-01) or an "
+					     "RFC 3339 time, not '%s'", c == 'S' ? "since" : "until",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
+			break;
 		case 'd': db = optarg; break;
 		case 'h': usage(stdout); return PW_EXIT_OK;
 		default: usage(stderr); return PW_EXIT_ERROR;
@@ -278,9 +266,11 @@ static int finding_list(int argc, char **argv)
 	if (o.format == PW_FORMAT_JSON)
 		o.items = json_array();
 	else if (o.format == PW_FORMAT_CSV)
-		printf("id,priority,score,host_id,hostname,vulnerability,package,binaries,installed,"
-		       "fixed,status,patch_available,kev,state,first_seen,fixed_at,reopened_count,"
-		       "reasons,kind,class,repository,accepted_risk,exception_id\n");
+	{
+		pw_buf_reset(&o.csv);
+		if (pw_finding_csv_header(&o.csv) == PW_OK)
+			pw_cli_put_csv(&o.csv);
+	}
 	else
 		printf("PRI  SCORE  %-20s  %-18s  %-20s  %-22s  %-22s  %-5s  %s\n", "HOST",
 		       "VULNERABILITY", "PACKAGE", "INSTALLED", "FIXED IN", "STATE", "FIRST SEEN");
@@ -305,6 +295,7 @@ out:
 	json_decref(o.items);
 	free(m.v);
 	pw_exception_set_free(&exc);
+	pw_buf_free(&o.csv);
 	pw_store_close(s);
 	return status;
 }
@@ -358,16 +349,7 @@ static int finding_assess(int argc, char **argv)
 	if (pw_assessor_new(policy, log_line, NULL, &a, &e) || pw_assessor_run(a, s, &r, &e))
 		goto fail;
 	pw_assess_run_describe(&r, line, sizeof(line));
-	json_t *doc = json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}",
-		"hosts", (json_int_t)r.hosts, "changed_inventories", (json_int_t)r.changed,
-		"touched_by_advisories", (json_int_t)r.touched, "rescored", (json_int_t)r.rescored,
-		"at_start", (json_int_t)r.loaded, "devices", (json_int_t)r.devices,
-		"skipped", (json_int_t)r.skipped, "advisory_keys", (json_int_t)r.advisory_keys,
-		"evaluations", (json_int_t)r.evaluations, "findings_opened", (json_int_t)r.opened,
-		"findings_fixed", (json_int_t)r.fixed, "findings_reopened", (json_int_t)r.reopened,
-		"feeds_changed", r.feeds_changed, "feed_generation", (json_int_t)r.generation,
-		"duration_ms", (json_int_t)r.ms, "summary", line);
+	json_t *doc = pw_assess_run_json(&r);
 	if (!doc) {
 		pw_error_set(&e, PW_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -375,11 +357,7 @@ static int finding_assess(int argc, char **argv)
 	/* the run, in the audit log */
 	char *after = json_dumps(doc, JSON_COMPACT);
 	pw_server_cli_actor(actor, sizeof(actor));
-	pw_err rc = pw_sql_begin(s, &e);
-	if (!rc && (rc = pw_audit_append(s, actor, "assessment.run", "findings", NULL, after, &e)))
-		pw_sql_rollback(s);
-	else if (!rc)
-		rc = pw_sql_commit(s, &e);
+	pw_err rc = pw_audit_record(s, actor, "assessment.run", "findings", NULL, after, &e);
 	free(after);
 	if (rc) {
 		json_decref(doc);

@@ -18,18 +18,20 @@
 #include "pw_hosts.h"
 #include "pw_inventory_hold.h"
 #include "pw_jsonw.h"
+#include "pw_list_csv.h"
 #include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_server.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define VERB "host"
 
 static const char usage[] =
 	"usage: patchwarden host list [--group G] [--stale|--fresh] [--os ID] [--release V]\n"
 	"                             [--tag T] [--environment E] [--filter EXPR] [--search TEXT]\n"
-	"                             [--retired] [--stale-after DURATION] [--db PATH]\n"
-	"                             [--format table|json]\n"
+	"                             [--retired] [--stale-after DURATION] [--since WHEN]\n"
+	"                             [--until WHEN] [--db PATH] [--format table|json|csv]\n"
 	"       patchwarden host show ID|HOSTNAME [--db PATH] [--format table|json]\n"
 	"       patchwarden host set ID|HOSTNAME [--owner X] [--environment E] [--criticality 1-5]\n"
 	"                             [--exposure internet|internal|isolated] [--site S]\n"
@@ -43,6 +45,8 @@ static const char usage[] =
 	"  filter language (os=debian release=12 tag=web criticality>=4\n"
 	"  package=openssl hostname~'web*' ...; see `patchwarden group --help`).\n"
 	"  A host is stale when not seen for DURATION (default 3d; 72h, 3600...).\n"
+	"  --since/--until: last seen in that range (a duration back from now, 30d,\n"
+	"  a date or an RFC 3339 time). --format csv: RFC 4180, formula-safe.\n"
 	"show: one host's attributes, facts and times.\n"
 	"set: change the attributes people keep; an empty value clears one\n"
 	"  (--owner ''); --tag replaces the whole tag set, --no-tags empties it.\n"
@@ -90,6 +94,14 @@ static pw_err list_cb(void *ctx, const struct pw_host *h)
 		pw_registry_write_host(&l->w, h, l->now, l->stale_after);
 		return PW_OK;
 	}
+	if (l->format == PW_FORMAT_CSV) {
+		struct pw_buf row = PW_BUF_INIT;
+		pw_err rc = pw_host_csv_row(&row, h);
+		if (!rc)
+			pw_cli_put_csv(&row);
+		pw_buf_free(&row);
+		return rc;
+	}
 	char os[64];
 	snprintf(os, sizeof(os), "%s %s", dash(h->os_id), h->os_version_id ? h->os_version_id : "");
 	bool stale = h->origin != PW_HOST_DEVICE && h->last_seen < l->now - l->stale_after;
@@ -111,8 +123,9 @@ static pw_err list_cb(void *ctx, const struct pw_host *h)
 
 static int parse_format(const char *arg, enum pw_format *f)
 {
-	if (!pw_cli_parse_format(arg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON, f)) {
-		pw_cli_error(VERB, "--format: table or json, not '%s'", arg);
+	if (!pw_cli_parse_format(arg, 1u << PW_FORMAT_TABLE | 1u << PW_FORMAT_JSON |
+				 1u << PW_FORMAT_CSV, f)) {
+		pw_cli_error(VERB, "--format: table, json or csv (list), not '%s'", arg);
 		return PW_EXIT_ERROR;
 	}
 	return PW_EXIT_OK;
@@ -222,7 +235,7 @@ static pw_err history_cb(void *ctx, const struct pw_package_change *ch)
 enum {
 	OPT_DB = 256, OPT_FORMAT, OPT_GROUP, OPT_STALE, OPT_FRESH, OPT_OS, OPT_RELEASE, OPT_TAG,
 	OPT_ENV, OPT_FILTER, OPT_SEARCH, OPT_RETIRED, OPT_STALE_AFTER, OPT_OWNER, OPT_CRIT,
-	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT, OPT_POLICY,
+	OPT_EXPOSURE, OPT_SITE, OPT_NO_TAGS, OPT_LIMIT, OPT_POLICY, OPT_SINCE, OPT_UNTIL,
 };
 
 int cmd_host(int argc, char **argv)
@@ -248,6 +261,8 @@ int cmd_host(int argc, char **argv)
 		{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -300,6 +315,17 @@ int cmd_host(int argc, char **argv)
 		case OPT_FILTER: q.filter = optarg; list_only = true; break;
 		case OPT_SEARCH: q.q = optarg; list_only = true; break;
 		case OPT_RETIRED: q.include_retired = true; list_only = true; break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (!pw_timearg_parse(optarg, pw_clock_now(), PW_TIMEARG_PAST,
+					      c == OPT_SINCE ? &q.seen_since : &q.seen_until)) {
+				pw_cli_error(VERB, "--%s: a duration (30d), a date (2026-11-01) or an "
+					     "RFC 3339 time, not '%s'", c == OPT_SINCE ? "since" : "until",
+					     optarg);
+				return PW_EXIT_ERROR;
+			}
+			list_only = true;
+			break;
 		case OPT_STALE_AFTER:
 			if (!pw_registry_parse_duration(optarg, &stale_after)) {
 				pw_cli_error(
@@ -380,7 +406,8 @@ int cmd_host(int argc, char **argv)
 	}
 	int rest = argc - 1 - optind;
 	char **args = argv + 1 + optind;
-	if ((list_only && mode != LIST) || ((set_only || p.set_environment) && mode != SET)) {
+	if ((list_only && mode != LIST) || ((set_only || p.set_environment) && mode != SET) ||
+	    (format == PW_FORMAT_CSV && mode != LIST)) {
 		pw_cli_error(VERB, "%s: option not for this subcommand; see --help", sub);
 		return PW_EXIT_ERROR;
 	}
@@ -413,9 +440,14 @@ int cmd_host(int argc, char **argv)
 	if (mode == LIST) {
 		q.now = now;
 		q.stale_after = stale_after;
-		if (format == PW_FORMAT_JSON)
+		if (format == PW_FORMAT_JSON) {
 			pw_jsonw_begin_array(&l.w);
-		else
+		} else if (format == PW_FORMAT_CSV) {
+			struct pw_buf head = PW_BUF_INIT;
+			if (pw_host_csv_header(&head) == PW_OK)
+				pw_cli_put_csv(&head);
+			pw_buf_free(&head);
+		} else
 			printf("%-6s %-28s %-7s %-16s %-12s %-4s %-9s %-20s %-6s %s\n", "ID",
 			       "HOSTNAME", "ORIGIN", "OS", "ENVIRONMENT", "CRIT", "EXPOSURE",
 			       "LAST SEEN", "", "TAGS");

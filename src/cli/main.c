@@ -29,9 +29,14 @@ static const struct verb verbs[] = {
 	{ "host", NULL, "list, show and describe hosts in the asset register" },
 	{ "group", NULL, "manage static and dynamic host groups" },
 	{ "finding", NULL, "list the fleet's findings" },
+	{ "change", NULL, "plan, approve and roll out changes in rings" },
 	{ "exception", NULL, "request, approve and list exceptions (risk acceptance)" },
+	{ "kpi", NULL, "patch coverage, time to patch, SLA compliance and the other KPIs" },
 	{ "asset", NULL, "import agentless inventories and devices" },
+	{ "baseline", NULL, "save known-good package sets and report drift from them" },
 	{ "audit", NULL, "read and verify the audit log" },
+	{ "policy", NULL, "show and check the deployment policy (SLAs, windows, holds)" },
+	{ "quarantine", NULL, "list and export quarantined hosts; recompute compliance" },
 };
 
 /* Hand a verb to patchwarden-server. exec keeps the process id, so systemd

@@ -43,6 +43,10 @@ bool pw_cli_program_path(const char *name, char *path, size_t size);
 /* Make stdout escape control characters (pw_text.h) before they reach the
  * terminal or file: called first by each program's main(). */
 void pw_cli_safe_stdout(void);
+/* Print CSV rows made by pw_csv.h (CRLF line ends) with LF ends: the
+ * stdout filter above would escape every CR. */
+struct pw_buf;
+void pw_cli_put_csv(const struct pw_buf *rows);
 /* Print a JSON document to stdout with jansson's `flags`, then a newline;
  * reals in their shortest form that reads back the same (8.8, not
  * 8.8000000000000007). -1 when it cannot be encoded or written. */

@@ -12,6 +12,8 @@ static const struct {
 } verbs[] = {
 	{ "asset", cmd_asset },
 	{ "audit", cmd_audit },
+	{ "baseline", cmd_baseline },
+	{ "change", cmd_change },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
 	{ "exception", cmd_exception },
@@ -19,6 +21,9 @@ static const struct {
 	{ "finding", cmd_finding },
 	{ "group", cmd_group },
 	{ "host", cmd_host },
+	{ "kpi", cmd_kpi },
+	{ "policy", cmd_policy },
+	{ "quarantine", cmd_quarantine },
 	{ "serve", cmd_serve },
 	{ "token", cmd_token },
 	{ "user", cmd_user },

@@ -1,6 +1,7 @@
 /* exec.c - run a program with argv and capture its output. */
 #include "pw_exec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -110,6 +111,53 @@ static pw_err read_tail(int fd, struct pw_buf *log, size_t max, const char *what
 	return read_all(fd, log, what, e);
 }
 
+/* Send sig to pid and everything under it. A process group is not enough:
+ * apt-get starts dpkg in a session of its own, which a kill of apt-get's
+ * group never reaches. The tree is read from /proc (parent of each pid),
+ * stopped first so no process can fork past the walk, then signalled. */
+static void kill_tree(pid_t top, int sig)
+{
+	pid_t pids[4096];
+	size_t n = 0;
+	pids[n++] = top;
+	for (size_t at = 0; at < n; at++) {
+		DIR *d = opendir("/proc");
+		if (!d)
+			break;
+		struct dirent *de;
+		while ((de = readdir(d)) && n < sizeof(pids) / sizeof(pids[0])) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			char path[300], buf[512];
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t len = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			buf[len] = '\0';
+			/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+			char *rp = strrchr(buf, ')');
+			if (!rp || strlen(rp) < 5 || rp[1] != ' ' || rp[3] != ' ')
+				continue;
+			char *end;
+			long ppid = strtol(rp + 4, &end, 10);
+			if (end == rp + 4 || ppid != (long)pids[at])
+				continue;
+			pid_t child = (pid_t)atol(de->d_name);
+			kill(child, SIGSTOP);
+			pids[n++] = child;
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; i < n; i++) {
+		kill(pids[i], sig);
+		kill(pids[i], SIGCONT);
+	}
+}
+
 pw_err pw_exec_run(const char *const argv[], const struct pw_exec_opts *o, struct pw_buf *log,
 		   int *exit_status, int *timed_out, struct pw_error *e)
 {
@@ -167,12 +215,12 @@ pw_err pw_exec_run(const char *const argv[], const struct pw_exec_opts *o, struc
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			long long el = (long long)(now.tv_sec - start.tv_sec);
 			if (!termed && el >= o->timeout_s) {
-				kill(-pid, SIGTERM);
+				kill_tree(pid, SIGTERM);
 				termed = true;
 				if (timed_out)
 					*timed_out = 1;
 			} else if (termed && el >= o->timeout_s + 10) {
-				kill(-pid, SIGKILL);
+				kill_tree(pid, SIGKILL);
 			}
 			if (pfd >= 0) {
 				struct pollfd p = { .fd = pfd, .events = POLLIN };

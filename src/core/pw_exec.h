@@ -25,7 +25,8 @@ pw_err pw_exec_capture(const char *const argv[], struct pw_buf *out, struct pw_b
 struct pw_exec_opts {
 	const char *const *envp; /* the whole environment; NULL: an empty one */
 	const char *cwd;         /* NULL: the caller's */
-	int timeout_s;           /* > 0: SIGTERM then, SIGKILL 10 s later */
+	int timeout_s;           /* > 0: SIGTERM then to the program and all its
+	                          * descendants, SIGKILL 10 s later */
 	size_t log_max;          /* bytes of the log's tail kept (0: 64 KiB) */
 };
 

@@ -154,7 +154,7 @@ static pw_err evaluate(struct pw_store *s, const struct pw_enforce_options *o, s
 	struct pw_host_compliance c = { h->in.host_id, h->in.hostname, g->name, PW_COMPLIANT,
 					NULL, sla_due(&h->in, g), 0 };
 	int64_t silent_at = h->in.last_seen + (int64_t)g->silent_days * 86400;
-	bool overdue = h->in.n_urgent > 0 && c.due > 0 && c.due < now;
+	bool overdue = h->in.n_urgent > 0 && c.due > 0 && c.due <= now; /* due: fixed by then */
 	bool silent = silent_at < now;
 	char detail[160] = "";
 	if (overdue) {
@@ -182,9 +182,9 @@ static pw_err evaluate(struct pw_store *s, const struct pw_enforce_options *o, s
 		lift = g->quarantine == PW_QUARANTINE_OFF ? "policy: quarantine = off"
 							  : "policy: quarantine = report";
 	} else if (!c.reason) {
-		/* an overdue quarantine ends on evidence: an inventory taken after
-		 * it began, assessed, with nothing overdue left */
-		bool verified = h->in.inventory_at > qsince && h->in.assessed_at >= h->in.inventory_at;
+		/* an overdue quarantine ends on evidence: an inventory from its
+		 * start on, assessed, with nothing overdue left */
+		bool verified = h->in.inventory_at >= qsince && h->in.assessed_at >= h->in.inventory_at;
 		if (strcmp(qreason ? qreason : "", "silent") == 0)
 			lift = "host reported again";
 		else if (verified)

@@ -1,14 +1,14 @@
 /* pw_enforce.h - compliance and quarantine from the deployment policy.
  *
- * A host is non-compliant when it has an open P1 or P2 finding past its SLA
- * due date (pw_sla_due: first seen + sla_pN days, or an earlier KEV due
- * date), or when it has been silent (no check-in, no inventory) for
+ * A host is non-compliant when it has an open P1 or P2 finding at or past
+ * its SLA due date (pw_sla_due: first seen + sla_pN days, or an earlier KEV
+ * due date: sla_p1 = 0 means at once), or when it has been silent (no check-in, no inventory) for
  * silent_days. Under `quarantine = enforce` a host non-compliant for
  * quarantine_after_days is quarantined; `report` only lists it.
  *
  * A quarantine lifts by itself once the host is compliant again, and for an
- * overdue one only after a verified remediation: an inventory newer than
- * the quarantine, assessed, leaves no overdue finding (closing findings by
+ * overdue one only after a verified remediation: an inventory from the
+ * quarantine's start on, assessed, leaves no overdue finding (closing findings by
  * changing the SLA does not count; lowering the mode to report or off
  * does, as a policy decision). Every transition is audited and, when
  * notify is set, queued in the webhook outbox once.

@@ -19,8 +19,10 @@
 #include "pw_import.h"
 #include "pw_inventory_json.h"
 #include "pw_jsonw.h"
+#include "pw_list_csv.h"
 #include "pw_registry.h"
 #include "pw_server.h"
+#include "pw_timearg.h"
 
 #define R_ALL PW_ALLOW_ANY_ROLE
 #define W_ASSETS (PW_ALLOW_ROLE(PW_ROLE_ADMIN) | PW_ALLOW_ROLE(PW_ROLE_ASSET))
@@ -159,11 +161,18 @@ static bool host_param(struct pw_request *r, struct pw_response *resp, int64_t *
 struct host_page {
 	json_t *items;
 	int64_t now, stale, last;
+	struct pw_buf *csv; /* CSV instead of JSON */
+	int64_t n;
 };
 
 static pw_err host_item(void *ctx, const struct pw_host *h)
 {
 	struct host_page *p = ctx;
+	if (p->csv) {
+		p->last = h->id;
+		p->n++;
+		return pw_host_csv_row(p->csv, h) ? PW_ERR_NOMEM : PW_OK;
+	}
 	json_t *j = host_json(h, p->now, p->stale);
 	if (!j || json_array_append_new(p->items, j))
 		return PW_ERR_NOMEM;
@@ -217,10 +226,26 @@ static void hosts_list(struct pw_request *r, struct pw_response *resp)
 		}
 		q.include_retired = strcmp(v, "true") == 0;
 	}
-	struct host_page p = { json_array(), q.now, q.stale_after, 0 };
+	const char *tn[2] = { "since", "until" };
+	int64_t *tv[2] = { &q.seen_since, &q.seen_until };
+	for (int i = 0; i < 2; i++) {
+		if ((v = pw_http_query(r, tn[i])) &&
+		    !pw_timearg_parse(v, q.now, PW_TIMEARG_PAST, tv[i])) {
+			pw_http_error(resp, 400, "invalid_request", "%s must be a duration (30d), a "
+				      "date (2026-11-01) or an RFC 3339 time, not '%.40s'", tn[i], v);
+			return;
+		}
+	}
+	bool csv;
+	if (!pw_http_wants_csv(r, resp, &csv))
+		return;
+	struct host_page p = { json_array(), q.now, q.stale_after, 0, csv ? &resp->body : NULL, 0 };
+	if (csv)
+		pw_host_csv_header(&resp->body);
 	struct pw_error e = { 0 };
 	pw_err rc = pw_registry_each_host_matching(r->store, &q, host_item, &p, &e);
 	if (rc) {
+		pw_buf_reset(&resp->body);
 		json_decref(p.items);
 		if (rc == PW_ERR_NOMEM)
 			pw_error_set(&e, rc, "out of memory");
@@ -231,6 +256,11 @@ static void hosts_list(struct pw_request *r, struct pw_response *resp)
 	}
 	char next[32];
 	snprintf(next, sizeof(next), "%lld", (long long)p.last);
+	if (csv) {
+		json_decref(p.items);
+		pw_http_csv_page(resp, p.n == pg.limit ? next : NULL);
+		return;
+	}
 	pw_http_page(resp, p.items, (int64_t)json_array_size(p.items) == pg.limit ? next : NULL);
 }
 

@@ -41,7 +41,7 @@
 #include "pw_clock.h"
 #include "pw_http.h"
 #include "pw_server.h"
-#include "pw_sql.h"
+#include "pw_timearg.h"
 #include "pw_users.h"
 
 #define R_ADMIN PW_ALLOW_ROLE(PW_ROLE_ADMIN)
@@ -760,9 +760,20 @@ static void audit_list(struct pw_request *r, struct pw_response *resp)
 		}
 		after = v;
 	}
+	int64_t range[2] = { 0, 0 };
+	const char *names[2] = { "since", "until" };
+	for (int i = 0; i < 2; i++) {
+		const char *v = pw_http_query(r, names[i]);
+		if (v && !pw_timearg_parse(v, pw_clock_now(), PW_TIMEARG_PAST, &range[i])) {
+			pw_http_error(resp, 400, "invalid_request", "%s must be a duration (30d), a "
+				      "date (2026-11-01) or an RFC 3339 time, not '%.40s'", names[i], v);
+			return;
+		}
+	}
 	struct audit_page p = { json_array(), 0 };
 	struct pw_error e = { 0 };
-	if (pw_audit_each(r->store, after, pg.limit, audit_item, &p, &e)) {
+	if (pw_audit_each_range(r->store, after, range[0], range[1], pg.limit, audit_item, &p,
+				&e)) {
 		json_decref(p.items);
 		pw_http_error_from(resp, &e);
 		return;

@@ -14,10 +14,11 @@
 #include "pw_clock.h"
 #include "pw_exception_match.h"
 #include "pw_finding_json.h"
+#include "pw_list_csv.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define READERS PW_ALLOW_ANY_ROLE
 #define RUNNERS (PW_ALLOW_ROLE(PW_ROLE_ADMIN) | PW_ALLOW_ROLE(PW_ROLE_SECURITY))
@@ -142,6 +143,14 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 			return bad(resp, "%s must be open or fixed, not '%.40s'", "status", v);
 		f->state = v;
 	}
+	const char *tn[2] = { "since", "until" };
+	int64_t *tv[2] = { &f->since, &f->until };
+	for (int i = 0; i < 2; i++) {
+		if ((v = pw_http_query(r, tn[i])) &&
+		    !pw_timearg_parse(v, pw_clock_now(), PW_TIMEARG_PAST, tv[i]))
+			return bad(resp, "%s must be a duration (30d), a date (2026-11-01) or an "
+				   "RFC 3339 time, not '%.40s'", tn[i], v);
+	}
 	if ((v = pw_http_query(r, "host")) && !f->host_id) {
 		if (!positive_id(v, &f->host_id))
 			return bad(resp, "%s must be a host id, not '%.40s'", "host", v);
@@ -180,6 +189,7 @@ static bool filter_args(struct pw_request *r, struct pw_response *resp,
 struct list_ctx {
 	json_t *items;
 	const struct pw_exception_set *exceptions;
+	struct pw_buf *csv; /* CSV instead of JSON */
 };
 
 static pw_err list_item(void *ctx, const struct pw_finding_row *row)
@@ -188,6 +198,8 @@ static pw_err list_item(void *ctx, const struct pw_finding_row *row)
 	struct pw_finding_row f = *row;
 	f.exception_id = pw_exception_set_match(l->exceptions, f.host_id, f.vuln_id, f.package,
 						f.binaries);
+	if (l->csv)
+		return pw_finding_csv_row(l->csv, &f);
 	json_array_append_new(l->items, pw_finding_json(&f));
 	return PW_OK;
 }
@@ -201,10 +213,17 @@ static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id
 		free(members.v);
 		return;
 	}
+	bool csv;
+	if (!pw_http_wants_csv(r, resp, &csv)) {
+		free(members.v);
+		return;
+	}
 	f.cursor = p.cursor;
 	f.limit = p.limit;
 	struct pw_exception_set exc;
-	struct list_ctx l = { json_array(), &exc };
+	struct list_ctx l = { json_array(), &exc, csv ? &resp->body : NULL };
+	if (csv)
+		pw_finding_csv_header(&resp->body);
 	char next[PW_FINDINGS_CURSOR_MAX];
 	struct pw_error e = { 0 };
 	pw_err rc = pw_exception_set_load(r->store, pw_clock_now(), &exc, &e);
@@ -214,7 +233,13 @@ static void list(struct pw_request *r, struct pw_response *resp, int64_t host_id
 	free(members.v);
 	if (rc) {
 		json_decref(l.items);
+		pw_buf_reset(&resp->body);
 		pw_http_error_from(resp, &e);
+		return;
+	}
+	if (csv) {
+		json_decref(l.items);
+		pw_http_csv_page(resp, next[0] ? next : NULL);
 		return;
 	}
 	pw_http_page(resp, l.items, next[0] ? next : NULL);
@@ -360,30 +385,6 @@ static void feeds(struct pw_request *r, struct pw_response *resp)
 
 /* ---- running the assessor ---- */
 
-static json_t *run_json(const struct pw_assess_run *x)
-{
-	char line[512];
-	pw_assess_run_describe(x, line, sizeof(line));
-	json_t *o = json_object();
-	json_object_set_new(o, "hosts", json_integer((json_int_t)x->hosts));
-	json_object_set_new(o, "changed_inventories", json_integer((json_int_t)x->changed));
-	json_object_set_new(o, "touched_by_advisories", json_integer((json_int_t)x->touched));
-	json_object_set_new(o, "rescored", json_integer((json_int_t)x->rescored));
-	json_object_set_new(o, "at_start", json_integer((json_int_t)x->loaded));
-	json_object_set_new(o, "devices", json_integer((json_int_t)x->devices));
-	json_object_set_new(o, "skipped", json_integer((json_int_t)x->skipped));
-	json_object_set_new(o, "advisory_keys", json_integer((json_int_t)x->advisory_keys));
-	json_object_set_new(o, "evaluations", json_integer((json_int_t)x->evaluations));
-	json_object_set_new(o, "findings_opened", json_integer((json_int_t)x->opened));
-	json_object_set_new(o, "findings_fixed", json_integer((json_int_t)x->fixed));
-	json_object_set_new(o, "findings_reopened", json_integer((json_int_t)x->reopened));
-	json_object_set_new(o, "feeds_changed", json_boolean(x->feeds_changed));
-	json_object_set_new(o, "feed_generation", json_integer(x->generation));
-	json_object_set_new(o, "duration_ms", json_integer((json_int_t)x->ms));
-	json_object_set_new(o, "summary", json_string(line));
-	return o;
-}
-
 static void assess_now(struct pw_request *r, struct pw_response *resp)
 {
 	struct pw_assess_run x;
@@ -392,16 +393,12 @@ static void assess_now(struct pw_request *r, struct pw_response *resp)
 		pw_http_error_from(resp, &e);
 		return;
 	}
-	json_t *o = run_json(&x);
+	json_t *o = pw_assess_run_json(&x);
 	/* who asked for it, in the audit log (the findings it wrote are the
 	 * assessor's, not this caller's) */
 	char *after = json_dumps(o, JSON_COMPACT);
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc && (rc = pw_audit_append(r->store, r->who.actor, "assessment.run", "findings", NULL,
-					 after, &e)))
-		pw_sql_rollback(r->store);
-	else if (!rc)
-		rc = pw_sql_commit(r->store, &e);
+	pw_err rc = pw_audit_record(r->store, r->who.actor, "assessment.run", "findings", NULL,
+				    after, &e);
 	free(after);
 	if (rc) {
 		json_decref(o);

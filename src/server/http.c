@@ -529,6 +529,33 @@ void pw_http_page(struct pw_response *resp, json_t *items, const char *next_curs
 	pw_http_json(resp, 200, doc);
 }
 
+bool pw_http_wants_csv(const struct pw_request *r, struct pw_response *resp, bool *csv)
+{
+	const char *f = pw_http_query(r, "format");
+	*csv = false;
+	if (f) {
+		if (strcmp(f, "csv") == 0) {
+			*csv = true;
+		} else if (strcmp(f, "json") != 0) {
+			pw_http_error(resp, 400, "invalid_request", "format must be json or csv, not "
+				      "'%.40s'", f);
+			return false;
+		}
+		return true;
+	}
+	const char *accept = pw_http_header(r, "Accept");
+	*csv = accept && strstr(accept, "text/csv") != NULL;
+	return true;
+}
+
+void pw_http_csv_page(struct pw_response *resp, const char *next_cursor)
+{
+	resp->status = 200;
+	resp->content_type = "text/csv; charset=utf-8";
+	if (next_cursor)
+		pw_http_add_header(resp, "X-Next-Cursor", next_cursor);
+}
+
 /* ---- paths and routes ---- */
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid:

@@ -91,6 +91,14 @@ struct pw_page {
 bool pw_http_page_args(const struct pw_request *r, struct pw_response *resp, struct pw_page *p);
 void pw_http_page(struct pw_response *resp, json_t *items, const char *next_cursor);
 
+/* A list as CSV: ?format=csv (json: not; anything else: 400 naming
+ * format), else an Accept header naming text/csv. false with resp filled
+ * on a bad value. */
+bool pw_http_wants_csv(const struct pw_request *r, struct pw_response *resp, bool *csv);
+/* The CSV the handler wrote into resp->body, as a page: text/csv, the next
+ * page's cursor in X-Next-Cursor (absent on the last page). */
+void pw_http_csv_page(struct pw_response *resp, const char *next_cursor);
+
 typedef void (*pw_http_handler)(struct pw_request *r, struct pw_response *resp);
 
 /* Who may call a route: a set of role bits (PW_ALLOW_ROLE(PW_ROLE_ADMIN) |
@@ -111,8 +119,11 @@ extern const struct pw_route pw_api_assets_routes[];  /* api_assets.c: hosts, gr
 extern const struct pw_route pw_api_agent_routes[];   /* api_agent.c: enrollment, check-in */
 extern const struct pw_route pw_api_enrollment_routes[]; /* api_enrollment.c: pending enrollments */
 extern const struct pw_route pw_api_findings_routes[]; /* api_findings.c: findings, vulnerabilities, feeds, assessments */
+extern const struct pw_route pw_api_policy_routes[];   /* api_policy.c: deployment policy, quarantine */
 extern const struct pw_route pw_api_exceptions_routes[]; /* api_exceptions.c: risk acceptance */
 extern const struct pw_route pw_api_changes_routes[]; /* api_changes.c: changes, job reports */
+extern const struct pw_route pw_api_baselines_routes[]; /* api_baselines.c: known-good baselines, drift */
+extern const struct pw_route pw_api_kpis_routes[]; /* api_kpis.c: KPIs and their series */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 
 /* The query parameters a route accepts: names separated by one space.

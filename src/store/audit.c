@@ -30,6 +30,7 @@
 
 #include "pw_clock.h"
 #include "pw_sql.h"
+#include "pw_store.h"
 
 /* a text argument that is never NULL (an array) */
 #define SQL_TXT(v) ((struct pw_sql_arg){ PW_SQL_TEXT, 0, 0, (v), 0 })
@@ -235,6 +236,21 @@ pw_err pw_audit_each(struct pw_store *s, int64_t after, int64_t limit,
 			  PW_SQL_ARGS(PW_SQL_I(after)), each_row, &c, NULL, e);
 }
 
+pw_err pw_audit_each_range(struct pw_store *s, int64_t after, int64_t since, int64_t until,
+			   int64_t limit,
+			   pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
+			   struct pw_error *e)
+{
+	struct each_ctx c = { cb, ctx };
+	return pw_sql_run(s,
+			  "SELECT " AUDIT_COLUMNS " FROM audit_log WHERE seq > $1"
+			  " AND ($2 = 0 OR at >= $2) AND ($3 = 0 OR at < $3)"
+			  " ORDER BY seq LIMIT CASE WHEN $4 > 0 THEN $4 ELSE -1 END",
+			  PW_SQL_ARGS(PW_SQL_I(after), PW_SQL_I(since), PW_SQL_I(until),
+				      PW_SQL_I(limit)),
+			  each_row, &c, NULL, e);
+}
+
 struct verify_ctx {
 	unsigned char prev[HASH_LEN];
 	int64_t expect_seq; /* the seq the next entry must have */
@@ -366,4 +382,22 @@ pw_err pw_audit_verify(struct pw_store *s, bool *ok, int64_t *bad_seq, int64_t *
 	if (!v.ok)
 		pw_error_set(e, PW_ERR_INVALID, "audit log: %s", v.why);
 	return PW_OK;
+}
+
+struct audit_event {
+	const char *actor, *action, *object, *before, *after;
+};
+
+static pw_err record_tx(struct pw_store *s, void *ctx, struct pw_error *e)
+{
+	const struct audit_event *ev = ctx;
+	return pw_audit_append(s, ev->actor, ev->action, ev->object, ev->before, ev->after, e);
+}
+
+pw_err pw_audit_record(struct pw_store *s, const char *actor, const char *action,
+		       const char *object, const char *before_json, const char *after_json,
+		       struct pw_error *e)
+{
+	struct audit_event ev = { actor, action, object, before_json, after_json };
+	return pw_store_write(s, record_tx, &ev, e);
 }

@@ -453,8 +453,14 @@ pw_err pw_exceptions_expire(struct pw_store *s, int64_t now,
 	pw_arena_init(&d.a);
 	if (n)
 		*n = 0;
-	pw_err rc = pw_sql_begin(s, e);
-	if (rc)
+	/* a look first, without the write lock: most runs find nothing due */
+	int64_t due = 0;
+	pw_err rc = pw_sql_run(s, "SELECT COUNT(*) FROM exceptions"
+			       " WHERE state IN ('requested', 'approved') AND expires_at <= $1",
+			       PW_SQL_ARGS(PW_SQL_I(now)), one_int, &due, NULL, e);
+	if (rc || due == 0)
+		goto out;
+	if ((rc = pw_sql_begin(s, e)))
 		goto out;
 	if ((rc = pw_sql_run(s, "SELECT " COLUMNS " FROM exceptions"
 			     " WHERE state IN ('requested', 'approved') AND expires_at <= $1"

@@ -390,8 +390,9 @@ struct lister {
 
 /* The list, with the vulnerability and host conditions given: $1 priority,
  * $2 kev, $3 fixable, $4 vulnerability, $5 package, $6 its LIKE pattern
- * among the binaries, $7 state, $8 host, $9-$11 the cursor, $12 the kind
- * (numbered in the order they first appear, as SQLite numbers them). */
+ * among the binaries, $7 state, $8 host, $9-$11 the cursor, $12 the kind,
+ * $13-$14 first seen since, until (numbered in the order they first
+ * appear, as SQLite numbers them). */
 #define LIST_SQL(vuln_cond, host_cond)                                                          \
 	"SELECT " LIST_COLUMNS " FROM findings"                                                   \
 	" WHERE ($1 = 0 OR priority <= $1)"                                                       \
@@ -404,6 +405,7 @@ struct lister {
 	" AND " host_cond                                                                         \
 	" AND (priority > $9 OR (priority = $9 AND (score < $10 OR (score = $10 AND id > $11))))" \
 	" AND ($12 IS NULL OR kind = $12)"                                                        \
+	" AND ($13 = 0 OR first_seen >= $13) AND ($14 = 0 OR first_seen < $14)"                   \
 	" ORDER BY priority, score DESC, id"
 
 static pw_err list_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
@@ -507,7 +509,8 @@ pw_err pw_findings_list(struct pw_store *s, const struct pw_findings_filter *f,
 		PW_SQL_ARGS(PW_SQL_I(f->priority), PW_SQL_I(f->kev), PW_SQL_I(f->fixable),
 			    PW_SQL_T(f->vuln_id), PW_SQL_T(f->package), PW_SQL_T(f->package ? like : NULL),
 			    PW_SQL_T(f->state), PW_SQL_I(f->host_id), PW_SQL_I(after[0]),
-			    PW_SQL_I(after[1]), PW_SQL_I(after[2]), PW_SQL_T(f->kind)),
+			    PW_SQL_I(after[1]), PW_SQL_I(after[2]), PW_SQL_T(f->kind),
+			    PW_SQL_I(f->since), PW_SQL_I(f->until)),
 		list_row, &l, NULL, &inner);
 	if (rc == PW_ERR_LIMIT && l.stopped)
 		rc = PW_OK;

@@ -5,12 +5,14 @@
 
 #include "pw_agents.h"
 #include "pw_audit.h"
+#include "pw_baselines.h"
 #include "pw_changes.h"
 #include "pw_exceptions.h"
 #include "pw_feed_dates.h"
 #include "pw_feed_syncs.h"
 #include "pw_findings.h"
 #include "pw_inventory_hold.h"
+#include "pw_kpi_daily.h"
 #include "pw_quarantine.h"
 #include "pw_registry.h"
 #include "pw_users.h"
@@ -27,6 +29,8 @@ pw_err (*const pw_migrations[])(struct pw_store *s, struct pw_error *e) = {
 	pw_exceptions_migrate,
 	pw_feed_syncs_migrate,
 	pw_changes_migrate,
+	pw_baselines_migrate,
+	pw_kpi_daily_migrate,
 	NULL,
 };
 

@@ -24,6 +24,11 @@ pw_err pw_audit_migrate(struct pw_store *s, struct pw_error *e);
 pw_err pw_audit_append(struct pw_store *s, const char *actor, const char *action,
 		       const char *object, const char *before_json, const char *after_json,
 		       struct pw_error *e);
+/* The same for an event that changes nothing else (an assessment someone
+ * asked for, an export): the entry in a transaction of its own. */
+pw_err pw_audit_record(struct pw_store *s, const char *actor, const char *action,
+		       const char *object, const char *before_json, const char *after_json,
+		       struct pw_error *e);
 
 struct pw_audit_entry {
 	int64_t seq;
@@ -36,6 +41,12 @@ struct pw_audit_entry {
 pw_err pw_audit_each(struct pw_store *s, int64_t after, int64_t limit,
 		     pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
 		     struct pw_error *e);
+
+/* The same, of entries made in [since, until) (0: no bound). */
+pw_err pw_audit_each_range(struct pw_store *s, int64_t after, int64_t since, int64_t until,
+			   int64_t limit,
+			   pw_err (*cb)(void *ctx, const struct pw_audit_entry *a), void *ctx,
+			   struct pw_error *e);
 
 /* Recompute the chain. ok=false with *bad_seq the first entry that does not
  * verify (edited, or the one after a removed entry) and a message in e;

@@ -103,6 +103,8 @@ struct pw_findings_filter {
 	const int64_t *hosts;
 	size_t nhosts;
 	bool use_hosts;
+	/* first seen in [since, until) (0: no bound) */
+	int64_t since, until;
 	const char *cursor;    /* after this one (a next_cursor given before); NULL: first */
 	int64_t limit;         /* at most this many; 0: all */
 };

@@ -148,6 +148,7 @@ struct pw_host_query {
 	const char *q;              /* substring of hostname, machine id or owner (any case) */
 	int stale;                  /* 1 only stale hosts, -1 only fresh ones, 0 both */
 	int64_t now, stale_after;   /* stale: last_seen < now - stale_after */
+	int64_t seen_since, seen_until; /* last seen in [since, until) (0: no bound) */
 	bool include_retired;
 	int64_t after_id;           /* pagination: hosts with a greater id */
 	int64_t limit;              /* 0: no limit */

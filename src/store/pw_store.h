@@ -43,6 +43,15 @@ pw_err pw_store_open_existing(const char *path, struct pw_store **out, struct pw
  * the connection still answers from pages it has cached. An in-memory
  * store, or another backend, passes. */
 pw_err pw_store_check_file(struct pw_store *s, struct pw_error *e);
+/* One row of each core table read (users, hosts, findings, the audit log's
+ * head, vulnerabilities): a read that reaches their pages, so a damaged
+ * store is found even when its file header is intact. */
+pw_err pw_store_check_tables(struct pw_store *s, struct pw_error *e);
+/* Each component's schema version (pw_sql_migrate keeps them), by name;
+ * "store" is the store's own (pw_store_schema_version). */
+pw_err pw_store_each_component(struct pw_store *s,
+			       pw_err (*cb)(void *ctx, const char *component, int64_t version),
+			       void *ctx, struct pw_error *e);
 void pw_store_close(struct pw_store *s);
 
 /* The schema version after migration (the number of applied migrations). */

@@ -1432,6 +1432,9 @@ static bool host_matches(struct host_page *pg, const struct pw_host *h)
 		if ((q->stale > 0) != stale)
 			return false;
 	}
+	if ((q->seen_since && h->last_seen < q->seen_since) ||
+	    (q->seen_until && h->last_seen >= q->seen_until))
+		return false;
 	return true;
 }
 

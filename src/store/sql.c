@@ -87,6 +87,40 @@ bool pw_sql_in_transaction(struct pw_store *s)
 	return pw_store_ops_of(s)->in_transaction(pw_store_db_of(s));
 }
 
+pw_err pw_store_check_tables(struct pw_store *s, struct pw_error *e)
+{
+	static const char *const reads[] = {
+		"SELECT 1 FROM users LIMIT 1",    "SELECT 1 FROM hosts LIMIT 1",
+		"SELECT 1 FROM findings LIMIT 1", "SELECT 1 FROM audit_log ORDER BY seq DESC LIMIT 1",
+		"SELECT 1 FROM vulns LIMIT 1",
+	};
+	pw_err rc = PW_OK;
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]) && !rc; i++)
+		rc = pw_sql_run(s, reads[i], PW_SQL_NOARGS, NULL, NULL, NULL, e);
+	return rc;
+}
+
+struct component_walk {
+	pw_err (*cb)(void *ctx, const char *component, int64_t version);
+	void *ctx;
+};
+
+static pw_err component_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	struct component_walk *w = ctx;
+	const char *name = pw_sql_text(row, 0);
+	return name ? w->cb(w->ctx, name, pw_sql_int(row, 1)) : PW_OK;
+}
+
+pw_err pw_store_each_component(struct pw_store *s,
+			       pw_err (*cb)(void *ctx, const char *component, int64_t version),
+			       void *ctx, struct pw_error *e)
+{
+	struct component_walk w = { cb, ctx };
+	return pw_sql_run(s, "SELECT component, version FROM component_schema ORDER BY component",
+			  PW_SQL_NOARGS, component_row, &w, NULL, e);
+}
+
 pw_err pw_sql_migrate(struct pw_store *s, const struct pw_sql_migrations *m, struct pw_error *e)
 {
 	return pw_store_ops_of(s)->sql_migrate(pw_store_db_of(s), m, e);

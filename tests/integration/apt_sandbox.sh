@@ -5,7 +5,8 @@
 #
 #   sandbox_repo DIR            pwdemo 1.0-1, 2.0-1 (the patch), 3.0-1 (its
 #                               postinst exits 1), 4.0-1 (its preinst waits
-#                               for SLOW_FILE to vanish: a job to kill),
+#                               for SLOW_FILE to vanish, after touching
+#                               SLOW_STARTED: a job to kill),
 #                               pwextra 1.0-1; the repository in DIR/repo
 #   sandbox_root ROOT REPO      an empty dpkg database and apt configured
 #                               for REPO, lists updated
@@ -43,7 +44,7 @@ sandbox_repo() {
 	sandbox_deb "$1/repo" pwdemo 2.0-1
 	sandbox_deb "$1/repo" pwdemo 3.0-1 'echo "pwdemo 3.0-1 postinst fails"; exit 1'
 	sandbox_deb "$1/repo" pwdemo 4.0-1 '' \
-		"while [ -e '${SLOW_FILE:-/nonexistent}' ]; do sleep 0.2; done"
+		"touch '${SLOW_STARTED:-/dev/null}'; while [ -e '${SLOW_FILE:-/nonexistent}' ]; do sleep 0.2; done"
 	sandbox_deb "$1/repo" pwextra 1.0-1
 	(cd "$1/repo" && apt-ftparchive packages . > Packages && apt-ftparchive release . > Release)
 }

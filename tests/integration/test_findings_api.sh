@@ -146,9 +146,34 @@ json 'any(isinstance(v, float) for f in d["items"] for v in f.values())' <"$tmp/
 	ok "reals in their shortest form (\"cvss\":8.8, not 8.8000000000000007)" ||
 	not_ok "reals with 17 digits: $(grep -Eo '"[a-z_]+":[0-9]+\.[0-9]{15,}' "$tmp/body" | head -3)"
 # a filter the API does not have is refused, not ignored
-call "$auditor" GET /api/v1/findings "/api/v1/findings?since=30d" 400 &&
-	[ "$(json 'd["error"]["code"] + " " + d["error"]["parameter"]' <"$tmp/body")" = "unknown_parameter since" ] &&
-	ok "?since=30d: 400 unknown_parameter naming it" || not_ok "?since=30d: $(cat "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?colour=red" 400 &&
+	[ "$(json 'd["error"]["code"] + " " + d["error"]["parameter"]' <"$tmp/body")" = "unknown_parameter colour" ] &&
+	ok "?colour=red: 400 unknown_parameter naming it" || not_ok "?colour=red: $(cat "$tmp/body")"
+# first seen in a range: every finding is from this run (the pinned clock)
+call "$auditor" GET /api/v1/findings "/api/v1/findings?since=1d&limit=1000" &&
+	[ "$(json 'len(d["items"])' <"$tmp/body")" = "$total" ] && ok "?since=1d: every finding" ||
+	not_ok "?since=1d: $(head -c 200 "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?until=1d&limit=1000" &&
+	[ "$(json 'len(d["items"])' <"$tmp/body")" = 0 ] && ok "?until=1d: none first seen before yesterday" ||
+	not_ok "?until=1d: $(head -c 200 "$tmp/body")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?since=30x" 400 &&
+	json 'd["error"]["message"]' <"$tmp/body" | grep -q "^since" && ok "?since=30x: 400 naming since" ||
+	not_ok "?since=30x: $(cat "$tmp/body")"
+# CSV: ?format=csv and Accept: text/csv, RFC 4180, formula-safe
+code=$(curl -s -o "$tmp/f.csv" -D "$tmp/h" -w '%{http_code}' -H "Authorization: Bearer $auditor" \
+	"$PW_URL/api/v1/findings?format=csv&limit=1000")
+[ "$code" = 200 ] && grep -qi '^content-type: text/csv' "$tmp/h" &&
+	python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert len(rows) == int(sys.argv[2]), len(rows)
+assert all(r["vulnerability"] and r["priority"][0] == "P" for r in rows)' "$tmp/f.csv" "$total" &&
+	ok "?format=csv: $total rows with a header, text/csv" || not_ok "findings CSV: $code $(head -c 300 "$tmp/f.csv")"
+code=$(curl -s -o "$tmp/f2.csv" -D "$tmp/h" -w '%{http_code}' -H "Authorization: Bearer $auditor" \
+	-H 'Accept: text/csv' "$PW_URL/api/v1/findings?limit=5")
+[ "$code" = 200 ] && [ "$(wc -l <"$tmp/f2.csv")" = 6 ] && grep -qi '^x-next-cursor: ' "$tmp/h" &&
+	ok "Accept: text/csv, a page of 5 with X-Next-Cursor" || not_ok "Accept text/csv: $code $(cat "$tmp/h")"
+call "$auditor" GET /api/v1/findings "/api/v1/findings?format=xml" 400 && ok "?format=xml: 400" ||
+	not_ok "?format=xml"
 call "$auditor" GET /api/v1/hosts/{id}/findings "/api/v1/hosts/$web1/findings?host=1" 400 &&
 	ok "a parameter of another operation (host on a host's findings) is unknown there too" ||
 	not_ok "host's findings ?host=1: $(cat "$tmp/body")"

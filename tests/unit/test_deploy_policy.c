@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "pw_deploy_policy.h"
+#include "pw_deploy_policy_json.h"
+#include "pw_webhook.h"
 #include "pw_tz.h"
 
 #define DATA PW_TEST_DATA "/deploy/"
@@ -255,6 +257,45 @@ static void tz_utc_and_fixed(void **state)
 	assert_int_equal(pw_tz_parse(junk, sizeof(junk), "junk", &tz, &e), PW_ERR_PARSE);
 }
 
+/* RFC 4231 test case 2, and a key longer than a block (case 6) */
+static void webhook_signature(void **state)
+{
+	(void)state;
+	char sig[PW_WEBHOOK_SIG_SIZE];
+	const char *data = "what do ya want for nothing?";
+	pw_webhook_sign((const unsigned char *)"Jefe", 4, data, strlen(data), sig);
+	assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c7"
+				 "5a003f089d2739839dec58b964ec3843");
+	unsigned char key[131];
+	memset(key, 0xaa, sizeof(key));
+	data = "Test Using Larger Than Block-Size Key - Hash Key First";
+	pw_webhook_sign(key, sizeof(key), data, strlen(data), sig);
+	assert_string_equal(sig, "sha256=60e431591ee0b67f0d8a26aacbf5b77f"
+				 "8e0bc6213728c5140546040f0ee37f54");
+}
+
+/* what policy show prints reads back as the same windows */
+static void windows_format_back(void **state)
+{
+	(void)state;
+	struct pw_deploy_policy *p = parse_ok("[default]\nwindow = Sat 22:00-04:00\n"
+					      "window = Mon-Fri 01:00-03:00\nwindow = daily 00:00-24:00\n"
+					      "blackout = 2026-12-24..2026-12-26\nblackout = 2027-01-01\n");
+	const struct pw_group_policy *g = pw_deploy_policy_for(p, NULL);
+	char text[64];
+	pw_window_format(&g->windows[0], text, sizeof(text));
+	assert_string_equal(text, "Sat 22:00-04:00");
+	pw_window_format(&g->windows[1], text, sizeof(text));
+	assert_string_equal(text, "Mon,Tue,Wed,Thu,Fri 01:00-03:00");
+	pw_window_format(&g->windows[2], text, sizeof(text));
+	assert_string_equal(text, "daily 00:00-24:00");
+	pw_blackout_format(&g->blackouts[0], text, sizeof(text));
+	assert_string_equal(text, "2026-12-24..2026-12-26");
+	pw_blackout_format(&g->blackouts[1], text, sizeof(text));
+	assert_string_equal(text, "2027-01-01");
+	pw_deploy_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +306,8 @@ int main(void)
 		cmocka_unit_test(errors_name_line_and_key),
 		cmocka_unit_test(sample_file_loads),
 		cmocka_unit_test(tz_utc_and_fixed),
+		cmocka_unit_test(webhook_signature),
+		cmocka_unit_test(windows_format_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

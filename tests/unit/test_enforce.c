@@ -15,6 +15,7 @@
 #include "pw_enforce.h"
 #include "pw_migrations.h"
 #include "pw_quarantine.h"
+#include "pw_quarantine_export.h"
 #include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
@@ -236,6 +237,36 @@ static void silent_host_and_mode_off(void **state)
 	pw_deploy_policy_free(p);
 }
 
+static void exports(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_deploy_policy *p = policy("[default]\nquarantine = enforce\nsilent_days = 1\n");
+	/* web1 enrolled from a v4-mapped address, web2 from v6, idle unknown */
+	sql(f->s, "INSERT INTO agents(host_id, cred_hash, machine_id, enrolled_from, enrolled_at)"
+		  " VALUES ($1, x'01', 'web1', '::ffff:192.0.2.7', 1),"
+		  " ($2, x'02', 'web2', '2001:db8::7', 1)",
+	    PW_SQL_ARGS(PW_SQL_I(f->web1), PW_SQL_I(f->web2)));
+	struct seen sn;
+	struct pw_enforce_result r = run(f->s, p, NOW + 5 * DAY, &sn);
+	assert_int_equal(r.added, 3);
+	struct pw_buf b = PW_BUF_INIT;
+	struct pw_error e = { 0 };
+	assert_int_equal(pw_quarantine_export(f->s, PW_EXPORT_NFT, &b, &e), PW_OK);
+	assert_non_null(strstr(b.data, "add element inet patchwarden quarantine_v4 { 192.0.2.7 }\n"));
+	assert_non_null(strstr(b.data, "add element inet patchwarden quarantine_v6 { 2001:db8::7 }\n"));
+	assert_non_null(strstr(b.data, "# no address known: host 3\n"));
+	assert_non_null(strstr(b.data, "flush set inet patchwarden quarantine_v4\n"));
+	pw_buf_free(&b);
+	assert_int_equal(pw_quarantine_export(f->s, PW_EXPORT_CSV, &b, &e), PW_OK);
+	assert_non_null(strstr(b.data, "host_id,hostname,address,reason,detail,since\n1,web1,"
+				       "192.0.2.7,silent,"));
+	pw_buf_free(&b);
+	assert_int_equal(pw_quarantine_export(f->s, PW_EXPORT_JSON, &b, &e), PW_OK);
+	assert_non_null(strstr(b.data, "\"address\": \"2001:db8::7\""));
+	pw_buf_free(&b);
+	pw_deploy_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +274,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(kev_due_and_after_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_host_and_mode_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(exports, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
