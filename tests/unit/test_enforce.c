@@ -267,6 +267,32 @@ static void exports(void **state)
 	pw_deploy_policy_free(p);
 }
 
+/* the first [group] section in file order that has the host decides;
+ * dynamic groups count; a section for a group that does not exist is no
+ * error */
+static void group_precedence(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	int64_t gid;
+	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	if (pw_registry_group_create(f->s, "web-dyn", "hostname=web2", NULL, NOW, "system:test",
+				     &gid, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	struct pw_deploy_policy *p = policy("[default]\nquarantine = off\n"
+					    "[group not-made-yet]\nquarantine = enforce\n"
+					    "[group web-dyn]\nquarantine = report\nsilent_days = 1\n"
+					    "[group web]\nquarantine = enforce\nsilent_days = 1\n");
+	struct seen sn;
+	struct pw_enforce_result r = run(f->s, p, NOW + 5 * DAY, &sn);
+	assert_string_equal(sn.state[0], "quarantined");  /* web1: [group web] */
+	assert_string_equal(sn.state[1], "noncompliant"); /* web2: web-dyn comes first */
+	assert_string_equal(sn.state[2], "unchecked");    /* idle: [default] */
+	assert_int_equal(r.added, 1);
+	pw_deploy_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kev_due_and_after_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_host_and_mode_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(exports, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_precedence, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
