@@ -19,6 +19,7 @@
 #include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_webhook.h"
 
 #define DAY 86400
 #define NOW 1800000000LL
@@ -293,6 +294,42 @@ static void group_precedence(void **state)
 	pw_deploy_policy_free(p);
 }
 
+/* a receiver that is not there: one attempt, the rest wait with it */
+static void webhook_down(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char secret[80];
+	snprintf(secret, sizeof(secret), "%s.secret", f->path);
+	FILE *sf = fopen(secret, "w");
+	assert_non_null(sf);
+	fputs("k\n", sf);
+	fclose(sf);
+	struct pw_webhook wh;
+	/* port 1 on loopback: refused at once */
+	assert_int_equal(pw_webhook_config("http://127.0.0.1:1/hook", secret, &wh, &e), PW_OK);
+	unlink(secret);
+	wh.retry_s = 60;
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:1", "{}", NOW, &e), PW_OK);
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:2", "{}", NOW, &e), PW_OK);
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:1", "{}", NOW, &e), PW_OK);
+	assert_int_equal(scalar(f->s, "SELECT COUNT(*) FROM webhook_outbox"), 2);
+	struct pw_webhook_result r;
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW, 10, &r, &e), PW_OK);
+	assert_int_equal(r.sent, 0);
+	assert_int_equal(r.failed, 1);
+	assert_int_equal(scalar(f->s, "SELECT SUM(attempts) FROM webhook_outbox"), 1);
+	assert_int_equal(scalar(f->s, "SELECT MIN(next_at) FROM webhook_outbox"), NOW + 60);
+	/* not due yet: nothing tried */
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW + 30, 10, &r, &e), PW_OK);
+	assert_int_equal(r.failed, 0);
+	/* due again: the backoff doubles for the one tried twice */
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW + 60, 10, &r, &e), PW_OK);
+	assert_int_equal(r.failed, 1);
+	assert_int_equal(scalar(f->s, "SELECT MAX(next_at) FROM webhook_outbox"), NOW + 60 + 120);
+	assert_int_equal(pw_webhook_config("ftp://x/", secret, &wh, &e), PW_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_host_and_mode_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(exports, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(webhook_down, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
