@@ -15,7 +15,8 @@ export INVENTORY_INPROC="$top/build-bench/bench/inventory_inproc"
 export FLEET="$top/build-bench/bench/fleet"
 export CHECKIN="$top/build-bench/bench/checkin"
 export PATCHWARDEN_AGENT_APPLY="$top/build-bench/src/agent/patchwarden-agent-apply"
-for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh bench/checkin.sh bench/apply.sh; do
+export CHANGES="$top/build-bench/bench/changes"
+for b in bench/inventory.sh bench/vercmp.sh bench/feeds.sh bench/debsecan.sh bench/fleet.sh bench/checkin.sh bench/apply.sh bench/changes.sh; do
 	sh "$b"
 	echo
 done

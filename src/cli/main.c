@@ -29,6 +29,7 @@ static const struct verb verbs[] = {
 	{ "host", NULL, "list, show and describe hosts in the asset register" },
 	{ "group", NULL, "manage static and dynamic host groups" },
 	{ "finding", NULL, "list the fleet's findings" },
+	{ "change", NULL, "plan, approve and roll out changes in rings" },
 	{ "exception", NULL, "request, approve and list exceptions (risk acceptance)" },
 	{ "kpi", NULL, "patch coverage, time to patch, SLA compliance and the other KPIs" },
 	{ "asset", NULL, "import agentless inventories and devices" },

@@ -22,6 +22,7 @@ int cmd_asset(int argc, char **argv);      /* cmd_asset.c: import-inventory, imp
 int cmd_enrollment(int argc, char **argv); /* cmd_enrollment.c: enrollment tokens */
 int cmd_policy(int argc, char **argv);     /* cmd_policy.c: show, check the deployment policy */
 int cmd_quarantine(int argc, char **argv); /* cmd_quarantine.c: list, export, evaluate */
+int cmd_change(int argc, char **argv);     /* cmd_change.c: changes, approvals, rings */
 int cmd_exception(int argc, char **argv);  /* cmd_exception.c: risk acceptance */
 int cmd_baseline(int argc, char **argv);   /* cmd_baseline.c: known-good baselines, drift */
 int cmd_kpi(int argc, char **argv);        /* cmd_kpi.c: the KPIs */

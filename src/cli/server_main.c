@@ -13,6 +13,7 @@ static const struct {
 	{ "asset", cmd_asset },
 	{ "audit", cmd_audit },
 	{ "baseline", cmd_baseline },
+	{ "change", cmd_change },
 	{ "db", cmd_db },
 	{ "enrollment", cmd_enrollment },
 	{ "exception", cmd_exception },

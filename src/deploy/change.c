@@ -12,6 +12,7 @@
 #include "pw_audit.h"
 #include "pw_changes.h"
 #include "pw_clock.h"
+#include "pw_deploy_policy.h"
 #include "pw_findings.h"
 #include "pw_registry.h"
 #include "pw_rings.h"
@@ -243,6 +244,9 @@ struct wanted {
 };
 
 struct pkgs_ctx {
+	const struct pw_deploy_policy *policy;
+	const char *group;
+	const char *held;           /* the first package the policy held back */
 	struct host_plan *hp;
 	const struct wanted *w;     /* packages mode */
 	struct host_plan *fixed;    /* findings mode: name -> fixed version */
@@ -279,6 +283,11 @@ static pw_err installed_cb(void *ctx, const char *family, const char *name, cons
 	}
 	if (!want || strcmp(want, version) == 0)
 		return PW_OK;
+	if (c->policy && pw_policy_held(c->policy, c->group, name)) {
+		if (!c->held)
+			c->held = pw_arena_strdup(c->hp->a, name);
+		return PW_OK;
+	}
 	struct target *t = target_of(c->hp, name);
 	if (!t)
 		return PW_ERR_NOMEM;
@@ -522,7 +531,15 @@ pw_err pw_change_plan(struct pw_store *s, const struct pw_change_spec *sp, json_
 	for (size_t i = 0; i < hosts.n; i++) {
 		int64_t h = hosts.ids[i];
 		hp.n = 0;
-		struct pkgs_ctx c = { &hp, NULL, NULL, PW_OK };
+		struct pkgs_ctx c = { sp->policy, sp->group, NULL, &hp, NULL, NULL, PW_OK };
+		if (sp->policy && hosts.names[i] &&
+		    pw_policy_host_excluded(sp->policy, sp->group, hosts.names[i])) {
+			json_array_append_new(skipped,
+					      json_pack("{s:I,s:o,s:s}", "host_id", (json_int_t)h,
+							"hostname", str_or_null(hosts.names[i]),
+							"reason", "excluded by the deploy policy"));
+			continue;
+		}
 		if (sp->source == PW_CHANGE_FROM_UPDATES) {
 			rc = pw_changes_host_updates(s, h, sp->security_only, installed_cb, &c, e);
 		} else if (sp->source == PW_CHANGE_FROM_PACKAGES) {
@@ -571,10 +588,13 @@ pw_err pw_change_plan(struct pw_store *s, const struct pw_change_spec *sp, json_
 			goto out;
 		}
 		if (!hp.n) {
+			char why[160];
+			if (c.held)
+				snprintf(why, sizeof(why), "held by the deploy policy: %.100s", c.held);
 			json_array_append_new(skipped,
 					      json_pack("{s:I,s:o,s:s}", "host_id", (json_int_t)h,
 							"hostname", str_or_null(hosts.names[i]),
-							"reason", "nothing to install"));
+							"reason", c.held ? why : "nothing to install"));
 			continue;
 		}
 		json_t *pk = json_array();
@@ -743,6 +763,18 @@ pw_err pw_change_create(struct pw_store *s, const struct pw_change_spec *sp,
 				     json_loads(selector, 0, NULL)),
 			   e);
 	free(selector);
+	/* the deploy policy may approve it at once (auto_approve); an
+	 * emergency change always goes to people */
+	bool security_only = sp->source == PW_CHANGE_FROM_UPDATES && sp->security_only;
+	if (!rc && sp->policy && !sp->emergency &&
+	    pw_policy_auto_approved(sp->policy, sp->group, NULL, security_only)) {
+		if (!(rc = pw_changes_set_state(s, *id, "approved", now, e)) &&
+		    !(rc = pw_changes_stamp(s, *id, "approved_at", now, e)))
+			rc = audit(s, "system:policy", "change.auto_approve", *id, "pending_approval",
+				   json_pack("{s:s,s:b}", "state", "approved", "security_only",
+					     security_only),
+				   e);
+	}
 	if (!rc)
 		rc = pw_sql_commit(s, e);
 	if (rc)
@@ -1113,7 +1145,11 @@ pw_err pw_change_resume(struct pw_store *s, int64_t id, const struct pw_change_w
 			   json_pack("{s:s,s:i,s:o}", "state", "running", "ring", c.current_ring,
 				     "acknowledged", str_or_null(halted ? c.halt_reason : NULL)),
 			   e);
-	return finish(s, rc, &a, e);
+	rc = finish(s, rc, &a, e);
+	/* the ring's gates at once: with its failures acknowledged it may pass */
+	if (!rc)
+		rc = pw_change_advance(s, id, now, NULL, NULL, e);
+	return rc;
 }
 
 struct undo {
@@ -1263,11 +1299,22 @@ static struct pw_ring_outcome outcome_of(const struct pw_job_counts *k)
 					 k->health_failed, k->rolled_back, k->last_report };
 }
 
+/* An agent that never reports must not hold its ring forever: a job
+ * handed out is given an hour past its not_after (the agent refuses to
+ * start it after not_after) and then counts as failed. */
+#define EXPIRY_GRACE 3600
+
 static pw_err advance_locked(struct pw_store *s, const struct pw_change_row *c, int64_t now,
 			     pw_change_notify notify, void *ctx, struct pw_error *e)
 {
 	pw_err rc;
 	struct pw_job_counts k;
+	int64_t expired = 0;
+	if ((rc = pw_jobs_expire(s, c->id, now - EXPIRY_GRACE, now, &expired, e)))
+		return rc;
+	if (expired && (rc = audit(s, GATES_ACTOR, "change.jobs_expired", c->id, NULL,
+				   json_pack("{s:I}", "jobs", (json_int_t)expired), e)))
+		return rc;
 	if (strcmp(c->state, "rolling_back") == 0) {
 		if ((rc = pw_jobs_count(s, c->id, -1, "rollback", &k, e)) || k.waiting)
 			return rc;

@@ -8,20 +8,21 @@
 #include "pw_arena.h"
 #include "pw_audit.h"
 #include "pw_changes.h"
+#include "pw_deploy_policy.h"
 #include "pw_sql.h"
 
 #define MAX_CANDIDATES 16
 #define MAX_LOG (64 * 1024 + 1024) /* the agent sends the last 64 KiB */
 #define MAX_LIST 4096
 
-bool pw_dispatch_window_open(const char *group, int64_t now)
+bool pw_dispatch_window_open(const struct pw_deploy_policy *policy, const char *group,
+			     int64_t now)
 {
-	(void)group;
-	(void)now;
-	return true;
+	return !policy || pw_window_open(policy, group, now);
 }
 
-static bool dispatchable(const struct pw_job_candidate *c, int64_t now)
+static bool dispatchable(const struct pw_deploy_policy *policy,
+			 const struct pw_job_candidate *c, int64_t now)
 {
 	bool rollback = strcmp(c->action, "rollback") == 0;
 	if (rollback ? strcmp(c->change_state, "rolling_back") != 0
@@ -31,7 +32,7 @@ static bool dispatchable(const struct pw_job_candidate *c, int64_t now)
 	/* an emergency change carries the extra approval that lets it run
 	 * outside the window */
 	return strcmp(c->change_kind, "emergency") == 0 ||
-	       pw_dispatch_window_open(c->target_group, now);
+	       pw_dispatch_window_open(policy, c->target_group, now);
 }
 
 static json_t *job_json(const struct pw_job_row *j)
@@ -48,8 +49,8 @@ static json_t *job_json(const struct pw_job_row *j)
 	return o;
 }
 
-pw_err pw_dispatch_checkin(struct pw_store *s, int64_t host, int64_t now, json_t **jobs,
-			   struct pw_error *e)
+pw_err pw_dispatch_checkin(struct pw_store *s, const struct pw_deploy_policy *policy,
+			   int64_t host, int64_t now, json_t **jobs, struct pw_error *e)
 {
 	bool any = false;
 	*jobs = json_array();
@@ -66,7 +67,7 @@ pw_err pw_dispatch_checkin(struct pw_store *s, int64_t host, int64_t now, json_t
 		goto out;
 	rc = pw_jobs_candidates(s, host, &a, cand, MAX_CANDIDATES, &n, e);
 	for (size_t i = 0; !rc && i < n; i++) {
-		if (!dispatchable(&cand[i], now))
+		if (!dispatchable(policy, &cand[i], now))
 			continue;
 		int64_t out = 0;
 		if (strcmp(cand[i].action, "rollback") != 0 &&
@@ -160,7 +161,7 @@ static bool is_bool(const json_t *v)
 	return json_is_boolean(v);
 }
 
-static bool check_report(const json_t *r, struct pw_error *e)
+bool pw_dispatch_report_check(const json_t *r, struct pw_error *e)
 {
 	static const char *const states[] = { "running", "succeeded", "failed", "rolled_back",
 					      "rollback_failed", "rejected", NULL };
@@ -197,7 +198,7 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 			  int *status, struct pw_error *e)
 {
 	*status = 400;
-	if (!check_report(report, e))
+	if (!pw_dispatch_report_check(report, e))
 		return PW_OK;
 	const char *state = json_string_value(json_object_get(report, "state"));
 	bool final = final_state(state);
@@ -233,7 +234,9 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 			pw_error_set(e, PW_ERR_INVALID, "job %s already ended as %s", id, j.state);
 		goto rollback;
 	}
-	if (strcmp(j.state, "dispatched") != 0 && strcmp(j.state, "running") != 0) {
+	/* a report after the job expired is still the truth about the host */
+	if (strcmp(j.state, "dispatched") != 0 && strcmp(j.state, "running") != 0 &&
+	    strcmp(j.state, "expired") != 0) {
 		*status = 409;
 		pw_error_set(e, PW_ERR_INVALID, "job %s is %s: it was not handed out", id, j.state);
 		goto rollback;

@@ -28,6 +28,7 @@
 #include "pw_err.h"
 
 struct pw_store;
+struct pw_deploy_policy;
 
 /* Who acts: the audit actor ("user:alice", "token:7:ci", "local:root") and
  * the person behind it (a token acts for its owner: "user:3"), which is
@@ -75,6 +76,9 @@ struct pw_change_spec {
 	bool health_check;
 	int approvals;            /* <= 0: 1 (an emergency change needs one more) */
 	int64_t job_ttl;          /* <= 0: PW_CHANGE_JOB_TTL_DEFAULT */
+	/* the deploy policy's holds and host exclusions of the target group
+	 * (pw_deploy_policy.h); NULL: none */
+	const struct pw_deploy_policy *policy;
 };
 
 /* Check the spec and compute the plan, writing nothing:

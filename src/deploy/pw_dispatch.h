@@ -20,17 +20,24 @@
 #include "pw_err.h"
 
 struct pw_store;
+struct pw_deploy_policy;
 
-/* The maintenance window of `group` (NULL: a change on a host list) at
- * now. Every window is open until the deploy policy's windows are wired
- * in here. */
-bool pw_dispatch_window_open(const char *group, int64_t now);
+/* The maintenance window of the change's group (NULL: a change on a host
+ * list, which the policy's [default] section governs) at now, by the
+ * deploy policy (pw_window_open); policy NULL: always open. */
+bool pw_dispatch_window_open(const struct pw_deploy_policy *policy, const char *group,
+			     int64_t now);
 
 /* The jobs for `host` at this check-in, as the reply's "jobs" array (new
  * reference; empty most of the time). Costs one indexed probe when the
  * host has no queued job. */
-pw_err pw_dispatch_checkin(struct pw_store *s, int64_t host, int64_t now, json_t **jobs,
-			   struct pw_error *e);
+pw_err pw_dispatch_checkin(struct pw_store *s, const struct pw_deploy_policy *policy,
+			   int64_t host, int64_t now, json_t **jobs, struct pw_error *e);
+
+/* Whether `report` is a well-formed agent report (the fields above, their
+ * types and values, the log at most 64 KiB); false with e naming the
+ * field. pw_dispatch_report checks this first. */
+bool pw_dispatch_report_check(const json_t *report, struct pw_error *e);
 
 /* An agent's report on job `id` for its host. *status: 200 taken (or a
  * repeated identical final report, ignored), 400 malformed (e says why),

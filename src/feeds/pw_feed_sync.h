@@ -54,7 +54,7 @@ struct pw_feed_sync_config {
 	int64_t max_data_age; /* [feeds] max_data_age, for feed status; 0: never */
 };
 
-/* Read `file` over the defaults. A missing file is an error only when
+/* Read `file` over the defaults (NULL: the defaults alone). A missing file is an error only when
  * must_exist; errors name file:line and the key. Other sections are left to
  * their readers. */
 pw_err pw_feed_sync_config_load(struct pw_feed_sync_config *cfg, const char *file,

@@ -692,8 +692,8 @@ pw_err pw_feed_sync_config_load(struct pw_feed_sync_config *cfg, const char *fil
 	cfg->nvd_delay = -1;
 	cfg->nvd_page_size = NVD_PAGE_SIZE;
 	cfg->max_data_age = PW_FEED_SYNC_DEFAULT_MAX_DATA_AGE;
-	FILE *in = fopen(file, "r");
-	if (!in) {
+	FILE *in = file ? fopen(file, "r") : NULL;
+	if (!in && file) {
 		if (must_exist || errno != ENOENT)
 			return pw_error_set(e, PW_ERR_IO, "%s: %s", file, strerror(errno));
 	} else {

@@ -19,6 +19,7 @@
 #include "pw_agents.h"
 #include "pw_audit.h"
 #include "pw_clock.h"
+#include "pw_deploy_config.h"
 #include "pw_dispatch.h"
 #include "pw_http.h"
 #include "pw_import.h"
@@ -384,7 +385,10 @@ static void checkin(struct pw_request *r, struct pw_response *resp)
 	pw_agents_note_seen(r->who.id, r->who.host_id, now);
 	/* one indexed probe when the host has no queued job (pw_dispatch.h) */
 	json_t *jobs = NULL;
-	if (pw_dispatch_checkin(r->store, r->who.host_id, now, &jobs, &e)) {
+	const struct pw_deploy_policy *policy;
+	if (!pw_server_deploy_policy(r->server, &policy)) {
+		jobs = json_array(); /* a policy that did not load: nothing goes out */
+	} else if (pw_dispatch_checkin(r->store, policy, r->who.host_id, now, &jobs, &e)) {
 		pw_server_log("warning", "jobs for host %lld not handed out: %s",
 			      (long long)r->who.host_id, e.msg);
 		json_array_clear(jobs);

@@ -10,6 +10,7 @@
 
 #include "pw_change.h"
 #include "pw_clock.h"
+#include "pw_deploy_config.h"
 #include "pw_dispatch.h"
 #include "pw_registry.h"
 #include "pw_server.h"
@@ -340,6 +341,11 @@ static bool parse_create(struct pw_request *r, const json_t *b, struct create_ar
 	sp->concurrency = (int)conc;
 	sp->job_ttl = ttl;
 	sp->approvals = (int)pw_server_setting_int(r->server, "changes", "approvals", 1);
+	if (!pw_server_deploy_policy(r->server, &sp->policy)) {
+		pw_http_error(resp, 503, "policy_unavailable",
+			      "the deploy policy does not load (see the server's log)");
+		return false;
+	}
 	return true;
 }
 

@@ -27,6 +27,12 @@ int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, 
 int pw_server_max_package_loss(const struct pw_server *srv);
 /* The store's path (for tasks that open their own connection). */
 const char *pw_server_db_path(const struct pw_server *srv);
+/* The configuration file read, NULL when none (tasks reading sections of
+ * their own: the feed list of [feeds] and [sync]). */
+const char *pw_server_config_path(const struct pw_server *srv);
+/* true once a stop signal came: long work on a thread of its own ends at
+ * its next step (the scheduled feed sync between feeds). */
+bool pw_server_stopping(const struct pw_server *srv);
 
 /* Work the server does on its own, each on the task thread with its own
  * store connection, every interval_s seconds (and once at start), until

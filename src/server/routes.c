@@ -7,6 +7,7 @@
 #include "pw_clock.h"
 #include "pw_exception_expiry.h"
 #include "pw_feed_dates.h"
+#include "pw_feed_sync_task.h"
 #include "pw_findings.h"
 #include "pw_http.h"
 #include "pw_inventory_hold.h"
@@ -108,5 +109,6 @@ const struct pw_server_task pw_server_tasks[] = {
 	/* soak times and reports that came while a ring was checked */
 	{ "change-gates", 5, pw_api_changes_task },
 	{ "kpi-daily", 3600, kpi_daily },
+	{ "feed-sync", 1, pw_feed_sync_task }, /* every [schedule] feed_sync (default off) */
 	{ NULL, 0, NULL },
 };

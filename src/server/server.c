@@ -29,6 +29,7 @@
 #include "pw_audit_seal.h"
 #include "pw_buf.h"
 #include "pw_config.h"
+#include "pw_feed_sync_task.h"
 #include "pw_file.h"
 #include "pw_inventory_hold.h"
 #include "pw_migrations.h"
@@ -140,6 +141,16 @@ int pw_server_max_package_loss(const struct pw_server *srv)
 const char *pw_server_db_path(const struct pw_server *srv)
 {
 	return srv->db_path;
+}
+
+const char *pw_server_config_path(const struct pw_server *srv)
+{
+	return srv->config_path;
+}
+
+bool pw_server_stopping(const struct pw_server *srv)
+{
+	return __atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE);
 }
 
 struct ini_ctx {
@@ -438,6 +449,8 @@ pw_err pw_server_load(const struct pw_server_options *o, struct pw_server **out,
 				o->config_path != NULL, e);
 	if (!rc)
 		rc = check_settings(srv, o, e);
+	if (!rc)
+		rc = pw_feed_sync_task_check(srv, e);
 	if (rc) {
 		pw_server_free(srv);
 		return rc;
@@ -704,6 +717,7 @@ pw_err pw_server_run(struct pw_server *srv, struct pw_error *e)
 	pw_server_log("info", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	rc = PW_OK;
 out:
+	__atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE);
 	if (srv->http) {
 		pw_http_stop(srv->http, srv->shutdown_timeout);
 		srv->http = NULL;

@@ -44,6 +44,7 @@ struct pw_server {
 					 * and for the answer to be sent */
 	unsigned shutdown_timeout;      /* seconds to finish requests in flight */
 	struct pw_http *http;
+	bool stopping;                  /* a stop signal came (__atomic: read by tasks) */
 };
 
 /* Start serving on the listening socket `fd` (taken over): a pool of

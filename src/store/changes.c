@@ -690,12 +690,22 @@ pw_err pw_jobs_cancel_queued(struct pw_store *s, int64_t change, const char *kee
 			  n ? n : &dummy, e);
 }
 
+pw_err pw_jobs_expire(struct pw_store *s, int64_t change, int64_t before, int64_t now,
+		      int64_t *n, struct pw_error *e)
+{
+	return pw_sql_run(s,
+			  "UPDATE jobs SET state = 'expired', reported_at = $3 WHERE change_id = $1"
+			  " AND state IN ('dispatched', 'running') AND not_after < $2",
+			  PW_SQL_ARGS(PW_SQL_I(change), PW_SQL_I(before), PW_SQL_I(now)), NULL, NULL,
+			  n, e);
+}
+
 pw_err pw_jobs_ack_failed(struct pw_store *s, int64_t change, int ring, struct pw_error *e)
 {
 	return pw_sql_exec(s,
 			   "UPDATE jobs SET acked = 1 WHERE change_id = $1 AND ring = $2"
 			   " AND state IN ('failed', 'rolled_back', 'rollback_failed', 'rejected',"
-			   " 'succeeded') AND (state <> 'succeeded' OR coalesce(verified, 0) = 0"
+			   " 'expired', 'succeeded') AND (state <> 'succeeded' OR coalesce(verified, 0) = 0"
 			   " OR coalesce(health, '') = 'failed')",
 			   PW_SQL_ARGS(PW_SQL_I(change), PW_SQL_I(ring)), e);
 }

@@ -190,6 +190,10 @@ pw_err pw_jobs_each(struct pw_store *s, int64_t change, int ring, const char *ac
 /* queued -> cancelled for a change (action NULL: any; else all but it). */
 pw_err pw_jobs_cancel_queued(struct pw_store *s, int64_t change, const char *keep_action,
 			     int64_t *n, struct pw_error *e);
+/* Jobs of a change handed out whose not_after passed `before` with no
+ * final report: -> "expired" (a failure for the gates). *n: how many. */
+pw_err pw_jobs_expire(struct pw_store *s, int64_t change, int64_t before, int64_t now,
+		      int64_t *n, struct pw_error *e);
 /* Failed jobs of a ring acknowledged (a resume): the gates leave them out. */
 pw_err pw_jobs_ack_failed(struct pw_store *s, int64_t change, int ring, struct pw_error *e);
 

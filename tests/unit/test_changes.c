@@ -17,6 +17,7 @@
 #include "pw_audit.h"
 #include "pw_change.h"
 #include "pw_changes.h"
+#include "pw_deploy_policy.h"
 #include "pw_dispatch.h"
 #include "pw_inventory.h"
 #include "pw_migrations.h"
@@ -171,7 +172,7 @@ static size_t checkin_all(struct fixture *f, int64_t now, char ids[][PW_JOB_ID_S
 	for (int i = 0; i < NHOSTS; i++) {
 		json_t *jobs;
 		struct pw_error e = { 0 };
-		assert_int_equal(pw_dispatch_checkin(f->s, f->hosts[i], now, &jobs, &e), PW_OK);
+		assert_int_equal(pw_dispatch_checkin(f->s, NULL, f->hosts[i], now, &jobs, &e), PW_OK);
 		size_t k;
 		const json_t *j;
 		json_array_foreach(jobs, k, j) {
@@ -332,7 +333,6 @@ static void test_rollout(void **state)
 	assert_int_equal(checkin_all(f, T0 + 6, NULL, NULL), 0);
 	/* a resume acknowledges the failure: ring 1 passes, ring 2 goes out */
 	assert_int_equal(pw_change_resume(f->s, id, &carol, T0 + 300, &why, &e), PW_OK);
-	assert_int_equal(pw_change_advance_all(f->s, T0 + 301, NULL, NULL, &e), PW_OK);
 	n = checkin_all(f, T0 + 302, ids, hosts);
 	assert_int_equal(n, 8);
 	assert_int_equal(ring_of(plan, hosts[0]), 2);
@@ -341,14 +341,30 @@ static void test_rollout(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(report(f, hosts[i], ids[i], OK_REPORT), 200);
 	assert_string_equal(state_of(f, id), "paused");
-	assert_int_equal(checkin_all(f, T0 + 304, NULL, NULL), 0);
+	assert_int_equal(checkin_all(f, T0 + 303, NULL, NULL), 0);
+	/* the pause ends; ring 3 goes out, one agent never reports: a day
+	 * and an hour later its job expired and the ring halts */
+	assert_int_equal(pw_change_resume(f->s, id, &carol, T0 + 303, &why, &e), PW_OK);
+	n = checkin_all(f, T0 + 304, ids, hosts);
+	assert_int_equal(n, 27);
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(report(f, hosts[i], ids[i], OK_REPORT), 200);
+	assert_string_equal(state_of(f, id), "running");
+	assert_int_equal(pw_change_advance_all(f->s, T0 + 304 + 86400, NULL, NULL, &e), PW_OK);
+	assert_string_equal(state_of(f, id), "running");
+	assert_int_equal(pw_change_advance_all(f->s, T0 + 304 + 86400 + 3601, NULL, NULL, &e),
+			 PW_OK);
+	assert_string_equal(state_of(f, id), "halted");
+	assert_int_equal(audited(f, "change.jobs_expired"), 1);
+	/* the late report is still taken */
+	assert_int_equal(report(f, hosts[0], ids[0], OK_REPORT), 200);
 	/* roll back: a job per patched host with the versions from before */
 	assert_int_equal(pw_change_rollback(f->s, id, &carol, T0 + 305, &why, &e), PW_OK);
 	assert_string_equal(state_of(f, id), "rolling_back");
 	size_t rollbacks = 0;
 	for (int i = 0; i < NHOSTS; i++) {
 		json_t *jobs;
-		assert_int_equal(pw_dispatch_checkin(f->s, f->hosts[i], T0 + 306, &jobs, &e), PW_OK);
+		assert_int_equal(pw_dispatch_checkin(f->s, NULL, f->hosts[i], T0 + 306, &jobs, &e), PW_OK);
 		size_t k;
 		const json_t *j;
 		json_array_foreach(jobs, k, j) {
@@ -364,7 +380,7 @@ static void test_rollout(void **state)
 		}
 		json_decref(jobs);
 	}
-	assert_int_equal(rollbacks, 2 + 1 + 8); /* pilot, ring 1's success, ring 2 */
+	assert_int_equal(rollbacks, 2 + 1 + 8 + 27); /* pilot, ring 1's success, rings 2, 3 */
 	assert_string_equal(state_of(f, id), "rolled_back");
 	json_decref(plan);
 	/* the audit log tells the story */
@@ -372,10 +388,81 @@ static void test_rollout(void **state)
 	int64_t bad, checked;
 	assert_int_equal(pw_audit_verify(f->s, &ok, &bad, &checked, &e), PW_OK);
 	assert_true(ok);
-	assert_int_equal(audited(f, "change.halt"), 1);
-	assert_int_equal(audited(f, "change.resume"), 1);
-	assert_int_equal(audited(f, "change.ring_pass"), 2); /* ring 2 ended while paused */
+	assert_int_equal(audited(f, "change.halt"), 2); /* a failure, an expiry */
+	assert_int_equal(audited(f, "change.resume"), 2);
+	assert_int_equal(audited(f, "change.ring_pass"), 3); /* ring 2 passed on resume */
 	assert_int_equal(audited(f, "change.rolled_back"), 1);
+}
+
+/* the deploy policy: a closed window holds the jobs back (an emergency
+ * change's extra approval does not wait), holds and exclusions shape the
+ * plan */
+static void test_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	enum pw_change_refusal why;
+	struct pw_deploy_policy *p;
+	/* T0 is a Wednesday, 08:13 UTC: outside a Saturday night window */
+	assert_int_equal(pw_deploy_policy_parse("[default]\nwindow = Sat 22:00-04:00\n"
+						"exclude_host = web3*\n[group web]\n"
+						"window = Sat 22:00-04:00\nexclude_host = web3*\n",
+						"test.ini", &p, &e),
+			 PW_OK);
+	static const char *const pkgs[] = { "openssl=3.0.15-1~deb12u1" };
+	struct pw_change_spec sp = {
+		.title = "windowed", .source = PW_CHANGE_FROM_PACKAGES, .packages = pkgs,
+		.npackages = 1, .group = "web", .success_pct = -1, .soak_s = -1, .policy = p,
+	};
+	json_t *plan;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	/* web3 and web30..web39 excluded, web39 had nothing anyway */
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), NHOSTS - 11);
+	int64_t id, id2;
+	assert_int_equal(pw_change_create(f->s, &sp, plan, &alice, T0, &id, &e), PW_OK);
+	assert_int_equal(pw_change_approve(f->s, id, &bob, T0, &why, &e), PW_OK);
+	assert_int_equal(pw_change_start(f->s, id, &bob, T0, &why, &e), PW_OK);
+	size_t n = 0;
+	for (int i = 0; i < NHOSTS; i++) {
+		json_t *jobs;
+		assert_int_equal(pw_dispatch_checkin(f->s, p, f->hosts[i], T0, &jobs, &e), PW_OK);
+		n += json_array_size(jobs);
+		json_decref(jobs);
+	}
+	assert_int_equal(n, 0);
+	/* Saturday 23:00 UTC: open */
+	int64_t sat = T0 + 3 * 86400 + (23 * 3600 - (T0 % 86400));
+	assert_true(pw_dispatch_window_open(p, "web", sat));
+	assert_false(pw_dispatch_window_open(p, "web", T0));
+	/* an emergency change needs one more approval, then ignores the window */
+	sp.emergency = true;
+	sp.title = "emergency";
+	assert_int_equal(pw_change_create(f->s, &sp, plan, &alice, T0, &id2, &e), PW_OK);
+	assert_int_equal(pw_change_approve(f->s, id2, &bob, T0, &why, &e), PW_OK);
+	assert_string_equal(state_of(f, id2), "pending_approval");
+	assert_int_equal(pw_change_approve(f->s, id2, &carol, T0, &why, &e), PW_OK);
+	assert_int_equal(pw_change_start(f->s, id2, &bob, T0, &why, &e), PW_OK);
+	n = 0;
+	for (int i = 0; i < NHOSTS; i++) {
+		json_t *jobs;
+		assert_int_equal(pw_dispatch_checkin(f->s, p, f->hosts[i], T0, &jobs, &e), PW_OK);
+		n += json_array_size(jobs);
+		json_decref(jobs);
+	}
+	assert_true(n > 0);
+	json_decref(plan);
+	pw_deploy_policy_free(p);
+	/* a hold leaves the hosts with nothing: skipped, saying why */
+	assert_int_equal(pw_deploy_policy_parse("[default]\nhold = openssl\n", "hold.ini", &p, &e),
+			 PW_OK);
+	sp.policy = p;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_array_get(json_object_get(plan, "skipped"), 0), "reason")),
+			       "held"));
+	json_decref(plan);
+	pw_deploy_policy_free(p);
 }
 
 int main(void)
@@ -384,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
