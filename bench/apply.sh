@@ -10,6 +10,9 @@
 #          already holding 1.0-1's file ("warm")
 # as wall and CPU (user + system of the whole process tree) time, medians.
 # Root is needed (dpkg on a root it owns). No figure is asserted.
+# CALLGRIND=1 also counts the instructions of each (the program and every
+# process under it, valgrind --tool=callgrind --trace-children=yes), one
+# run each: a figure the machine's load does not move (minutes per run).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 apply=${PATCHWARDEN_AGENT_APPLY:-$top/build-bench/src/agent/patchwarden-agent-apply}
@@ -71,3 +74,30 @@ echo "apply: install pwdemo 1.0-1 -> 2.0-1 on a sandbox root, median of $n runs 
 row "bare apt-get install" "$tmp/bare"
 row "agent, rollback cache cold" "$tmp/cold"
 row "agent, rollback cache warm" "$tmp/warm.t"
+
+if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+	# instructions of one run, summed over every process of its tree
+	instr() { # KIND
+		rm -rf "$tmp/r" "$tmp/s" "$tmp/cg"
+		mkdir -p "$tmp/cg"
+		cp -a "$tmp/template" "$tmp/r"
+		[ "$1" = warm ] && cp -a "$tmp/warm" "$tmp/s"
+		vg="valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=$tmp/cg/out.%p"
+		case $1 in
+		bare) $vg sh -c '. "$1"; sandbox_apt "$2" install -y pwdemo=2.0-1' sh \
+			"$top/tests/integration/apt_sandbox.sh" "$tmp/r" >/dev/null 2>&1 ;;
+		*) printf '%s' "$job" | $vg "$apply" --config "$tmp/agent.conf" --state-dir "$tmp/s" \
+			--root "$tmp/r" >/dev/null 2>&1 ;;
+		esac
+		cat "$tmp"/cg/out.* | awk '/^summary:/ { s += $2 } END { printf "%.0f\n", s }'
+	}
+	ib=$(instr bare)
+	ic=$(instr cold)
+	iw=$(instr warm)
+	echo "apply: instructions (callgrind, whole process tree, one run each)"
+	printf '  %-34s %6.0f M\n' "bare apt-get install" "$(awk -v a="$ib" 'BEGIN { print a / 1e6 }')"
+	printf '  %-34s %6.0f M  (x%s)\n' "agent, rollback cache cold" "$(awk -v a="$ic" 'BEGIN { print a / 1e6 }')" \
+		"$(awk -v a="$ic" -v b="$ib" 'BEGIN { printf "%.3f", a / b }')"
+	printf '  %-34s %6.0f M  (x%s)\n' "agent, rollback cache warm" "$(awk -v a="$iw" 'BEGIN { print a / 1e6 }')" \
+		"$(awk -v a="$iw" -v b="$ib" 'BEGIN { printf "%.3f", a / b }')"
+fi

@@ -9,11 +9,13 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive
 	libcurl4-gnutls-dev libinih-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
 	libmicrohttpd-dev libsodium-dev"
 # apt-utils (tests): apt-ftparchive indexes the agent apply test's repository.
+# prometheus (tests): its promtool checks GET /metrics; the tests run no
+# Prometheus server.
 # rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
 # curl: the main job waits for the server it starts with it.
 run_pkgs="rpm curl"
 test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev apt-utils debsecan python3 sqlite3
-	python3-jsonschema openssl curl"
+	python3-jsonschema openssl curl prometheus"
 
 case "${1:-build}" in
 build) want="$build_pkgs $run_pkgs" ;;

@@ -1,5 +1,5 @@
 /* agent_main.c - patchwarden-agent: enroll with a server, then check in
- * (`run`, a daemon, or `run --once`).
+ * (`run`, a daemon, or `run --once`), handing jobs to the apply program.
  *
  * Commands parse their arguments here and call the modules of pw_agent.h;
  * only this file prints and exits.
@@ -17,7 +17,7 @@
 
 #include "pw_agent.h"
 #include "pw_config.h"
-#include "pw_dispatch.h"
+#include "pw_jobrun.h"
 #include "pw_hostfacts.h"
 #include "pw_inventory.h"
 #include "pw_text.h"
@@ -61,7 +61,9 @@ static void usage(FILE *f)
 		"  --help, --version\n"
 		"\n"
 		"The agent never executes what the server sends; it uploads its inventory\n"
-		"only when the server says the digest changed.\n",
+		"only when the server says the digest changed. With [agent] jobs = true it\n"
+		"hands the server's jobs, parsed and checked, to patchwarden-agent-apply\n"
+		"and reports their outcome (docs/agent.md, \"Jobs\").\n",
 		PW_AGENT_DEFAULT_CONFIG, PW_AGENT_DEFAULT_STATE_DIR);
 }
 
@@ -281,7 +283,7 @@ static int cmd_run(struct common *c, bool once)
 	if (!once)
 		pw_agent_log("info", "agent %lld checking in with %s every %llds",
 			     (long long)st.agent_id, st.server, (long long)interval);
-	struct pw_dispatch d = { .cfg = &c->cfg,
+	struct pw_jobrun d = { .cfg = &c->cfg,
 				 .config_path = c->config_required ? c->config_path : NULL,
 				 .state_dir = c->state_dir, .root = root };
 	while (!stop_requested) {
@@ -291,7 +293,7 @@ static int cmd_run(struct common *c, bool once)
 			/* reports the server has not taken yet, this check-in's included */
 			size_t sent;
 			struct pw_error re;
-			if (pw_dispatch_report(&d, h, &st, &sent, &re))
+			if (pw_jobrun_report(&d, h, &st, &sent, &re))
 				pw_agent_log("warning", "job reports: %s (sent again at the next "
 					     "check-in)", re.msg);
 		}

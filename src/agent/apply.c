@@ -26,11 +26,25 @@ static int64_t now_of(const struct pw_apply_config *c)
 	return c->now ? c->now() : (int64_t)time(NULL);
 }
 
+static const char *root_or_empty(const struct pw_apply_config *c);
+
 static struct pw_aptdpkg tool_of(const struct pw_apply_config *c)
 {
 	struct pw_aptdpkg a = { .root = c->root, .apt_get = c->apt_get, .dpkg = c->dpkg,
-				.timeout_s = c->timeout_s > 0 ? c->timeout_s : 1800 };
+				.timeout_s = c->timeout_s > 0 ? c->timeout_s : 1800,
+				.apt_config = c->apt_config };
 	return a;
+}
+
+pw_err pw_apply_prepare(const struct pw_apply_config *c, char *path, size_t size,
+			struct pw_error *e)
+{
+	path[0] = '\0';
+	if (!*root_or_empty(c))
+		return PW_OK;
+	if (snprintf(path, size, "%s/apt-root.conf", c->state_dir) >= (int)size)
+		return pw_error_set(e, PW_ERR_LIMIT, "state directory path too long");
+	return pw_aptdpkg_root_config(c->root, path, e);
 }
 
 static const char *root_or_empty(const struct pw_apply_config *c)
@@ -505,6 +519,11 @@ static pw_err do_install(const struct pw_apply_config *c, struct pw_journal_entr
 		pw_report_error(&j->rep, "%s; refused: a rollback would be impossible "
 			"(require_rollback_cache)", j->cache_note);
 		return finish(c, j, PW_JSTATE_FAILED, e);
+	}
+	if (missing) {
+		/* allowed by the configuration, said in the report */
+		pw_report_log(&j->rep, j->cache_note, strlen(j->cache_note));
+		pw_report_log(&j->rep, " (require_rollback_cache is off: installing anyway)\n", 52);
 	}
 	if ((rc = step(c, j, PW_STEP_BEFORE_RECORDED, e)))
 		return rc;

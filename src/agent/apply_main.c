@@ -12,11 +12,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pw_agent.h"
@@ -190,6 +193,25 @@ int main(int argc, char **argv)
 		.timeout_s = (int)cfg.apply_timeout,
 		.require_rollback_cache = cfg.require_rollback_cache,
 	};
+	/* one apply process at a time (the path unit and an exec'ing daemon
+	 * could overlap): the second waits for the first */
+	char lockpath[1100];
+	snprintf(lockpath, sizeof(lockpath), "%s/apply.lock", c.state_dir);
+	if (mkdir(c.state_dir, 0700) != 0 && errno != EEXIST) {
+		say("error", "%s: %s", c.state_dir, strerror(errno));
+		return EXIT_ERROR;
+	}
+	int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+		say("error", "%s: %s", lockpath, strerror(errno));
+		return EXIT_ERROR;
+	}
+	char apt_config[1200];
+	if (pw_apply_prepare(&c, apt_config, sizeof(apt_config), &e)) {
+		say("error", "%s", e.msg);
+		return EXIT_ERROR;
+	}
+	c.apt_config = apt_config[0] ? apt_config : NULL;
 	size_t recovered;
 	if (pw_apply_recover(&c, &recovered, &e)) {
 		say("error", "recovering the journal: %s", e.msg);

@@ -118,7 +118,17 @@ static pw_err run(const struct pw_aptdpkg *a, struct argv *av, const char *cwd,
 		argv_free(av);
 		return pw_error_set(e, PW_ERR_LIMIT, "%s: too many arguments", av->v[0]);
 	}
-	struct pw_exec_opts o = { .envp = tool_env, .cwd = cwd, .timeout_s = a->timeout_s,
+	const char *env[sizeof(tool_env) / sizeof(tool_env[0]) + 1];
+	size_t ne = 0;
+	for (; tool_env[ne]; ne++)
+		env[ne] = tool_env[ne];
+	char aptenv[4200];
+	if (has_root(a) && a->apt_config) {
+		snprintf(aptenv, sizeof(aptenv), "APT_CONFIG=%s", a->apt_config);
+		env[ne++] = aptenv;
+	}
+	env[ne] = NULL;
+	struct pw_exec_opts o = { .envp = env, .cwd = cwd, .timeout_s = a->timeout_s,
 				  .log_max = PW_REPORT_LOG_MAX };
 	struct pw_buf out = PW_BUF_INIT;
 	int timed_out = 0;
@@ -412,4 +422,26 @@ pw_err pw_aptdpkg_dpkg_remove(const struct pw_aptdpkg *a, const char *const *nam
 	for (size_t i = 0; i < n; i++)
 		arg(&av, names[i]);
 	return run(a, &av, NULL, log, status, e);
+}
+
+pw_err pw_aptdpkg_root_config(const char *root, const char *path, struct pw_error *e)
+{
+	for (const char *p = root; *p; p++)
+		if (*p == '"' || (unsigned char)*p < 0x20)
+			return pw_error_set(e, PW_ERR_INVALID, "root %s: apt cannot be given this path",
+					    root);
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return pw_error_set(e, PW_ERR_IO, "%s: %s", tmp, strerror(errno));
+	/* read first, before any configuration file: so apt's configuration
+	 * directory is the root's from the start */
+	fprintf(f, "Dir \"%s/\";\nDir::State::status \"%s/var/lib/dpkg/status\";\n"
+		   "Dir::Etc \"%s/etc/apt/\";\n", root, root, root);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return pw_error_set(e, PW_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	return PW_OK;
 }

@@ -3,7 +3,7 @@
  *
  * The server's answer is read field by field: "inventory_wanted" (bool),
  * "interval_s" (integer) and "jobs" (an array: each job is parsed into its
- * typed form and handed to the apply program, pw_dispatch.h, when [agent]
+ * typed form and handed to the apply program, pw_jobrun.h, when [agent]
  * jobs is on; otherwise counted and logged). Nothing it says is ever
  * executed or handed to a shell.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "pw_agent.h"
-#include "pw_dispatch.h"
+#include "pw_jobrun.h"
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_scan.h"
@@ -61,7 +61,7 @@ static pw_err url_of(char *out, size_t size, const char *server, const char *pat
 }
 
 pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st,
-			const char *root, const struct pw_dispatch *disp,
+			const char *root, const struct pw_jobrun *disp,
 			struct pw_checkin_result *res, struct pw_error *e)
 {
 	memset(res, 0, sizeof(*res));
@@ -122,7 +122,7 @@ pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st
 		} else {
 			struct pw_error de;
 			size_t handed;
-			if (pw_dispatch_jobs(disp, jobs, &handed, &de))
+			if (pw_jobrun_hand_over(disp, jobs, &handed, &de))
 				pw_agent_log("error", "jobs: %s", de.msg);
 		}
 	}

@@ -113,10 +113,10 @@ struct pw_checkin_result {
 
 /* Scan `root` ("" or NULL: the live host), send the digest, upload the
  * inventory when the server asks. Messages in e. */
-struct pw_dispatch;
+struct pw_jobrun;
 /* d NULL: jobs are counted and ignored. */
 pw_err pw_agent_checkin(struct pw_agent_http *h, const struct pw_agent_state *st,
-			const char *root, const struct pw_dispatch *d,
+			const char *root, const struct pw_jobrun *d,
 			struct pw_checkin_result *res, struct pw_error *e);
 
 void pw_agent_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

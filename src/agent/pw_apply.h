@@ -17,6 +17,7 @@
 #define PW_APPLY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pw_err.h"
@@ -33,8 +34,15 @@ struct pw_apply_config {
 	int timeout_s;               /* per command */
 	bool require_rollback_cache; /* refuse an install whose "before" has no file */
 	const char *apt_get, *dpkg;  /* NULL: /usr/bin/... */
+	const char *apt_config;      /* pw_apply_prepare's file, NULL without a root */
 	int64_t (*now)(void);        /* NULL: time() */
 };
+
+/* Before any job, with a root: the apt configuration that keeps apt-get in
+ * it, written to STATE_DIR/apt-root.conf, its path in path ("" without a
+ * root); the caller sets apt_config to it. */
+pw_err pw_apply_prepare(const struct pw_apply_config *c, char *path, size_t size,
+			struct pw_error *e);
 
 /* Run job once. When the journal already has its id, nothing is done and
  * *already is set: a job is never applied twice. The outcome is the

@@ -25,7 +25,17 @@ struct pw_aptdpkg {
 	const char *apt_get;  /* absolute paths; NULL: /usr/bin/apt-get, /usr/bin/dpkg */
 	const char *dpkg;
 	int timeout_s;        /* per command */
+	/* with a root: the file pw_aptdpkg_root_config wrote, given to apt as
+	 * APT_CONFIG so that it reads DIR/etc/apt and never the host's
+	 * configuration (whose hooks, debconf's among them, would write the
+	 * host's files) */
+	const char *apt_config;
 };
+
+/* Write apt's configuration for a root to path (Dir, Dir::State::status,
+ * Dir::Etc of the root). PW_ERR_INVALID for a root apt's syntax cannot
+ * quote (a '"' or a control character). */
+pw_err pw_aptdpkg_root_config(const char *root, const char *path, struct pw_error *e);
 
 /* The version of each name installed now, per the dpkg status database:
  * out[i].version "" when not installed; *clean[i] (may be NULL) false when

@@ -26,6 +26,7 @@
 #include "pw_inventory_digest.h"
 #include "pw_inventory_json.h"
 #include "pw_registry.h"
+#include "pw_request_metrics.h"
 #include "pw_server.h"
 #include "pw_text.h"
 
@@ -354,6 +355,7 @@ out:
 
 static void checkin(struct pw_request *r, struct pw_response *resp)
 {
+	pw_request_metrics_checkin();
 	json_t *body = pw_http_body_json(r, resp);
 	if (!body)
 		return;

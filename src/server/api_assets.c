@@ -35,20 +35,7 @@
 
 static int64_t stale_after(const struct pw_request *r)
 {
-	int64_t v = PW_REGISTRY_STALE_AFTER_DEFAULT;
-	const char *s = r->server ? pw_server_setting(r->server, "registry", "stale_after") : NULL;
-	if (s && !pw_registry_parse_duration(s, &v)) {
-		static _Atomic bool warned;
-		if (!warned) {
-			warned = true;
-			pw_server_log("warning",
-				      "[registry] stale_after = %s: not a duration (3d, 72h, 3600);"
-				      " using 3d",
-				      s);
-		}
-		v = PW_REGISTRY_STALE_AFTER_DEFAULT;
-	}
-	return v;
+	return r->server ? pw_server_stale_after(r->server) : PW_REGISTRY_STALE_AFTER_DEFAULT;
 }
 
 /* A pw_jsonw document as a jansson value; NULL on ENOMEM. */

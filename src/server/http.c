@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "pw_jsonw.h"
+#include "pw_request_metrics.h"
 #include "pw_sql.h"
 #include "pw_store.h"
 #include "server_internal.h"
@@ -872,6 +873,10 @@ static enum MHD_Result send_response(struct req *q, struct MHD_Connection *conn,
 	conn_set_phase(q->http, conn, CONN_ANSWER, q->http->srv->body_timeout);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, mr);
 	MHD_destroy_response(mr);
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pw_request_metrics_observe(resp->status, (double)(t1.tv_sec - q->t0.tv_sec) +
+							 (double)(t1.tv_nsec - q->t0.tv_nsec) / 1e9);
 	if (q->http->srv->access_log)
 		log_access(q, method, url, resp->status, len);
 	return ret;

@@ -124,6 +124,7 @@ extern const struct pw_route pw_api_exceptions_routes[]; /* api_exceptions.c: ri
 extern const struct pw_route pw_api_changes_routes[]; /* api_changes.c: changes, job reports */
 extern const struct pw_route pw_api_baselines_routes[]; /* api_baselines.c: known-good baselines, drift */
 extern const struct pw_route pw_api_kpis_routes[]; /* api_kpis.c: KPIs and their series */
+extern const struct pw_route pw_api_metrics_routes[]; /* api_metrics.c: GET /metrics (Prometheus) */
 extern const struct pw_route *const pw_api_routes[];  /* routes.c: all of the above, NULL-ended */
 
 /* The query parameters a route accepts: names separated by one space.

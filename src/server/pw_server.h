@@ -25,6 +25,9 @@ int64_t pw_server_setting_int(const struct pw_server *srv, const char *section, 
 /* [assess] max_package_loss, the collapse guard's limit (pw_inventory_hold.h;
  * a malformed value is logged and the default used). */
 int pw_server_max_package_loss(const struct pw_server *srv);
+/* [registry] stale_after: hosts not seen for this long are stale (default
+ * 3 days; a malformed value is logged once and the default used). */
+int64_t pw_server_stale_after(const struct pw_server *srv);
 /* The store's path (for tasks that open their own connection). */
 const char *pw_server_db_path(const struct pw_server *srv);
 /* The configuration file read, NULL when none (tasks reading sections of

@@ -65,6 +65,7 @@ const struct pw_route *const pw_api_routes[] = {
 	pw_api_changes_routes,
 	pw_api_baselines_routes,
 	pw_api_kpis_routes,
+	pw_api_metrics_routes,
 	NULL,
 };
 

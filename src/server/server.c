@@ -33,6 +33,7 @@
 #include "pw_file.h"
 #include "pw_inventory_hold.h"
 #include "pw_migrations.h"
+#include "pw_registry.h"
 #include "pw_store.h"
 #include "pw_text.h"
 #include "server_internal.h"
@@ -136,6 +137,24 @@ int pw_server_max_package_loss(const struct pw_server *srv)
 		pct = PW_INVENTORY_MAX_LOSS_DEFAULT;
 	}
 	return pct;
+}
+
+int64_t pw_server_stale_after(const struct pw_server *srv)
+{
+	int64_t v = PW_REGISTRY_STALE_AFTER_DEFAULT;
+	const char *s = pw_server_setting(srv, "registry", "stale_after");
+	if (s && !pw_registry_parse_duration(s, &v)) {
+		static _Atomic bool warned;
+		if (!warned) {
+			warned = true;
+			pw_server_log("warning",
+				      "[registry] stale_after = %s: not a duration (3d, 72h, 3600);"
+				      " using 3d",
+				      s);
+		}
+		v = PW_REGISTRY_STALE_AFTER_DEFAULT;
+	}
+	return v;
 }
 
 const char *pw_server_db_path(const struct pw_server *srv)

@@ -63,7 +63,11 @@ sandbox_root() {
 sandbox_apt() {
 	r=$1
 	shift
-	DEBIAN_FRONTEND=noninteractive apt-get -q -o "Dir=$r/" -o "Dir::State::status=$r/var/lib/dpkg/status" \
+	# read before any configuration file, so apt reads ROOT/etc/apt and
+	# none of the host's (whose hooks, debconf's, write the host's files)
+	printf 'Dir "%s/";\nDir::State::status "%s/var/lib/dpkg/status";\nDir::Etc "%s/etc/apt/";\n' \
+		"$r" "$r" "$r" > "$r.apt.conf"
+	APT_CONFIG="$r.apt.conf" DEBIAN_FRONTEND=noninteractive apt-get -q -o "Dir=$r/" -o "Dir::State::status=$r/var/lib/dpkg/status" \
 		-o "Dir::Etc=$r/etc/apt/" -o "DPkg::Options::=--root=$r" \
 		-o "DPkg::Options::=--force-script-chrootless" -o "DPkg::Options::=--log=$r/var/log/dpkg.log" \
 		-o "DPkg::Options::=--force-confold" -o "APT::Sandbox::User=root" "$@"

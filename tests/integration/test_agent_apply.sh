@@ -227,6 +227,21 @@ check "... the job listed again was not run again" eq "$(grep -c '3.0-1' "$root/
 check "... the journal says reported" grep -q '"step": "reported"' "$dstate/jobs/j-d1.json"
 "$AGENT" --config "$tmp/daemon.conf" --root "$root" run --once 2>"$tmp/daemon.err"
 check "a report the server took is not sent again" test ! -e "$srv/reports/j-d1.3.json"
+# apply_mode spool: the daemon only writes the typed job; the apply
+# program (the systemd path unit's ExecStart) runs it; the next check-in
+# reports it
+sed 's/^apply_mode = exec$/apply_mode = spool/' "$tmp/daemon.conf" > "$tmp/spool.conf"
+printf '[%s]\n' "$(job j-s1 install pwextra 1.0-1)" > "$srv/jobs.json"
+"$AGENT" --config "$tmp/spool.conf" --root "$root" run --once 2>"$tmp/daemon.err"
+check "spool mode: the daemon spools the job" test -s "$dstate/spool/j-s1.json"
+check "... and installs nothing itself" eq "$(sandbox_version "$root" pwextra)" ""
+check "... the spooled job is the typed form" eq "$(field "$dstate/spool/j-s1.json" "d['packages']")" "[{'name': 'pwextra', 'version': '1.0-1'}]"
+"$APPLY" --config "$tmp/spool.conf" --state-dir "$dstate" --root "$root" --spool > /dev/null 2>&1
+check "apply --spool runs it" eq "$(sandbox_version "$root" pwextra)" 1.0-1
+check "... and empties the spool" test ! -e "$dstate/spool/j-s1.json"
+"$AGENT" --config "$tmp/spool.conf" --root "$root" run --once 2>"$tmp/daemon.err"
+check "the next check-in reports it" eq "$(field "$srv/reports/j-s1.1.json" "d['state']")" succeeded
+check "... and spools it no more" test ! -e "$dstate/spool/j-s1.json"
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 

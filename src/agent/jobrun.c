@@ -1,6 +1,6 @@
-/* dispatch.c - jobs from the check-in reply to the apply program, reports
- * from the journal to the server (pw_dispatch.h). */
-#include "pw_dispatch.h"
+/* jobrun.c - jobs from the check-in reply to the apply program, reports
+ * from the journal to the server (pw_jobrun.h). */
+#include "pw_jobrun.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include "pw_job.h"
 #include "pw_journal.h"
 
-static pw_err write_spool(const struct pw_dispatch *d, const struct pw_job *job, char *path,
+static pw_err write_spool(const struct pw_jobrun *d, const struct pw_job *job, char *path,
 			  size_t size, struct pw_error *e)
 {
 	char dir[1100], tmp[1300];
@@ -44,7 +44,7 @@ static pw_err write_spool(const struct pw_dispatch *d, const struct pw_job *job,
 	return rc;
 }
 
-static pw_err exec_apply(const struct pw_dispatch *d, const char *id, const char *spool,
+static pw_err exec_apply(const struct pw_jobrun *d, const char *id, const char *spool,
 			 struct pw_error *e)
 {
 	const char *argv[12];
@@ -82,7 +82,7 @@ static pw_err exec_apply(const struct pw_dispatch *d, const char *id, const char
 	return PW_OK;
 }
 
-pw_err pw_dispatch_jobs(const struct pw_dispatch *d, const json_t *jobs, size_t *handed,
+pw_err pw_jobrun_hand_over(const struct pw_jobrun *d, const json_t *jobs, size_t *handed,
 			struct pw_error *e)
 {
 	*handed = 0;
@@ -133,7 +133,7 @@ pw_err pw_dispatch_jobs(const struct pw_dispatch *d, const json_t *jobs, size_t 
 	return PW_OK;
 }
 
-pw_err pw_dispatch_report(const struct pw_dispatch *d, struct pw_agent_http *h,
+pw_err pw_jobrun_report(const struct pw_jobrun *d, struct pw_agent_http *h,
 			  const struct pw_agent_state *st, size_t *sent, struct pw_error *e)
 {
 	char **ids;
