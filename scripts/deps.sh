@@ -10,12 +10,12 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libjansson-dev libarchive
 	libmicrohttpd-dev libsodium-dev"
 # apt-utils (tests): apt-ftparchive indexes the agent apply test's repository.
 # prometheus (tests): its promtool checks GET /metrics; the tests run no
-# Prometheus server.
+# Prometheus server. nftables (tests): nft -c checks the quarantine export.
 # rpm: reads rpm databases for inventories; apt/dpkg are on every Debian host.
 # curl: the main job waits for the server it starts with it.
 run_pkgs="rpm curl"
 test_pkgs="clang libclang-rt-14-dev libcmocka-dev dpkg-dev apt-utils debsecan python3 sqlite3
-	python3-jsonschema openssl curl prometheus"
+	python3-jsonschema openssl curl prometheus nftables"
 
 case "${1:-build}" in
 build) want="$build_pkgs $run_pkgs" ;;

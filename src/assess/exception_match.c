@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pw_exceptions.h"
+#include "pw_findings.h"
 #include "pw_registry.h"
 
 /* a group with more hosts than this is refused rather than half applied */
@@ -163,4 +164,32 @@ int64_t pw_exception_set_match(const struct pw_exception_set *set, int64_t host_
 			return r->id;
 	}
 	return 0;
+}
+
+struct counting {
+	const struct pw_exception_set *set;
+	struct pw_accepted_counts *out;
+};
+
+static pw_err count_cb(void *ctx, const struct pw_finding_row *f)
+{
+	struct counting *c = ctx;
+	if (pw_exception_set_match(c->set, f->host_id, f->vuln_id, f->package, f->binaries)) {
+		c->out->total++;
+		if (f->priority >= 1 && f->priority <= 4)
+			c->out->by_priority[f->priority]++;
+	}
+	return PW_OK;
+}
+
+pw_err pw_exception_set_count_open(struct pw_store *s, const struct pw_exception_set *set,
+				   struct pw_accepted_counts *out, struct pw_error *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (set->n == 0)
+		return PW_OK; /* nothing in force: no need to read the findings */
+	struct pw_findings_filter f = { .state = "open" };
+	struct counting c = { set, out };
+	char next[PW_FINDINGS_CURSOR_MAX];
+	return pw_findings_list(s, &f, count_cb, &c, next, e);
 }

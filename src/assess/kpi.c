@@ -155,6 +155,21 @@ static pw_err finding_cb(void *ctx, const struct pw_kpi_finding *f)
 	return PW_OK;
 }
 
+struct mttv {
+	int64_t n;
+	double sum;
+};
+
+static pw_err job_cb(void *ctx, int64_t applied, int64_t verified)
+{
+	struct mttv *m = ctx;
+	if (verified >= applied) {
+		m->n++;
+		m->sum += (double)(verified - applied);
+	}
+	return PW_OK;
+}
+
 static double ratio(int64_t num, int64_t den)
 {
 	return den > 0 ? (double)num / (double)den : -1;
@@ -199,6 +214,14 @@ pw_err pw_kpi_compute(struct pw_store *s, const struct pw_kpi_scope *scope, int6
 	out->sla_compliance = ratio(out->sla_met,
 				    out->sla_met + out->sla_fixed_late + out->sla_open_overdue);
 	out->mttv_available = pw_kpi_have_jobs(s);
+	out->mttv_days = -1;
+	if (out->mttv_available) {
+		struct mttv m = { 0 };
+		if ((rc = pw_kpi_each_verified_job(s, since, until, job_cb, &m, e)))
+			goto fail;
+		out->verified_jobs = m.n;
+		out->mttv_days = m.n ? m.sum / (double)m.n / DAY : -1;
+	}
 	if ((rc = pw_exceptions_count_active(s, until, &out->open_exceptions, e)))
 		goto fail;
 	free(hs.v);
@@ -254,10 +277,15 @@ static void write_members(struct pw_jsonw *w, const struct pw_kpi_report *r)
 
 	pw_jsonw_key(w, "mean_time_to_verify");
 	pw_jsonw_begin_object(w);
-	kreal(w, "days", -1);
-	pw_jsonw_kstr(w, "note", r->mttv_available
-		      ? "n/a: no deployment has been verified yet"
-		      : "n/a until deployments exist");
+	kreal(w, "days", r->mttv_days);
+	kint(w, "jobs", r->verified_jobs);
+	pw_jsonw_key(w, "note");
+	if (!r->mttv_available)
+		pw_jsonw_string(w, "n/a until deployments exist");
+	else if (r->mttv_days < 0)
+		pw_jsonw_string(w, "n/a: no deployment job verified in the period");
+	else
+		pw_jsonw_null(w);
 	pw_jsonw_end_object(w);
 
 	pw_jsonw_key(w, "unpatched_critical_systems");
@@ -374,6 +402,7 @@ static pw_err put_report(struct pw_store *s, const char *day, const char *scope,
 		{ "patch_coverage", r->patch_coverage },
 		{ "ttp_median_days", r->ttp_median_days },
 		{ "ttp_p90_days", r->ttp_p90_days },
+		{ "mttv_days", r->mttv_days },
 		{ "unpatched_critical_systems", (double)r->unpatched_critical },
 		{ "opened", (double)r->opened },
 		{ "closed", (double)r->closed },

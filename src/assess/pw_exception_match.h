@@ -52,4 +52,12 @@ bool pw_exception_set_add(struct pw_exception_set *set, int64_t id, const char *
 int64_t pw_exception_set_match(const struct pw_exception_set *set, int64_t host_id,
 			       const char *vuln_id, const char *package, const char *binaries);
 
+/* Open findings the set covers (accepted risk), by priority (index 1-4)
+ * and in all: summaries count them apart. */
+struct pw_accepted_counts {
+	int64_t total, by_priority[5];
+};
+pw_err pw_exception_set_count_open(struct pw_store *s, const struct pw_exception_set *set,
+				   struct pw_accepted_counts *out, struct pw_error *e);
+
 #endif

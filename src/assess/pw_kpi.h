@@ -48,6 +48,8 @@ struct pw_kpi_report {
 	int64_t patched;               /* findings fixed in the period */
 	double ttp_median_days, ttp_p90_days;
 	bool mttv_available;           /* a deployment jobs table exists */
+	int64_t verified_jobs;         /* jobs verified in the period */
+	double mttv_days;              /* their mean time from dispatch to verified report */
 	int64_t critical_hosts;        /* criticality >= 4 */
 	int64_t unpatched_critical;    /* of them, with an open P1 or P2 at until */
 	int64_t opened, closed;        /* findings first seen / fixed in the period */

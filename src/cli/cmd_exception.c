@@ -18,7 +18,6 @@
 #include "pw_exceptions.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 #include "pw_timearg.h"
 
@@ -281,12 +280,8 @@ int cmd_exception(int argc, char **argv)
 		if (group && !positive_id(group, &req.group_id) &&
 		    pw_registry_group_find(s, group, &req.group_id, &e))
 			goto fail;
-		if ((rc = pw_sql_begin(s, &e)) ||
-		    (rc = pw_exceptions_request(s, &req, actor, 0, now, &id, &e)) ||
-		    (rc = pw_sql_commit(s, &e))) {
-			pw_sql_rollback(s);
+		if ((rc = pw_exceptions_request(s, &req, actor, 0, now, &id, &e)))
 			goto fail;
-		}
 		printf("exception %lld requested; it needs a security analyst's or an admin's "
 		       "approval\n", (long long)id);
 		break;
@@ -295,12 +290,8 @@ int cmd_exception(int argc, char **argv)
 	case REVOKE: {
 		enum pw_exception_action act = mode == APPROVE ? PW_EXC_APPROVE
 					       : mode == REJECT ? PW_EXC_REJECT : PW_EXC_REVOKE;
-		if ((rc = pw_sql_begin(s, &e)) ||
-		    (rc = pw_exceptions_decide(s, id, act, actor, 0, note, now, NULL, &e)) ||
-		    (rc = pw_sql_commit(s, &e))) {
-			pw_sql_rollback(s);
+		if ((rc = pw_exceptions_decide(s, id, act, actor, 0, note, now, NULL, &e)))
 			goto fail;
-		}
 		printf("exception %lld %s\n", (long long)id,
 		       mode == APPROVE ? "approved" : mode == REJECT ? "rejected" : "revoked");
 		break;

@@ -368,11 +368,17 @@ static int finding_assess(int argc, char **argv)
 	} else {
 		struct pw_findings_counts n;
 		printf("%s\n", line);
+		struct pw_exception_set exc;
+		struct pw_accepted_counts acc = { 0 };
+		if (pw_exception_set_load(s, pw_clock_now(), &exc, &e) == PW_OK)
+			pw_exception_set_count_open(s, &exc, &acc, &e);
+		pw_exception_set_free(&exc);
 		if (pw_findings_count(s, 0, &n, &e) == PW_OK)
-			printf("open findings: %lld (P1 %lld, P2 %lld, P3 %lld, P4 %lld); fixed: %lld\n",
+			printf("open findings: %lld (P1 %lld, P2 %lld, P3 %lld, P4 %lld), %lld of them "
+			       "accepted risk; fixed: %lld\n",
 			       (long long)n.open, (long long)n.by_priority[1],
 			       (long long)n.by_priority[2], (long long)n.by_priority[3],
-			       (long long)n.by_priority[4], (long long)n.fixed);
+			       (long long)n.by_priority[4], (long long)acc.total, (long long)n.fixed);
 	}
 	json_decref(doc);
 	status = fflush(stdout) == 0 ? PW_EXIT_OK : PW_EXIT_ERROR;

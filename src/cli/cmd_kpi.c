@@ -61,8 +61,13 @@ static void print_table(const struct pw_kpi_report *r)
 	na(b, sizeof(b), r->ttp_p90_days, "%.1f");
 	printf("time to patch (days):        median %s, p90 %s (%lld findings fixed)\n", a, b,
 	       (long long)r->patched);
-	printf("mean time to verify:         %s\n", r->mttv_available
-	       ? "n/a: no deployment has been verified yet" : "n/a until deployments exist");
+	if (!r->mttv_available)
+		printf("mean time to verify:         n/a until deployments exist\n");
+	else if (r->mttv_days < 0)
+		printf("mean time to verify:         n/a: no deployment job verified in the period\n");
+	else
+		printf("mean time to verify (days):  %.2f (%lld jobs verified)\n", r->mttv_days,
+		       (long long)r->verified_jobs);
 	printf("unpatched critical systems:  %lld (of %lld with criticality 4 or 5)\n",
 	       (long long)r->unpatched_critical, (long long)r->critical_hosts);
 	na(a, sizeof(a), r->remediation_rate, "%.2f");
@@ -93,7 +98,8 @@ static void print_csv(const struct pw_kpi_report *r)
 	printf("patched_findings,%lld\n", (long long)r->patched);
 	csv_real("time_to_patch_median_days", r->ttp_median_days);
 	csv_real("time_to_patch_p90_days", r->ttp_p90_days);
-	csv_real("mean_time_to_verify_days", -1);
+	csv_real("mean_time_to_verify_days", r->mttv_days);
+	printf("verified_jobs,%lld\n", (long long)r->verified_jobs);
 	printf("unpatched_critical_systems,%lld\n", (long long)r->unpatched_critical);
 	printf("critical_hosts,%lld\n", (long long)r->critical_hosts);
 	printf("opened,%lld\n", (long long)r->opened);

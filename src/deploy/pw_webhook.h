@@ -6,7 +6,8 @@
  * a receiver can drop a repeat) and X-Patchwarden-Delivery (the outbox id).
  * A 2xx answer delivers the event; anything else, or no answer, tries again
  * after retry_s (30 s unless [webhook] retry says otherwise), doubling up to
- * an hour. Redirects are not followed.
+ * an hour; the events queued behind a failed one wait with it (in order).
+ * Each POST may take 5 s at most. Redirects are not followed.
  */
 #ifndef PW_WEBHOOK_H
 #define PW_WEBHOOK_H

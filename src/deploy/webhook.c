@@ -19,7 +19,7 @@ pw_err pw_webhook_config(const char *url, const char *secret_file, struct pw_web
 			 struct pw_error *e)
 {
 	memset(out, 0, sizeof(*out));
-	out->timeout_s = 10;
+	out->timeout_s = 5;
 	out->retry_s = BACKOFF_FIRST;
 	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
 		return pw_error_set(e, PW_ERR_INVALID, "[webhook] url '%s' is not an http:// or "
@@ -188,6 +188,12 @@ pw_err pw_webhook_deliver(struct pw_store *s, const struct pw_webhook *wh, int64
 		snprintf(r->last_error, sizeof(r->last_error), "%s: %s", d.items[i].key, err);
 		rc = pw_quarantine_outbox_failed(s, d.items[i].id, now + back, err, e);
 		r->failed++;
+		/* the receiver is down or refusing: the others wait with this one,
+		 * so a dead receiver costs one attempt per backoff, not a timeout
+		 * per event on the server's task thread */
+		if (!rc)
+			rc = pw_quarantine_outbox_postpone(s, now + back, e);
+		break;
 	}
 	if (c)
 		curl_easy_cleanup(c);

@@ -693,8 +693,8 @@ pw_err pw_feed_sync_config_load(struct pw_feed_sync_config *cfg, const char *fil
 	cfg->nvd_page_size = NVD_PAGE_SIZE;
 	cfg->max_data_age = PW_FEED_SYNC_DEFAULT_MAX_DATA_AGE;
 	FILE *in = file ? fopen(file, "r") : NULL;
-	if (!in && file) {
-		if (must_exist || errno != ENOENT)
+	if (!in) {
+		if (file && (must_exist || errno != ENOENT))
 			return pw_error_set(e, PW_ERR_IO, "%s: %s", file, strerror(errno));
 	} else {
 		struct ini_ctx c = { .cfg = cfg };

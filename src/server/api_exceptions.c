@@ -14,7 +14,6 @@
 #include "pw_exceptions.h"
 #include "pw_jsonw.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
 #include "pw_timearg.h"
 
 #define READERS PW_ALLOW_ANY_ROLE
@@ -231,13 +230,8 @@ static void exceptions_create(struct pw_request *r, struct pw_response *resp)
 		goto out;
 	}
 	int64_t id = 0;
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_exceptions_request(r->store, &req, r->who.actor, person(r), now, &id, &e);
-	if (!rc)
-		rc = pw_sql_commit(r->store, &e);
+	pw_err rc = pw_exceptions_request(r->store, &req, r->who.actor, person(r), now, &id, &e);
 	if (rc) {
-		pw_sql_rollback(r->store);
 		/* an unknown host or group is a bad request, not a missing resource */
 		if (rc == PW_ERR_NOTFOUND)
 			e.code = PW_ERR_INVALID;
@@ -267,14 +261,9 @@ static void decide(struct pw_request *r, struct pw_response *resp, enum pw_excep
 	}
 	struct pw_error e = { 0 };
 	enum pw_exception_refusal why = PW_EXC_OK;
-	pw_err rc = pw_sql_begin(r->store, &e);
-	if (!rc)
-		rc = pw_exceptions_decide(r->store, id, act, r->who.actor, person(r), note,
-					  pw_clock_now(), &why, &e);
-	if (!rc)
-		rc = pw_sql_commit(r->store, &e);
+	pw_err rc = pw_exceptions_decide(r->store, id, act, r->who.actor, person(r), note,
+					 pw_clock_now(), &why, &e);
 	if (rc) {
-		pw_sql_rollback(r->store);
 		if (why == PW_EXC_SELF)
 			pw_http_error(resp, 403, "forbidden", "%s", e.msg);
 		else if (why == PW_EXC_WRONG_STATE)

@@ -4,20 +4,20 @@
  * monotonic clock. */
 #include "pw_deploy_task.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "pw_clock.h"
+#include "pw_deploy_config.h"
 #include "pw_server.h"
 #include "pw_webhook.h"
 
 #define DEFAULT_ENFORCE_INTERVAL 300
 #define WEBHOOK_BATCH 50
 
-static pthread_mutex_t policy_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pw_deploy_policy *policy;
+/* the compiled-in defaults, for a server without a policy file */
+static pthread_mutex_t defaults_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pw_deploy_policy *defaults;
 
 static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct timespec last_run;
@@ -26,20 +26,26 @@ static bool ran;
 pw_err pw_deploy_policy_shared(struct pw_server *srv, const struct pw_deploy_policy **out,
 			       struct pw_error *e)
 {
-	pw_err rc = PW_OK;
-	pthread_mutex_lock(&policy_lock);
-	if (!policy) {
+	/* one policy per process: the one dispatch uses (pw_deploy_config.h) */
+	const struct pw_deploy_policy *p;
+	if (!pw_server_deploy_policy(srv, &p)) {
+		/* read again only to say why: the first reading logged it */
 		const char *path = pw_server_setting(srv, "deploy", "policy");
-		struct stat st;
-		if (path)
-			rc = pw_deploy_policy_load(path, &policy, e);
-		else if (stat(PW_DEPLOY_POLICY_DEFAULT_PATH, &st) == 0)
-			rc = pw_deploy_policy_load(PW_DEPLOY_POLICY_DEFAULT_PATH, &policy, e);
-		else
-			rc = pw_deploy_policy_defaults(&policy, e);
+		struct pw_deploy_policy *tmp = NULL;
+		pw_err rc = pw_deploy_policy_load(path ? path : PW_DEPLOY_POLICY_DEFAULT_PATH, &tmp, e);
+		pw_deploy_policy_free(tmp);
+		return rc ? rc : pw_error_set(e, PW_ERR_PARSE, "the deployment policy did not load "
+					      "when the server first read it; restart to read it again");
 	}
-	*out = policy;
-	pthread_mutex_unlock(&policy_lock);
+	pw_err rc = PW_OK;
+	if (!p) {
+		pthread_mutex_lock(&defaults_lock);
+		if (!defaults)
+			rc = pw_deploy_policy_defaults(&defaults, e);
+		p = defaults;
+		pthread_mutex_unlock(&defaults_lock);
+	}
+	*out = p;
 	return rc;
 }
 

@@ -15,8 +15,9 @@
 struct pw_server;
 struct pw_store;
 
-/* The server's policy, loaded on first use; valid until the process ends.
- * A file that does not load is an error every time (named file:line). */
+/* The server's policy (pw_server_deploy_policy, the one dispatch uses), or
+ * the compiled-in defaults when there is no file; valid until the process
+ * ends. A file that does not load is an error every time (named file:line). */
 pw_err pw_deploy_policy_shared(struct pw_server *srv, const struct pw_deploy_policy **out,
 			       struct pw_error *e);
 

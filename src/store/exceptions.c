@@ -295,13 +295,11 @@ static pw_err check_text(const char *field, const char *v, struct pw_error *e)
 	return PW_OK;
 }
 
-pw_err pw_exceptions_request(struct pw_store *s, const struct pw_exception_request *req,
-			     const char *actor, int64_t user_id, int64_t now, int64_t *id,
-			     struct pw_error *e)
+static pw_err request_in_tx(struct pw_store *s, const struct pw_exception_request *req,
+			    const char *actor, int64_t user_id, int64_t now, int64_t *id,
+			    struct pw_error *e)
 {
 	pw_err rc;
-	if (!pw_sql_in_transaction(s))
-		return pw_error_set(e, PW_ERR_USAGE, "an exception is requested in a transaction");
 	if (!plain_word(req->vuln_id, 128))
 		return pw_error_set(e, PW_ERR_INVALID, "vulnerability: '%.40s' is not a "
 				    "vulnerability id", req->vuln_id ? req->vuln_id : "");
@@ -353,16 +351,10 @@ out:
 
 static const char *const action_names[] = { "approve", "reject", "revoke" };
 
-pw_err pw_exceptions_decide(struct pw_store *s, int64_t id, enum pw_exception_action act,
-			    const char *actor, int64_t user_id, const char *note, int64_t now,
-			    enum pw_exception_refusal *why, struct pw_error *e)
+static pw_err decide_in_tx(struct pw_store *s, int64_t id, enum pw_exception_action act,
+			   const char *actor, int64_t user_id, const char *note, int64_t now,
+			   enum pw_exception_refusal *why, struct pw_error *e)
 {
-	enum pw_exception_refusal dummy;
-	if (!why)
-		why = &dummy;
-	*why = PW_EXC_OK;
-	if (!pw_sql_in_transaction(s))
-		return pw_error_set(e, PW_ERR_USAGE, "an exception is decided in a transaction");
 	if (note && strlen(note) > PW_EXCEPTION_TEXT_MAX)
 		return pw_error_set(e, PW_ERR_INVALID, "note is longer than %d bytes",
 				    PW_EXCEPTION_TEXT_MAX);
@@ -414,6 +406,44 @@ pw_err pw_exceptions_decide(struct pw_store *s, int64_t id, enum pw_exception_ac
 out:
 	pw_arena_free(&a);
 	return rc;
+}
+
+/* In the caller's transaction when one is open, else in one of its own. */
+static pw_err finish(struct pw_store *s, bool own, pw_err rc, struct pw_error *e)
+{
+	if (!own)
+		return rc;
+	if (!rc)
+		rc = pw_sql_commit(s, e);
+	if (rc)
+		pw_sql_rollback(s);
+	return rc;
+}
+
+pw_err pw_exceptions_request(struct pw_store *s, const struct pw_exception_request *req,
+			     const char *actor, int64_t user_id, int64_t now, int64_t *id,
+			     struct pw_error *e)
+{
+	bool own = !pw_sql_in_transaction(s);
+	pw_err rc = own ? pw_sql_begin(s, e) : PW_OK;
+	if (rc)
+		return rc;
+	return finish(s, own, request_in_tx(s, req, actor, user_id, now, id, e), e);
+}
+
+pw_err pw_exceptions_decide(struct pw_store *s, int64_t id, enum pw_exception_action act,
+			    const char *actor, int64_t user_id, const char *note, int64_t now,
+			    enum pw_exception_refusal *why, struct pw_error *e)
+{
+	enum pw_exception_refusal dummy;
+	if (!why)
+		why = &dummy;
+	*why = PW_EXC_OK;
+	bool own = !pw_sql_in_transaction(s);
+	pw_err rc = own ? pw_sql_begin(s, e) : PW_OK;
+	if (rc)
+		return rc;
+	return finish(s, own, decide_in_tx(s, id, act, actor, user_id, note, now, why, e), e);
 }
 
 /* ---- expiry ---- */

@@ -65,7 +65,30 @@ pw_err pw_kpi_each_finding(struct pw_store *s,
 
 bool pw_kpi_have_jobs(struct pw_store *s)
 {
-	return pw_sql_component_version(s, "jobs") > 0;
+	return pw_sql_component_version(s, "changes") > 0;
+}
+
+struct job_reader {
+	pw_err (*cb)(void *ctx, int64_t applied, int64_t verified);
+	void *ctx;
+};
+
+static pw_err job_row(void *ctx, const struct pw_sql_row *row, struct pw_error *e)
+{
+	struct job_reader *r = ctx;
+	pw_err rc = r->cb(r->ctx, pw_sql_int(row, 0), pw_sql_int(row, 1));
+	return rc ? pw_error_set(e, rc, "reading verified jobs: stopped by the reader") : PW_OK;
+}
+
+pw_err pw_kpi_each_verified_job(struct pw_store *s, int64_t since, int64_t until,
+				pw_err (*cb)(void *ctx, int64_t applied, int64_t verified),
+				void *ctx, struct pw_error *e)
+{
+	struct job_reader r = { cb, ctx };
+	return pw_sql_run(s, "SELECT dispatched_at, reported_at FROM jobs"
+			  " WHERE verified = 1 AND dispatched_at IS NOT NULL"
+			  " AND reported_at >= $1 AND reported_at < $2 ORDER BY reported_at",
+			  PW_SQL_ARGS(PW_SQL_I(since), PW_SQL_I(until)), job_row, &r, NULL, e);
 }
 
 pw_err pw_kpi_daily_put(struct pw_store *s, const char *day, const char *scope,

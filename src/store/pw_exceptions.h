@@ -64,7 +64,7 @@ struct pw_exception {
  * required, at most PW_EXCEPTION_TEXT_MAX bytes; expires_at after now and
  * at most PW_EXCEPTION_MAX_DAYS ahead. PW_ERR_INVALID naming the field,
  * PW_ERR_NOTFOUND for an unknown host or group. Runs in the caller's
- * transaction (PW_ERR_USAGE without one). */
+ * transaction when one is open, else in its own. */
 struct pw_exception_request {
 	const char *vuln_id;
 	int64_t host_id, group_id;
@@ -91,7 +91,8 @@ enum pw_exception_refusal {
  * or reject their own request is checked here (revoking one's own request
  * is allowed). An approval past the expiry is refused (the request
  * expires). PW_ERR_NOTFOUND for an unknown id. Runs in the caller's
- * transaction. *why (may be NULL) tells a refusal apart. */
+ * transaction when one is open, else in its own. *why (may be NULL) tells
+ * a refusal apart. */
 pw_err pw_exceptions_decide(struct pw_store *s, int64_t id, enum pw_exception_action act,
 			    const char *actor, int64_t user_id, const char *note, int64_t now,
 			    enum pw_exception_refusal *why, struct pw_error *e);

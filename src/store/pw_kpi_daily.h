@@ -35,9 +35,16 @@ pw_err pw_kpi_each_finding(struct pw_store *s,
 			   pw_err (*cb)(void *ctx, const struct pw_kpi_finding *f), void *ctx,
 			   struct pw_error *e);
 
-/* Whether a deployment jobs table exists (mean time to verify needs its
- * results). */
+/* Whether the deployment jobs table exists (the "changes" component):
+ * mean time to verify needs its results. */
 bool pw_kpi_have_jobs(struct pw_store *s);
+
+/* Deployment jobs verified (the agent reported the fixed versions
+ * installed, verified = 1) with their report in [since, until): for each,
+ * when it was dispatched (applied) and reported (verified). */
+pw_err pw_kpi_each_verified_job(struct pw_store *s, int64_t since, int64_t until,
+				pw_err (*cb)(void *ctx, int64_t applied, int64_t verified),
+				void *ctx, struct pw_error *e);
 
 /* Put one value (in the caller's transaction, or its own). */
 pw_err pw_kpi_daily_put(struct pw_store *s, const char *day, const char *scope,

@@ -98,6 +98,9 @@ pw_err pw_quarantine_outbox_delivered(struct pw_store *s, int64_t id, int64_t no
 /* A failed attempt: counted, tried again at next_at. */
 pw_err pw_quarantine_outbox_failed(struct pw_store *s, int64_t id, int64_t next_at,
 				   const char *error, struct pw_error *e);
+/* Hold every undelivered item due before next_at until then (not counted
+ * as an attempt): when the receiver fails, the rest wait with it. */
+pw_err pw_quarantine_outbox_postpone(struct pw_store *s, int64_t next_at, struct pw_error *e);
 /* Counts for status output: queued (undelivered) and delivered items. */
 pw_err pw_quarantine_outbox_counts(struct pw_store *s, int64_t *queued, int64_t *delivered,
 				   struct pw_error *e);

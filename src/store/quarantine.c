@@ -319,6 +319,14 @@ pw_err pw_quarantine_outbox_failed(struct pw_store *s, int64_t id, int64_t next_
 			   PW_SQL_ARGS(PW_SQL_I(next_at), PW_SQL_T(error), PW_SQL_I(id)), e);
 }
 
+pw_err pw_quarantine_outbox_postpone(struct pw_store *s, int64_t next_at, struct pw_error *e)
+{
+	return pw_sql_exec(s,
+			   "UPDATE webhook_outbox SET next_at = $1"
+			   " WHERE delivered_at IS NULL AND next_at < $1",
+			   PW_SQL_ARGS(PW_SQL_I(next_at)), e);
+}
+
 struct counts_ctx {
 	int64_t *queued, *delivered;
 };

@@ -139,8 +139,9 @@ call "since=$since&until=$until" &&
 	check "fleet: the hand-computed figures" eq "$(json "$figures" <"$tmp/body")" \
 		"(3, 6, 4, 0.6667, 4, 36.5, 42.0, 3, 1, 0, 0.75, 1, 0.3333, 0, 1, 1)" ||
 	not_ok "fleet KPIs: $(head -c 400 "$tmp/body")"
-check "mean time to verify: n/a until deployments exist" eq \
-	"$(json 'd["mean_time_to_verify"]' <"$tmp/body")" "{'days': None, 'note': 'n/a until deployments exist'}"
+check "mean time to verify: n/a, no deployment job verified" eq \
+	"$(json 'd["mean_time_to_verify"]' <"$tmp/body")" \
+	"{'days': None, 'jobs': 0, 'note': 'n/a: no deployment job verified in the period'}"
 call "group=web&since=$since&until=$until" &&
 	check "group web: the hand-computed figures" eq "$(json "$figures" <"$tmp/body")" \
 		"(2, 4, 2, 0.5, 2, 24.0, 42.0, 2, 0, 0, 1.0, 0, 0.0, 0, 0, 1)" ||

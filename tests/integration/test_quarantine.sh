@@ -29,6 +29,20 @@ wait_for() {
 	[ -e "$1" ]
 }
 
+# nft_check <file> <what>: `nft -c -f` accepts it; a visible skip without nft
+# or without the privilege its check mode needs
+nft_check() {
+	if ! command -v nft >/dev/null 2>&1; then
+		echo "ok - # SKIP nft is not installed: $2 is not checked by nft itself"
+	elif nft -c -f "$1" 2>"$tmp/nft.err"; then
+		ok "nft -c -f accepts $2"
+	elif grep -qi "permission\|operation not permitted" "$tmp/nft.err"; then
+		echo "ok - # SKIP nft -c needs CAP_NET_ADMIN here: $(head -1 "$tmp/nft.err")"
+	else
+		not_ok "nft -c -f refuses $2: $(head -3 "$tmp/nft.err")"
+	fi
+}
+
 # --- a Debian 11 root with a vulnerable openssl, and a feed that says so
 root=$tmp/root
 mkdir -p "$root/var/lib/dpkg" "$root/etc"
@@ -146,15 +160,7 @@ check "... nothing added" eq "$(json 'd["added"]' <"$tmp/body")" 0
 "$pw" quarantine export --format nft >"$tmp/q.nft" 2>"$tmp/err"
 check "nft export: the v4 set holds the host's address" \
 	grep -qx "add element inet patchwarden quarantine_v4 { 127.0.0.1 }" "$tmp/q.nft"
-if command -v nft >/dev/null 2>&1 && nft -c -f "$tmp/q.nft" 2>"$tmp/nft.err"; then
-	ok "nft -c -f accepts the script"
-elif command -v nft >/dev/null 2>&1 && grep -qi "permission\|operation not permitted" "$tmp/nft.err"; then
-	echo "ok - # SKIP nft -c needs CAP_NET_ADMIN here: $(head -1 "$tmp/nft.err")"
-elif command -v nft >/dev/null 2>&1; then
-	not_ok "nft -c -f refuses the script: $(head -3 "$tmp/nft.err")"
-else
-	echo "ok - # SKIP nft is not installed: the script is not checked by nft itself"
-fi
+nft_check "$tmp/q.nft" "the script with the host"
 "$pw" quarantine export --format csv >"$tmp/q.csv" 2>"$tmp/err"
 check "csv export: a header and the host with its address" eq \
 	"$(cut -d, -f2-4 "$tmp/q.csv" | tr '\n' ' ')" "hostname,address,reason web-q1,127.0.0.1,overdue "
@@ -202,6 +208,7 @@ check "the history keeps it, lifted as remediated" eq \
 "$pw" quarantine export --format nft >"$tmp/q2.nft" 2>"$tmp/err"
 check "the nft export no longer lists the address" sh -c "! grep -q 127.0.0.1 '$tmp/q2.nft'"
 check "... but still flushes the sets" grep -qx "flush set inet patchwarden quarantine_v4" "$tmp/q2.nft"
+nft_check "$tmp/q2.nft" "the script with empty sets"
 check "the lift reaches the webhook" wait_for "$tmp/rx/2.json"
 check "... signed" sig_ok 2
 check "... as quarantine.lift" eq "$(json 'd["event"]' <"$tmp/rx/2.json")" quarantine.lift

@@ -129,6 +129,16 @@ for n in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 1
 done
 check "change $c1 completed" eq "$(state "$c1")" completed
+n_installs=$(grep -c ' install pwdemo' "$tmp/root-1/var/log/dpkg.log")
+round
+check "the next check-ins run nothing again" eq "$(grep -c ' install pwdemo' "$tmp/root-1/var/log/dpkg.log")" "$n_installs"
+for i in 1 2 3; do
+	hid=$(json '[h["id"] for h in (d["items"] if isinstance(d, dict) else d) if h["hostname"] == "rollout-'$i'"][0]' <"$tmp/hosts.json")
+	api "$aud" GET "/api/v1/hosts/$hid/inventory?limit=1000"
+	json '[p["version"] for p in d["items"] if p["name"] == "pwdemo"]' <"$tmp/body"
+done >"$tmp/stored"
+check "and upload the patched inventories: the server stores pwdemo 2.0-1 for each host" \
+	eq "$(sort -u "$tmp/stored")" "['2.0-1']"
 "$pw" change show "$c1" --hosts --format json >"$tmp/c1.json" 2>/dev/null
 check "every job succeeded and was verified by the agent" \
 	eq "$(json 'sorted(set((j["state"], j["verified"]) for j in d["jobs"]))' <"$tmp/c1.json")" \

@@ -19,6 +19,7 @@
 #include "pw_changes.h"
 #include "pw_deploy_policy.h"
 #include "pw_dispatch.h"
+#include "pw_findings.h"
 #include "pw_inventory.h"
 #include "pw_migrations.h"
 #include "pw_registry.h"
@@ -34,7 +35,8 @@ struct fixture {
 	int64_t hosts[NHOSTS];
 };
 
-static void put_inventory(struct pw_store *s, int64_t host, bool with_openssl)
+static void put_inventory(struct pw_store *s, int64_t host, bool with_openssl,
+			  const char *candidate)
 {
 	struct pw_inventory inv;
 	struct pw_error e = { 0 };
@@ -51,6 +53,8 @@ static void put_inventory(struct pw_store *s, int64_t host, bool with_openssl)
 		p->arch = "amd64";
 		p->version = p->source_version = "3.0.11-1~deb12u2";
 		p->source_name = "openssl";
+		p->candidate_version = candidate;
+		p->candidate_security = candidate != NULL;
 	}
 	struct pw_inventory_delta d;
 	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
@@ -84,7 +88,8 @@ static int setup(void **state)
 				 PW_OK);
 		assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
 		/* the last host has no openssl: nothing to install there */
-		put_inventory(f->s, f->hosts[i], i != NHOSTS - 1);
+		/* host 2 has a pending update */
+		put_inventory(f->s, f->hosts[i], i != NHOSTS - 1, i == 2 ? "3.0.16-1~deb12u1" : NULL);
 	}
 	int64_t pilot, added;
 	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
@@ -465,6 +470,66 @@ static void test_policy(void **state)
 	pw_deploy_policy_free(p);
 }
 
+static void finding(struct fixture *f, int64_t host, int priority, const char *fixed)
+{
+	struct pw_finding_row r = {
+		.vuln_id = "CVE-2024-0001", .package = "openssl", .binaries = "openssl",
+		.installed = "3.0.11-1~deb12u2", .fixed = fixed, .fixable = true,
+		.affect_status = "fixed", .patch = "yes", .score = 90, .priority = priority,
+		.cvss = -1, .epss = -1,
+	};
+	struct pw_error e = { 0 };
+	assert_int_equal(pw_findings_put_host(f->s, host, "h", &r, 1, T0, NULL, &e), PW_OK);
+}
+
+static const char *target(const json_t *plan, int64_t host)
+{
+	size_t i;
+	const json_t *h;
+	json_array_foreach(json_object_get(plan, "hosts"), i, h) {
+		if (json_integer_value(json_object_get(h, "host_id")) == host)
+			return json_string_value(json_object_get(
+				json_array_get(json_object_get(h, "packages"), 0), "version"));
+	}
+	return NULL;
+}
+
+/* from findings: the fixed version, or the pending candidate when it is at
+ * least that; from pending updates: the candidate */
+static void test_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	finding(f, f->hosts[0], 1, "3.0.13-1~deb12u1");
+	finding(f, f->hosts[1], 3, "3.0.13-1~deb12u1");
+	finding(f, f->hosts[2], 1, "3.0.13-1~deb12u1");
+	struct pw_change_spec sp = {
+		.title = "P1 on web", .source = PW_CHANGE_FROM_FINDINGS, .priority = 1,
+		.group = "web", .success_pct = -1, .soak_s = -1,
+	};
+	json_t *plan;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), 2);
+	assert_string_equal(target(plan, f->hosts[0]), "3.0.13-1~deb12u1");
+	assert_null(target(plan, f->hosts[1])); /* P3: not asked for */
+	assert_string_equal(target(plan, f->hosts[2]), "3.0.16-1~deb12u1");
+	json_decref(plan);
+	sp.source = PW_CHANGE_FROM_UPDATES;
+	sp.security_only = true;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_OK);
+	assert_int_equal(json_array_size(json_object_get(plan, "hosts")), 1);
+	assert_string_equal(target(plan, f->hosts[2]), "3.0.16-1~deb12u1");
+	json_decref(plan);
+	/* a bad spec names its field */
+	sp.rings = "5,50";
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "rings"));
+	sp.rings = NULL;
+	sp.group = NULL;
+	assert_int_equal(pw_change_plan(f->s, &sp, &plan, &e), PW_ERR_INVALID);
+	assert_non_null(strstr(e.msg, "hosts"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +537,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_approvals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

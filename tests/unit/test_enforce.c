@@ -19,6 +19,7 @@
 #include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_webhook.h"
 
 #define DAY 86400
 #define NOW 1800000000LL
@@ -267,6 +268,68 @@ static void exports(void **state)
 	pw_deploy_policy_free(p);
 }
 
+/* the first [group] section in file order that has the host decides;
+ * dynamic groups count; a section for a group that does not exist is no
+ * error */
+static void group_precedence(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	int64_t gid;
+	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	if (pw_registry_group_create(f->s, "web-dyn", "hostname=web2", NULL, NOW, "system:test",
+				     &gid, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	struct pw_deploy_policy *p = policy("[default]\nquarantine = off\n"
+					    "[group not-made-yet]\nquarantine = enforce\n"
+					    "[group web-dyn]\nquarantine = report\nsilent_days = 1\n"
+					    "[group web]\nquarantine = enforce\nsilent_days = 1\n");
+	struct seen sn;
+	struct pw_enforce_result r = run(f->s, p, NOW + 5 * DAY, &sn);
+	assert_string_equal(sn.state[0], "quarantined");  /* web1: [group web] */
+	assert_string_equal(sn.state[1], "noncompliant"); /* web2: web-dyn comes first */
+	assert_string_equal(sn.state[2], "unchecked");    /* idle: [default] */
+	assert_int_equal(r.added, 1);
+	pw_deploy_policy_free(p);
+}
+
+/* a receiver that is not there: one attempt, the rest wait with it */
+static void webhook_down(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_error e = { 0 };
+	char secret[80];
+	snprintf(secret, sizeof(secret), "%s.secret", f->path);
+	FILE *sf = fopen(secret, "w");
+	assert_non_null(sf);
+	fputs("k\n", sf);
+	fclose(sf);
+	struct pw_webhook wh;
+	/* port 1 on loopback: refused at once */
+	assert_int_equal(pw_webhook_config("http://127.0.0.1:1/hook", secret, &wh, &e), PW_OK);
+	unlink(secret);
+	wh.retry_s = 60;
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:1", "{}", NOW, &e), PW_OK);
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:2", "{}", NOW, &e), PW_OK);
+	assert_int_equal(pw_quarantine_outbox_add(f->s, "quarantine.add:1", "{}", NOW, &e), PW_OK);
+	assert_int_equal(scalar(f->s, "SELECT COUNT(*) FROM webhook_outbox"), 2);
+	struct pw_webhook_result r;
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW, 10, &r, &e), PW_OK);
+	assert_int_equal(r.sent, 0);
+	assert_int_equal(r.failed, 1);
+	assert_int_equal(scalar(f->s, "SELECT SUM(attempts) FROM webhook_outbox"), 1);
+	assert_int_equal(scalar(f->s, "SELECT MIN(next_at) FROM webhook_outbox"), NOW + 60);
+	/* not due yet: nothing tried */
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW + 30, 10, &r, &e), PW_OK);
+	assert_int_equal(r.failed, 0);
+	/* due again: the backoff doubles for the one tried twice */
+	assert_int_equal(pw_webhook_deliver(f->s, &wh, NOW + 60, 10, &r, &e), PW_OK);
+	assert_int_equal(r.failed, 1);
+	assert_int_equal(scalar(f->s, "SELECT MAX(next_at) FROM webhook_outbox"), NOW + 60 + 120);
+	assert_int_equal(pw_webhook_config("ftp://x/", secret, &wh, &e), PW_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +338,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kev_due_and_after_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_host_and_mode_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(exports, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(webhook_down, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "pw_registry.h"
 #include "pw_sql.h"
 #include "pw_store.h"
+#include "pw_timearg.h"
 
 #define DAY 86400
 #define T0 1800000000LL /* 2027-01-15T08:00:00Z */
@@ -76,6 +77,51 @@ static void test_quantiles_of_known_sets(void **state)
 	assert_true(cases >= 10);
 	assert_true(pw_kpi_median(NULL, 0) < 0);
 	assert_true(pw_kpi_rank_quantile(NULL, 0, 90) < 0);
+}
+
+/* ---- --since/--until values, from the data file ---- */
+
+static char *trim(char *s)
+{
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+static void test_time_arguments(void **state)
+{
+	(void)state;
+	FILE *f = fopen(PW_TEST_DATA "/kpi/timeargs.data", "r");
+	assert_non_null(f);
+	char line[256];
+	int cases = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		char *a = strtok(line, "|"), *b = strtok(NULL, "|"), *c = strtok(NULL, "|");
+		assert_non_null(c);
+		a = trim(a);
+		b = trim(b);
+		c = trim(c);
+		const char *want[2] = { b, c };
+		for (int dir = 0; dir < 2; dir++) {
+			int64_t t = 0;
+			bool ok = pw_timearg_parse(a, T0, dir ? PW_TIMEARG_FUTURE : PW_TIMEARG_PAST, &t);
+			if (strcmp(want[dir], "bad") == 0) {
+				if (ok)
+					fail_msg("'%s' accepted as %lld", a, (long long)t);
+			} else if (!ok || t != strtoll(want[dir], NULL, 10)) {
+				fail_msg("'%s' (%s): %s %lld, want %s", a, dir ? "future" : "past",
+					 ok ? "got" : "refused", (long long)t, want[dir]);
+			}
+		}
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 15);
 }
 
 static void test_sla_days(void **state)
@@ -342,7 +388,10 @@ static void test_kpis_of_a_seeded_fleet(void **state)
 	assert_true(near(r.patch_coverage, 2.0 / 3));
 	assert_int_equal(r.critical_hosts, 1);
 	assert_int_equal(r.unpatched_critical, 0);
-	assert_false(r.mttv_available);
+	/* no deployment job verified yet: n/a */
+	assert_true(r.mttv_available);
+	assert_int_equal(r.verified_jobs, 0);
+	assert_true(r.mttv_days < 0);
 	/* as of T0 + 5d: db1's P2 open, web2's P1 open 5 days (not yet due) */
 	assert_int_equal(pw_kpi_compute(f->s, NULL, T0 - DAY, T0 + 5 * DAY, &r, &e), PW_OK);
 	assert_int_equal(r.unpatched_critical, 1);
@@ -364,6 +413,31 @@ static void test_kpis_of_a_seeded_fleet(void **state)
 	assert_int_equal(r.hosts_covered, 1);
 	struct pw_kpi_scope none = { .group = "no-such-group" };
 	assert_int_equal(pw_kpi_compute(f->s, &none, T0, T0 + DAY, &r, &e), PW_ERR_NOTFOUND);
+
+	/* mean time to verify: two jobs verified 1 and 3 days after dispatch
+	 * (mean 2 days), one not verified, one verified outside the period */
+	assert_int_equal(pw_sql_exec(f->s,
+		"INSERT INTO changes(id, title, requester, requester_key, kind, state, selector,"
+		" rings, success_pct, soak_s, concurrency, approvals_needed, reboot, health_check,"
+		" job_ttl, created_at, updated_at) VALUES (1, 't', 'user:a', 'a', 'normal', 'done',"
+		" 's', '[]', 100, 0, 1, 1, 'never', 0, 3600, $1, $1)",
+		PW_SQL_ARGS(PW_SQL_I(T0)), &e), PW_OK);
+	const struct { const char *id; int64_t sent, got; int verified; } jobs[] = {
+		{ "j1", T0 + 1 * DAY, T0 + 2 * DAY, 1 },
+		{ "j2", T0 + 2 * DAY, T0 + 5 * DAY, 1 },
+		{ "j3", T0 + 2 * DAY, T0 + 3 * DAY, 0 },
+		{ "j4", T0 + 30 * DAY, T0 + 31 * DAY, 1 },
+	};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(pw_sql_exec(f->s,
+			"INSERT INTO jobs(id, change_id, host_id, ring, action, packages, reboot,"
+			" health_check, state, created_at, dispatched_at, reported_at, verified)"
+			" VALUES ($1, 1, $2, 0, 'upgrade', '[]', 'never', 0, 'succeeded', $3, $3, $4, $5)",
+			PW_SQL_ARGS(PW_SQL_T(jobs[i].id), PW_SQL_I(f->web1), PW_SQL_I(jobs[i].sent),
+				    PW_SQL_I(jobs[i].got), PW_SQL_I(jobs[i].verified)), &e), PW_OK);
+	assert_int_equal(pw_kpi_compute(f->s, NULL, T0 - DAY, T0 + 20 * DAY, &r, &e), PW_OK);
+	assert_int_equal(r.verified_jobs, 2);
+	assert_true(near(r.mttv_days, 2));
 
 	/* the daily series: 3 complete days and today, per scope; a second
 	 * run leaves the complete days alone */
@@ -389,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quantiles_of_known_sets),
+		cmocka_unit_test(test_time_arguments),
 		cmocka_unit_test(test_sla_days),
 		cmocka_unit_test(test_match_rules),
 		cmocka_unit_test_setup_teardown(test_store_exceptions_match_their_scope, setup,
