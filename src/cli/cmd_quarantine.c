@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"          table inet patchwarden), csv or json\n"
 		"  --output FILE   write there instead of stdout\n"
 		"evaluate: recompute compliance and quarantine now, with the server's\n"
-		"          [deploy] policy; events are queued for the server's [webhook]\n"
+		"          [deploy] policy, and list the hosts that are not compliant (what\n"
+		"          quarantine = report reports); events are queued for [webhook]\n"
 		"\n"
 		"  --db PATH       the server's store (default $PATCHWARDEN_DB, else [store]\n"
 		"                  path of the configuration, else the standard location)\n"
@@ -145,11 +146,24 @@ static int do_export(struct pw_store *s, enum pw_export_format f, const char *ou
 	return status;
 }
 
+/* the hosts that are not compliant, a line each (table format) */
+static pw_err print_noncompliant(void *ctx, const struct pw_host_compliance *h)
+{
+	enum pw_format *fmt = ctx;
+	if (*fmt != PW_FORMAT_TABLE || (h->state != PW_NONCOMPLIANT && h->state != PW_QUARANTINED))
+		return PW_OK;
+	char since[32];
+	printf("%-24s %-16s %-12s %-8s since %s\n", h->hostname, h->group,
+	       pw_compliance_name(h->state), h->reason ? h->reason : "-",
+	       pw_clock_format(h->since, since, sizeof(since)));
+	return PW_OK;
+}
+
 static int do_evaluate(struct pw_server *srv, struct pw_store *s, enum pw_format fmt)
 {
 	char actor[128];
 	pw_server_cli_actor(actor, sizeof(actor));
-	struct pw_enforce_options o = { .actor = actor };
+	struct pw_enforce_options o = { .actor = actor, .each = print_noncompliant, .ctx = &fmt };
 	struct pw_enforce_result r;
 	struct pw_error e = { 0 };
 	if (pw_enforce_run_shared(srv, s, &o, &r, &e)) {

@@ -70,25 +70,41 @@ static void quarantine_list(struct pw_request *r, struct pw_response *resp)
 	}
 }
 
+/* the hosts that are not compliant: what `quarantine = report` reports */
+static pw_err noncompliant_item(void *ctx, const struct pw_host_compliance *h)
+{
+	if (h->state != PW_NONCOMPLIANT && h->state != PW_QUARANTINED)
+		return PW_OK;
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "host_id", (json_int_t)h->host_id,
+			      "hostname", h->hostname, "group", h->group, "state",
+			      pw_compliance_name(h->state), "reason", h->reason ? h->reason : "",
+			      "since", (json_int_t)h->since);
+	return !o || json_array_append_new(ctx, o) ? PW_ERR_NOMEM : PW_OK;
+}
+
 static void quarantine_evaluate(struct pw_request *r, struct pw_response *resp)
 {
-	struct pw_enforce_options o = { .actor = r->who.actor };
+	json_t *items = json_array();
+	struct pw_enforce_options o = { .actor = r->who.actor, .each = noncompliant_item,
+					.ctx = items };
 	struct pw_enforce_result res;
 	struct pw_error e = { 0 };
 	pw_err rc = pw_enforce_run_shared(r->server, r->store, &o, &res, &e);
 	if (rc == PW_ERR_PARSE || rc == PW_ERR_NOTFOUND) {
+		json_decref(items);
 		policy_error(resp, &e);
 		return;
 	}
 	if (rc) {
+		json_decref(items);
 		pw_http_error_from(resp, &e);
 		return;
 	}
 	pw_http_json(resp, 200,
-		     json_pack("{s:I,s:I,s:I,s:I,s:I}", "hosts", (json_int_t)res.hosts,
+		     json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "hosts", (json_int_t)res.hosts,
 			       "noncompliant", (json_int_t)res.noncompliant, "quarantined",
 			       (json_int_t)res.quarantined, "added", (json_int_t)res.added, "lifted",
-			       (json_int_t)res.lifted));
+			       (json_int_t)res.lifted, "items", items));
 }
 
 #define ANY PW_ALLOW_ANY_ROLE

@@ -150,6 +150,9 @@ check "POST /api/v1/quarantine/evaluate: 403 for an auditor" eq \
 check "POST /api/v1/quarantine/evaluate: 200 for an admin" eq \
 	"$(call "$admin" POST /api/v1/quarantine/evaluate)" 200
 check "... one host quarantined" eq "$(json '(d["added"], d["quarantined"])' <"$tmp/body")" "(1, 1)"
+check "... and listed as not compliant" eq \
+	"$(json '[(h["hostname"], h["group"], h["state"], h["reason"]) for h in d["items"]]' <"$tmp/body")" \
+	"[('web-q1', 'quarantine-test', 'quarantined', 'overdue')]"
 check "GET /api/v1/quarantine: 200" eq "$(call "$auditor" GET /api/v1/quarantine)" 200
 check "... web-q1, overdue, from 127.0.0.1" eq \
 	"$(json '[(q["hostname"], q["reason"], q["address"]) for q in d["items"]]' <"$tmp/body")" \
