@@ -64,7 +64,7 @@ static void seed(struct pw_store *s, int64_t *ids, size_t n, size_t pilot)
 	for (int k = 0; k < 40; k++)
 		snprintf(names[k], sizeof(names[k]), "pkg%02d", k);
 	for (size_t i = 0; i < n; i++) {
-		if (i % 500 == 0 && pw_sql_begin(s, &e))
+		if (i % 500 == 0 && pw_store_begin(s, &e))
 			die("begin", &e);
 		char mid[40], host[32];
 		bool created;
@@ -89,14 +89,14 @@ static void seed(struct pw_store *s, int64_t *ids, size_t n, size_t pilot)
 					      1733300000, &d, &e))
 			die("inventory", &e);
 		pw_inventory_free(&inv);
-		if ((i % 500 == 499 || i == n - 1) && pw_sql_commit(s, &e))
+		if ((i % 500 == 499 || i == n - 1) && pw_store_commit(s, &e))
 			die("commit", &e);
 	}
 	int64_t g, added;
-	if (pw_sql_begin(s, &e) ||
+	if (pw_store_begin(s, &e) ||
 	    pw_registry_group_create(s, "pilot", NULL, NULL, 1733300000, "local:bench", &g, &e) ||
 	    pw_registry_group_add_members(s, g, ids, pilot, "local:bench", &added, &e) ||
-	    pw_sql_commit(s, &e))
+	    pw_store_commit(s, &e))
 		die("pilot group", &e);
 }
 

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	struct pw_device_import out;
 	size_t nbad = 0;
-	if (pw_sql_begin(store, &e))
+	if (pw_store_begin(store, &e))
 		abort();
 	pw_err rc = pw_registry_import_devices(store, (const char *)data, size, 1700000000,
 					       "fuzz", &out, bad, &nbad, &e);
@@ -38,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the import did its work: a usage error means the harness is wrong */
 	if (rc == PW_ERR_USAGE)
 		abort();
-	pw_sql_rollback(store);
+	pw_store_rollback(store);
 	return 0;
 }

@@ -29,7 +29,6 @@
 #include "pw_policy.h"
 #include "pw_registry.h"
 #include "pw_risk.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 
 #define STATE_GENERATION "feed_generation"
@@ -491,7 +490,7 @@ static pw_err batch_open(struct pw_assessor *a, struct pw_store *s, struct pw_er
 {
 	if (a->in_batch)
 		return PW_OK;
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	a->in_batch = rc == PW_OK;
 	a->nbatch = 0;
 	return rc;
@@ -502,13 +501,13 @@ static pw_err batch_close(struct pw_assessor *a, struct pw_store *s, struct pw_e
 	if (!a->in_batch)
 		return PW_OK;
 	a->in_batch = false;
-	return pw_sql_commit(s, e);
+	return pw_store_commit(s, e);
 }
 
 static void batch_abort(struct pw_assessor *a, struct pw_store *s)
 {
 	if (a->in_batch)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	a->in_batch = false;
 }
 

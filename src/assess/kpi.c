@@ -10,7 +10,7 @@
 #include "pw_jsonw.h"
 #include "pw_kpi_daily.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
+#include "pw_store.h"
 
 #define DAY 86400
 
@@ -467,13 +467,13 @@ static pw_err fill_one(struct pw_store *s, const char *scope_name, const char *d
 	pw_err rc = pw_kpi_compute(s, &scope, until - 30 * DAY, until, &r, e);
 	if (rc)
 		return rc;
-	if ((rc = pw_sql_begin(s, e)))
+	if ((rc = pw_store_begin(s, e)))
 		return rc;
 	if ((rc = put_report(s, day, scope_name, &r, e))) {
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 		return rc;
 	}
-	return pw_sql_commit(s, e);
+	return pw_store_commit(s, e);
 }
 
 pw_err pw_kpi_daily_fill(struct pw_store *s, int64_t now, int days, struct pw_error *e)

@@ -16,7 +16,7 @@
 #include "pw_findings.h"
 #include "pw_registry.h"
 #include "pw_rings.h"
-#include "pw_sql.h"
+#include "pw_store.h"
 #include "pw_text.h"
 #include "pw_version.h"
 
@@ -717,7 +717,7 @@ pw_err pw_change_create(struct pw_store *s, const struct pw_change_spec *sp,
 		.reboot = sp->reboot ? sp->reboot : "if_required", .health_check = sp->health_check,
 		.job_ttl = sp->job_ttl > 0 ? sp->job_ttl : PW_CHANGE_JOB_TTL_DEFAULT,
 	};
-	if ((rc = pw_sql_begin(s, e))) {
+	if ((rc = pw_store_begin(s, e))) {
 		free(selector);
 		return rc;
 	}
@@ -776,9 +776,9 @@ pw_err pw_change_create(struct pw_store *s, const struct pw_change_spec *sp,
 				   e);
 	}
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	return rc;
 }
 
@@ -788,18 +788,18 @@ pw_err pw_change_create(struct pw_store *s, const struct pw_change_spec *sp,
 static pw_err begin_with(struct pw_store *s, int64_t id, struct pw_arena *a,
 			 struct pw_change_row *c, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (!rc && (rc = pw_changes_get(s, id, a, c, e)))
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	return rc;
 }
 
 static pw_err finish(struct pw_store *s, pw_err rc, struct pw_arena *a, struct pw_error *e)
 {
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	pw_arena_free(a);
 	return rc;
 }

@@ -9,7 +9,7 @@
 #include "pw_audit.h"
 #include "pw_changes.h"
 #include "pw_deploy_policy.h"
-#include "pw_sql.h"
+#include "pw_store.h"
 
 #define MAX_CANDIDATES 16
 #define MAX_LOG (64 * 1024 + 1024) /* the agent sends the last 64 KiB */
@@ -63,7 +63,7 @@ pw_err pw_dispatch_checkin(struct pw_store *s, const struct pw_deploy_policy *po
 	struct pw_job_candidate cand[MAX_CANDIDATES];
 	size_t n = 0;
 	pw_arena_init(&a);
-	if ((rc = pw_sql_begin(s, e)))
+	if ((rc = pw_store_begin(s, e)))
 		goto out;
 	rc = pw_jobs_candidates(s, host, &a, cand, MAX_CANDIDATES, &n, e);
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -86,9 +86,9 @@ pw_err pw_dispatch_checkin(struct pw_store *s, const struct pw_deploy_policy *po
 		}
 	}
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc) {
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 		json_array_clear(*jobs); /* nothing was handed out */
 	}
 out:
@@ -211,7 +211,7 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 	struct pw_job_row j;
 	pw_arena_init(&a);
 	int64_t change = 0;
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		goto out;
 	rc = pw_jobs_get(s, id, &a, &j, e);
@@ -255,14 +255,14 @@ pw_err pw_dispatch_report(struct pw_store *s, int64_t host, const char *actor, c
 		rc = pw_audit_append(s, actor, "job.report", object, NULL, after, e);
 	}
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
 		goto rollback;
 	*status = 200;
 	change = final ? j.change_id : 0;
 	goto out;
 rollback:
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 out:
 	pw_arena_free(&a);
 	free(canon);

@@ -12,7 +12,7 @@
 #include "pw_jsonw.h"
 #include "pw_quarantine.h"
 #include "pw_registry.h"
-#include "pw_sql.h"
+#include "pw_store.h"
 #include "pw_tz.h"
 
 const char *pw_compliance_name(enum pw_compliance c)
@@ -230,7 +230,7 @@ pw_err pw_enforce_run(struct pw_store *s, const struct pw_deploy_policy *p,
 	struct state st = { 0 };
 	pw_arena_init(&st.arena);
 	memset(out, 0, sizeof(*out));
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		goto out;
 	rc = pw_quarantine_each_input(s, collect, &st, e);
@@ -251,10 +251,10 @@ pw_err pw_enforce_run(struct pw_store *s, const struct pw_deploy_policy *p,
 		rc = evaluate(s, o, &st.hosts[i], out, e);
 	}
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 out:
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	free(st.hosts);
 	pw_arena_free(&st.arena);
 	return rc;

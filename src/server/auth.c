@@ -34,7 +34,7 @@
 #include "pw_clock.h"
 #include "pw_http.h"
 #include "pw_server.h"
-#include "pw_sql.h"
+#include "pw_store.h"
 #include "pw_users.h"
 
 /* ---- last use, batched ---- */
@@ -92,7 +92,7 @@ void pw_auth_housekeeping(struct pw_server *srv, struct pw_store *s)
 	pthread_mutex_unlock(&pending_lock);
 
 	struct pw_error e = { 0 };
-	pw_err rc = pw_sql_begin(s, &e);
+	pw_err rc = pw_store_begin(s, &e);
 	for (size_t i = 0; rc == PW_OK && i < n; i++) {
 		if (batch[i].session)
 			rc = pw_session_touch(s, batch[i].session_id, batch[i].at, &e);
@@ -102,9 +102,9 @@ void pw_auth_housekeeping(struct pw_server *srv, struct pw_store *s)
 	if (rc == PW_OK)
 		rc = pw_session_purge(s, &e);
 	if (rc == PW_OK)
-		rc = pw_sql_commit(s, &e);
+		rc = pw_store_commit(s, &e);
 	if (rc) {
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 		pw_server_log("warning", "auth housekeeping: %s", e.msg);
 	}
 }

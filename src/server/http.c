@@ -43,7 +43,6 @@
 
 #include "pw_jsonw.h"
 #include "pw_request_metrics.h"
-#include "pw_sql.h"
 #include "pw_store.h"
 #include "server_internal.h"
 
@@ -951,10 +950,10 @@ static enum MHD_Result dispatch(struct req *q, struct MHD_Connection *conn, cons
 		q->route->handler(r, &resp);
 		/* a handler that left a transaction open must not leak it into
 		 * the next request on this connection */
-		if (pw_sql_in_transaction(r->store)) {
+		if (pw_store_in_transaction(r->store)) {
 			pw_server_log("error", "%s %s left a transaction open: rolled back", method,
 				      q->route->pattern);
-			pw_sql_rollback(r->store);
+			pw_store_rollback(r->store);
 		}
 	}
 	atomic_store_explicit(&q->progress, now_ns(), memory_order_relaxed);

@@ -139,9 +139,9 @@ static pw_err row_id(void *ctx, const struct pw_sql_row *row, struct pw_error *e
 static pw_err commit_or_rollback(struct pw_store *s, pw_err rc, struct pw_error *e)
 {
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	return rc;
 }
 
@@ -161,7 +161,7 @@ pw_err pw_enrollment_create(struct pw_store *s, const char *actor, const char *g
 		return rc;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	secret_hash(token, h);
-	if ((rc = pw_sql_begin(s, e)))
+	if ((rc = pw_store_begin(s, e)))
 		return rc;
 	*id = 0;
 	rc = pw_sql_run(s,
@@ -260,7 +260,7 @@ pw_err pw_enrollment_get(struct pw_store *s, int64_t id, struct pw_enrollment_to
 
 pw_err pw_enrollment_revoke(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	int64_t changes = 0, exists = 0;
@@ -372,7 +372,7 @@ pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, 
 		return PW_OK;
 	unsigned char th[crypto_hash_sha256_BYTES];
 	secret_hash(rq->token, th);
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct token_use u = { 0 };
@@ -410,7 +410,7 @@ pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, 
 		goto refuse;
 	if (live_host) {
 		if ((rc = enroll_pending(s, rq, u.id, live_host, now, out, e)) ||
-		    (rc = pw_sql_commit(s, e)))
+		    (rc = pw_store_commit(s, e)))
 			goto refuse;
 		*status = PW_ENROLL_PENDING;
 		return PW_OK;
@@ -460,12 +460,12 @@ pw_err pw_agents_enroll(struct pw_store *s, const struct pw_enroll_request *rq, 
 		 out->host_created ? "true" : "false", (long long)u.id, mid, hn, addr);
 	if ((rc = pw_audit_append(s, actor, "agent.enroll", object, NULL, after, e)))
 		goto refuse;
-	if ((rc = pw_sql_commit(s, e)))
+	if ((rc = pw_store_commit(s, e)))
 		goto refuse;
 	*status = PW_ENROLL_OK;
 	return PW_OK;
 refuse:
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 	sodium_memzero(out->credential, sizeof(out->credential));
 	if (rc)
 		*status = PW_ENROLL_UNKNOWN;
@@ -555,7 +555,7 @@ pw_err pw_agents_get(struct pw_store *s, int64_t id, struct pw_agent_info *out, 
 
 pw_err pw_agents_revoke(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	int64_t exists = 0, changes = 0;
@@ -667,7 +667,7 @@ static pw_err group_row(void *ctx, const struct pw_sql_row *row, struct pw_error
 
 pw_err pw_agents_approve(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pending_row p = { 0 };
@@ -714,7 +714,7 @@ out:
 
 pw_err pw_agents_reject(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pending_row p = { 0 };
@@ -800,7 +800,7 @@ pw_err pw_agents_flush_seen(struct pw_store *s, struct pw_error *e)
 		free(tab);
 		return PW_OK;
 	}
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	for (size_t i = 0; i < cap && !rc; i++) {
 		if (!tab[i].agent_id)
 			continue;
@@ -817,9 +817,9 @@ pw_err pw_agents_flush_seen(struct pw_store *s, struct pw_error *e)
 		}
 	}
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc) {
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 		/* put them back, so a busy database only delays them */
 		for (size_t i = 0; i < cap; i++) {
 			if (tab[i].agent_id)

@@ -147,7 +147,7 @@ pw_err pw_audit_append(struct pw_store *s, const char *actor, const char *action
 		       struct pw_error *e)
 {
 	pw_err rc;
-	if (!pw_sql_in_transaction(s))
+	if (!pw_store_in_transaction(s))
 		return pw_error_set(e, PW_ERR_USAGE,
 				    "audit entry %s: appended outside the change's transaction",
 				    action ? action : "(no action)");

@@ -414,9 +414,9 @@ static pw_err finish(struct pw_store *s, bool own, pw_err rc, struct pw_error *e
 	if (!own)
 		return rc;
 	if (!rc)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	return rc;
 }
 
@@ -424,8 +424,8 @@ pw_err pw_exceptions_request(struct pw_store *s, const struct pw_exception_reque
 			     const char *actor, int64_t user_id, int64_t now, int64_t *id,
 			     struct pw_error *e)
 {
-	bool own = !pw_sql_in_transaction(s);
-	pw_err rc = own ? pw_sql_begin(s, e) : PW_OK;
+	bool own = !pw_store_in_transaction(s);
+	pw_err rc = own ? pw_store_begin(s, e) : PW_OK;
 	if (rc)
 		return rc;
 	return finish(s, own, request_in_tx(s, req, actor, user_id, now, id, e), e);
@@ -439,8 +439,8 @@ pw_err pw_exceptions_decide(struct pw_store *s, int64_t id, enum pw_exception_ac
 	if (!why)
 		why = &dummy;
 	*why = PW_EXC_OK;
-	bool own = !pw_sql_in_transaction(s);
-	pw_err rc = own ? pw_sql_begin(s, e) : PW_OK;
+	bool own = !pw_store_in_transaction(s);
+	pw_err rc = own ? pw_store_begin(s, e) : PW_OK;
 	if (rc)
 		return rc;
 	return finish(s, own, decide_in_tx(s, id, act, actor, user_id, note, now, why, e), e);
@@ -490,7 +490,7 @@ pw_err pw_exceptions_expire(struct pw_store *s, int64_t now,
 			       PW_SQL_ARGS(PW_SQL_I(now)), one_int, &due, NULL, e);
 	if (rc || due == 0)
 		goto out;
-	if ((rc = pw_sql_begin(s, e)))
+	if ((rc = pw_store_begin(s, e)))
 		goto out;
 	if ((rc = pw_sql_run(s, "SELECT " COLUMNS " FROM exceptions"
 			     " WHERE state IN ('requested', 'approved') AND expires_at <= $1"
@@ -509,13 +509,13 @@ pw_err pw_exceptions_expire(struct pw_store *s, int64_t now,
 		if (cb)
 			cb(ctx, &after);
 	}
-	if ((rc = pw_sql_commit(s, e)))
+	if ((rc = pw_store_commit(s, e)))
 		goto fail;
 	if (n)
 		*n = (int64_t)d.n;
 	goto out;
 fail:
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 out:
 	pw_arena_free(&d.a);
 	return rc;

@@ -321,16 +321,16 @@ pw_err pw_findings_put_host(struct pw_store *s, int64_t host_id, const char *hos
 			    struct pw_findings_delta *delta, struct pw_error *e)
 {
 	struct pw_findings_delta d = { 0 };
-	bool own = !pw_sql_in_transaction(s);
+	bool own = !pw_store_in_transaction(s);
 	pw_err rc;
-	if (own && (rc = pw_sql_begin(s, e)))
+	if (own && (rc = pw_store_begin(s, e)))
 		return rc;
 	rc = write_host(s, host_id, hostname, rows, n, now, &d, e);
 	if (own) {
 		if (rc)
-			pw_sql_rollback(s);
+			pw_store_rollback(s);
 		else
-			rc = pw_sql_commit(s, e);
+			rc = pw_store_commit(s, e);
 	}
 	if (!rc && delta)
 		*delta = d;

@@ -111,7 +111,7 @@ pw_err pw_inventory_hold_put(struct pw_store *s, int64_t host_id, const char *di
 			     const char *document, size_t npackages, const char *reason,
 			     int64_t now, const char *actor, struct pw_error *e)
 {
-	if (!pw_sql_in_transaction(s))
+	if (!pw_store_in_transaction(s))
 		return pw_error_set(e, PW_ERR_USAGE, "holding an inventory must run inside a transaction");
 	pw_err rc = pw_sql_exec(
 		s,

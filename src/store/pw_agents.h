@@ -37,7 +37,7 @@ pw_err pw_agents_verify(struct pw_store *s, const char *credential, struct pw_ag
 #define PW_AGENT_SECRET_SIZE 48 /* prefix, 43 characters and the NUL */
 
 /* Every function below that changes something runs its own transaction
- * (pw_sql_begin ... commit) with its audit entry: call it outside one. */
+ * (pw_store_begin ... commit) with its audit entry: call it outside one. */
 
 /* ---- enrollment tokens ---- */
 

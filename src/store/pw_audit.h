@@ -17,7 +17,7 @@ struct pw_store;
 pw_err pw_audit_migrate(struct pw_store *s, struct pw_error *e);
 
 /* Append one entry. Must be called inside the change's transaction
- * (pw_sql_begin): PW_ERR_USAGE otherwise. actor: "user:alice", "agent:12",
+ * (pw_store_begin): PW_ERR_USAGE otherwise. actor: "user:alice", "agent:12",
  * "local:root"...; action: "host.update", "user.create"...; object: what it
  * acted on ("host:12"); before/after: JSON documents or NULL. Secrets never
  * go in: callers pass redacted documents. */

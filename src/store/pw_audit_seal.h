@@ -47,7 +47,7 @@ bool pw_audit_seal_key_path(struct pw_store *s, char *buf, size_t size);
 
 /* pw_audit_append: the newest entry of the transaction under way. */
 void pw_audit_seal_note(struct pw_store *s, int64_t seq, const char *hash);
-/* pw_sql_commit / pw_sql_rollback: seal what the committed transaction
+/* pw_store_commit / pw_store_rollback: seal what the committed transaction
  * appended (errors are not the commit's: the head file then lags, which
  * verify does not take for truncation), or forget it. */
 void pw_audit_seal_committed(struct pw_store *s);

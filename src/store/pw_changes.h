@@ -8,7 +8,7 @@
  * created when their ring becomes active, so a check-in of a host without
  * a queued job costs one probe of the jobs_queued partial index.
  *
- * Writes run in the caller's transaction (pw_sql_begin) unless said
+ * Writes run in the caller's transaction (pw_store_begin) unless said
  * otherwise; strings handed out live in the caller's arena.
  */
 #ifndef PW_CHANGES_H

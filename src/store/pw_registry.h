@@ -3,7 +3,7 @@
  * change with its time), and the findings of the server's assessment with
  * their life (first seen, fixed, reopened).
  *
- * Every write runs in the caller's transaction (pw_sql_begin), beside its
+ * Every write runs in the caller's transaction (pw_store_begin), beside its
  * audit entry (pw_audit.h).
  */
 #ifndef PW_REGISTRY_H

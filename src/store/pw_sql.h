@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "pw_err.h"
+#include "pw_store.h"
 
 struct pw_store;
 
@@ -80,13 +81,7 @@ pw_err pw_sql_run(struct pw_store *s, const char *sql, const struct pw_sql_arg *
 pw_err pw_sql_exec(struct pw_store *s, const char *sql, const struct pw_sql_arg *args,
 		   size_t nargs, struct pw_error *e);
 
-/* A write transaction: one at a time per database (a second writer waits up
- * to the store's busy timeout). Not nestable. rollback is safe to call when
- * no transaction is open. */
-pw_err pw_sql_begin(struct pw_store *s, struct pw_error *e);
-pw_err pw_sql_commit(struct pw_store *s, struct pw_error *e);
-void pw_sql_rollback(struct pw_store *s);
-bool pw_sql_in_transaction(struct pw_store *s);
+/* Transactions: pw_store_begin and its kin in pw_store.h. */
 
 /* A component's migrations (one backend's DDL): step i moves `component`
  * from version i to i + 1; pending steps run in one transaction, and a

@@ -142,6 +142,15 @@ pw_err pw_store_each_feed_state(struct pw_store *s,
  * re-evaluate only what changed since it last looked. */
 int64_t pw_store_generation(struct pw_store *s);
 
+/* A write transaction: one at a time per database (a second writer waits up
+ * to the store's busy timeout). Not nestable. rollback is safe to call when
+ * no transaction is open. Prefer pw_store_write, which cannot leave one
+ * open. */
+pw_err pw_store_begin(struct pw_store *s, struct pw_error *e);
+pw_err pw_store_commit(struct pw_store *s, struct pw_error *e);
+void pw_store_rollback(struct pw_store *s);
+bool pw_store_in_transaction(struct pw_store *s);
+
 /* One write transaction around fn: committed when fn succeeds, rolled
  * back (nothing written) when fn or the commit fails. How the service
  * layer (src/service) changes the store without seeing SQL; where a

@@ -179,7 +179,7 @@ pw_err pw_quarantine_add(struct pw_store *s, int64_t host_id, const char *reason
 			 const char *detail, int64_t now, const char *actor, int64_t *id,
 			 struct pw_error *e)
 {
-	if (!pw_sql_in_transaction(s))
+	if (!pw_store_in_transaction(s))
 		return pw_error_set(e, PW_ERR_USAGE, "quarantine: add needs a transaction");
 	if (strcmp(reason, "overdue") != 0 && strcmp(reason, "silent") != 0)
 		return pw_error_set(e, PW_ERR_INVALID, "quarantine: unknown reason '%s'", reason);
@@ -233,7 +233,7 @@ static pw_err lift_row(void *ctx, const struct pw_sql_row *row, struct pw_error 
 pw_err pw_quarantine_lift(struct pw_store *s, int64_t id, int64_t now, const char *why,
 			  const char *actor, struct pw_error *e)
 {
-	if (!pw_sql_in_transaction(s))
+	if (!pw_store_in_transaction(s))
 		return pw_error_set(e, PW_ERR_USAGE, "quarantine: lift needs a transaction");
 	struct lift_ctx c = { 0 };
 	pw_err rc = pw_sql_run(s,

@@ -118,7 +118,7 @@ pw_err pw_registry_migrate(struct pw_store *s, struct pw_error *e)
 
 static pw_err need_tx(struct pw_store *s, const char *what, struct pw_error *e)
 {
-	if (!pw_sql_in_transaction(s))
+	if (!pw_store_in_transaction(s))
 		return pw_error_set(e, PW_ERR_USAGE, "%s must run inside a transaction", what);
 	return PW_OK;
 }

@@ -50,12 +50,12 @@ pw_err pw_sql_exec(struct pw_store *s, const char *sql, const struct pw_sql_arg 
 	return pw_sql_run(s, sql, args, nargs, NULL, NULL, NULL, e);
 }
 
-pw_err pw_sql_begin(struct pw_store *s, struct pw_error *e)
+pw_err pw_store_begin(struct pw_store *s, struct pw_error *e)
 {
 	return pw_store_ops_of(s)->begin(pw_store_db_of(s), e);
 }
 
-pw_err pw_sql_commit(struct pw_store *s, struct pw_error *e)
+pw_err pw_store_commit(struct pw_store *s, struct pw_error *e)
 {
 	pw_err rc = pw_store_ops_of(s)->commit(pw_store_db_of(s), 0, e);
 	/* the audit log's sealed head follows what was committed, never more */
@@ -66,7 +66,7 @@ pw_err pw_sql_commit(struct pw_store *s, struct pw_error *e)
 	return rc;
 }
 
-void pw_sql_rollback(struct pw_store *s)
+void pw_store_rollback(struct pw_store *s)
 {
 	pw_audit_seal_forget(s);
 	pw_store_ops_of(s)->rollback(pw_store_db_of(s));
@@ -74,15 +74,15 @@ void pw_sql_rollback(struct pw_store *s)
 
 pw_err pw_store_write(struct pw_store *s, pw_store_write_fn fn, void *ctx, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
-	if ((rc = fn(s, ctx, e)) || (rc = pw_sql_commit(s, e)))
-		pw_sql_rollback(s);
+	if ((rc = fn(s, ctx, e)) || (rc = pw_store_commit(s, e)))
+		pw_store_rollback(s);
 	return rc;
 }
 
-bool pw_sql_in_transaction(struct pw_store *s)
+bool pw_store_in_transaction(struct pw_store *s)
 {
 	return pw_store_ops_of(s)->in_transaction(pw_store_db_of(s));
 }

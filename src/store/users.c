@@ -389,9 +389,9 @@ static pw_err keep_an_admin(struct pw_store *s, const struct pw_user *old, struc
 static pw_err finish(struct pw_store *s, pw_err rc, struct pw_error *e)
 {
 	if (rc == PW_OK)
-		rc = pw_sql_commit(s, e);
+		rc = pw_store_commit(s, e);
 	if (rc)
-		pw_sql_rollback(s);
+		pw_store_rollback(s);
 	return rc;
 }
 
@@ -421,7 +421,7 @@ pw_err pw_user_add(struct pw_store *s, const char *actor, const char *name, cons
 		return pw_error_set(e, PW_ERR_INVALID, "user %s: no valid role", name);
 	if (!password_hash || strncmp(password_hash, "$argon2id$", 10) != 0)
 		return pw_error_set(e, PW_ERR_USAGE, "user %s: password not hashed", name);
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pw_user u;
@@ -468,7 +468,7 @@ pw_err pw_user_update(struct pw_store *s, const char *actor, int64_t id, const c
 	if (password_hash && strncmp(password_hash, "$argon2id$", 10) != 0)
 		return pw_error_set(e, PW_ERR_USAGE, "user %lld: password not hashed",
 				    (long long)id);
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pw_user old, nu;
@@ -524,7 +524,7 @@ pw_err pw_user_update(struct pw_store *s, const char *actor, int64_t id, const c
 
 pw_err pw_user_remove(struct pw_store *s, const char *actor, int64_t id, struct pw_error *e)
 {
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pw_user old;
@@ -610,7 +610,7 @@ pw_err pw_session_create(struct pw_store *s, const struct pw_user *user, int64_t
 	secret_hash(secret, se.id);
 	se.created = se.last_used = pw_clock_now();
 	se.expires = se.created + ttl;
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	rc = pw_sql_exec(s,
@@ -693,7 +693,7 @@ pw_err pw_session_end(struct pw_store *s, const char *actor, const char *secret,
 		return PW_OK;
 	char h[PW_SECRET_HASH_SIZE];
 	secret_hash(secret, h);
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	int64_t user_id = 0;
@@ -861,7 +861,7 @@ pw_err pw_token_create_owned(struct pw_store *s, const char *actor, int64_t owne
 	int64_t now = pw_clock_now(), id = 0;
 	struct pw_token t;
 	bool found = false;
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		goto out;
 	rc = pw_sql_run(s,
@@ -951,7 +951,7 @@ pw_err pw_token_revoke(struct pw_store *s, const char *actor, int64_t id, bool *
 {
 	if (changed)
 		*changed = false;
-	pw_err rc = pw_sql_begin(s, e);
+	pw_err rc = pw_store_begin(s, e);
 	if (rc)
 		return rc;
 	struct pw_token old;

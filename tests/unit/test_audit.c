@@ -74,11 +74,11 @@ static void append_n(struct pw_store *s, int n)
 		char object[32], after[64];
 		snprintf(object, sizeof(object), "host:%d", i + 1);
 		snprintf(after, sizeof(after), "{\"n\":%d}", i);
-		assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+		assert_int_equal(pw_store_begin(s, &e), PW_OK);
 		assert_int_equal(pw_audit_append(s, "user:alice", "host.update", object,
 						 i % 2 ? "{\"old\":true}" : NULL, after, &e),
 				 PW_OK);
-		assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+		assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	}
 }
 
@@ -164,10 +164,10 @@ static void test_outside_transaction(void **state)
 			 PW_ERR_USAGE);
 	assert_non_null(strstr(e.msg, "outside"));
 	/* and no actor is refused inside one, with nothing written */
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_audit_append(f->s, NULL, "host.update", "host:1", NULL, "{}", &e),
 			 PW_ERR_USAGE);
-	pw_sql_rollback(f->s);
+	pw_store_rollback(f->s);
 	expect_ok(f->s, 0);
 }
 
@@ -176,10 +176,10 @@ static void test_rolled_back_change_leaves_no_entry(void **state)
 	struct fixture *f = *state;
 	struct pw_error e = { 0 };
 	append_n(f->s, 2);
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_audit_append(f->s, "user:bob", "user.create", "user:3", NULL, "{}", &e),
 			 PW_OK);
-	pw_sql_rollback(f->s);
+	pw_store_rollback(f->s);
 	expect_ok(f->s, 2);
 	append_n(f->s, 1);
 	expect_ok(f->s, 3);
@@ -217,9 +217,9 @@ static void test_field_boundaries(void **state)
 {
 	struct fixture *f = *state;
 	struct pw_error e = { 0 };
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_audit_append(f->s, "ab", "c", NULL, NULL, NULL, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	expect_ok(f->s, 1);
 	run_sql(f->s, "UPDATE audit_log SET actor = 'a', action = 'bc' WHERE seq = 1");
 	expect_bad(f->s, 1, "entry 1");
@@ -336,9 +336,9 @@ static void test_concurrent_writers(void **state)
 			for (int i = 0; i < EACH; i++) {
 				char actor[32];
 				snprintf(actor, sizeof(actor), "user:w%d", w);
-				if (pw_sql_begin(s, &e) ||
+				if (pw_store_begin(s, &e) ||
 				    pw_audit_append(s, actor, "host.update", "host:1", NULL, "{}", &e) ||
-				    pw_sql_commit(s, &e))
+				    pw_store_commit(s, &e))
 					_exit(2);
 			}
 			pw_store_close(s);
@@ -401,9 +401,9 @@ static void test_seal_file(void **state)
 	char hash[PW_AUDIT_HEX];
 	head_of(f->s, &seq, hash);
 	assert_int_equal(seq, 3);
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_audit_append(f->s, "user:a", "x.y", NULL, NULL, NULL, &e), PW_OK);
-	pw_sql_rollback(f->s);
+	pw_store_rollback(f->s);
 	head_of(f->s, &seq, hash);
 	assert_int_equal(seq, 3);
 	expect_ok(f->s, 3);

@@ -57,12 +57,12 @@ static void put_inventory(struct pw_store *s, int64_t host, bool with_openssl,
 		p->candidate_security = candidate != NULL;
 	}
 	struct pw_inventory_delta d;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_put_inventory(s, host, &inv,
 						   "0000000000000000000000000000000000000000000000000000000000000000",
 						   T0, &d, &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	pw_inventory_free(&inv);
 }
 
@@ -82,24 +82,24 @@ static int setup(void **state)
 		bool created;
 		snprintf(mid, sizeof(mid), "%032x", 0x5eed + i);
 		snprintf(name, sizeof(name), "web%d", i);
-		assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+		assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 		assert_int_equal(pw_registry_host_ensure(f->s, PW_HOST_AGENT, mid, name, "web", T0,
 							 &f->hosts[i], &created, &e),
 				 PW_OK);
-		assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+		assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 		/* the last host has no openssl: nothing to install there */
 		/* host 2 has a pending update */
 		put_inventory(f->s, f->hosts[i], i != NHOSTS - 1, i == 2 ? "3.0.16-1~deb12u1" : NULL);
 	}
 	int64_t pilot, added;
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_registry_group_create(f->s, "pilot", NULL, NULL, T0, "local:test",
 						  &pilot, &e),
 			 PW_OK);
 	assert_int_equal(pw_registry_group_add_members(f->s, pilot, f->hosts, 2, "local:test",
 						       &added, &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	*state = f;
 	return 0;
 }

@@ -35,10 +35,10 @@ static int64_t add_host(struct pw_store *s, const char *name, const char *group,
 	struct pw_error e = { 0 };
 	int64_t id;
 	bool created;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	if (pw_registry_host_ensure(s, PW_HOST_AGENT, name, name, group, seen, &id, &created, &e))
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	return id;
 }
 
@@ -276,11 +276,11 @@ static void group_precedence(void **state)
 	struct fixture *f = *state;
 	struct pw_error e = { 0 };
 	int64_t gid;
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	if (pw_registry_group_create(f->s, "web-dyn", "hostname=web2", NULL, NOW, "system:test",
 				     &gid, &e))
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	struct pw_deploy_policy *p = policy("[default]\nquarantine = off\n"
 					    "[group not-made-yet]\nquarantine = enforce\n"
 					    "[group web-dyn]\nquarantine = report\nsilent_days = 1\n"

@@ -103,9 +103,9 @@ static void note(struct pw_store *s, const char *feed, int64_t newest, bool from
 	struct pw_feed_date d = { .newest = newest, .from_file = from_file };
 	snprintf(d.feed, sizeof(d.feed), "%s", feed);
 	snprintf(d.kind, sizeof(d.kind), "kev");
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_feed_dates_note(s, &d, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 }
 
 static void test_the_stored_date_is_only_raised(void **state)
@@ -145,9 +145,9 @@ static void test_a_rolled_back_import_keeps_no_date(void **state)
 	bool found = true;
 	snprintf(d.feed, sizeof(d.feed), "dsa");
 	snprintf(d.kind, sizeof(d.kind), "dsa");
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_feed_dates_note(f->s, &d, &e), PW_OK);
-	pw_sql_rollback(f->s);
+	pw_store_rollback(f->s);
 	assert_int_equal(pw_feed_dates_get(f->s, "dsa", &d, &found, &e), PW_OK);
 	assert_false(found);
 }

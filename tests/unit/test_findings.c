@@ -469,12 +469,12 @@ static void put_host(struct pw_store *s, const char *machine_id, struct pw_inven
 	bool created;
 	struct pw_inventory_delta delta;
 	assert_int_equal(pw_inventory_digest(inv, digest, &e), PW_OK);
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_host_ensure(s, PW_HOST_IMPORT, machine_id, machine_id, NULL,
 					    pw_clock_now(), id, &created, &e);
 	if (rc || pw_registry_put_inventory(s, *id, inv, digest, pw_clock_now(), &delta, &e))
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 }
 
 static void log_line(void *ctx, const char *level, const char *msg)
@@ -605,10 +605,10 @@ static void assessor_lifecycle_and_incremental(void **state)
 	/* host-c retired: a change touching sudo writes host-a only */
 	struct pw_affected adv3 = adv;
 	adv3.vuln_id = "CVE-2099-0003";
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	if (pw_registry_host_retire(s, id[2], pw_clock_now(), "local:test", &e))
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	import_record(s, "DSA-9999-3", &adv3, 1, NULL, 0);
 	run(a, s, &r);
 	assert_int_equal(r.hosts, 1);
@@ -890,12 +890,12 @@ static void devices_and_rescoring(void **state)
 		"nio,aspen,3.3.0,cpe:2.3:o:nio:aspen:3.3.0:*:*:*:*:*:*:*,car2\n"
 		"acme,widget,1.0,cpe:2.3:h:acme:widget:1.0:*:*:*:*:*:*:*,widget1\n";
 	struct pw_device_import di;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_import_devices(s, csv, sizeof(csv) - 1, pw_clock_now(), "local:test",
 					       &di, bad_line, NULL, &e);
 	if (rc)
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal(di.created, 3);
 	static const char *const p1[] = { "curl", "7.74.0-1.3+deb11u1", NULL };
 	struct pw_inventory inv;
@@ -959,10 +959,10 @@ static struct pw_intake offer(struct pw_store *s, int64_t id, struct pw_inventor
 	struct pw_intake in;
 	char digest[PW_INVENTORY_DIGEST_SIZE];
 	assert_int_equal(pw_inventory_digest(inv, digest, &e), PW_OK);
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	if (pw_intake_inventory(s, id, inv, digest, pw_clock_now(), max_loss, "local:test", &in, &e))
 		fail_msg("%s", e.msg);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	return in;
 }
 
@@ -1058,15 +1058,15 @@ static void collapsed_inventory_keeps_findings(void **state)
 	in = offer(s, web, &empty, 50);
 	assert_true(in.held);
 	struct pw_inventory_delta d;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_intake_accept_held(s, web, pw_clock_now(), "local:admin", &d, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal(d.removed, 4);
 	assert_int_equal(audited(s, "host.accept_inventory"), 1);
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_intake_accept_held(s, web, pw_clock_now(), "local:admin", &d, &e),
 			 PW_ERR_NOTFOUND);
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 	run(a, s, &r);
 	assert_int_equal(count_state(s, web, NULL, "open"), 0);
 	assert_int_equal(count_state(s, web, NULL, "fixed"), open0);
@@ -1174,9 +1174,9 @@ static void attributes_and_policy_rescore(void **state)
 
 	/* the owner does not move the risk: not marked */
 	struct pw_host_patch owner = { .set_owner = true, .owner = "team-a" };
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_update(s, web, &owner, "local:test", &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_false(is_dirty(s, web));
 
 	/* internet-facing, criticality 5, production: scored again in the
@@ -1187,10 +1187,10 @@ static void attributes_and_policy_rescore(void **state)
 	struct pw_policy policy;
 	pw_policy_defaults(&policy);
 	uint64_t moved = 0;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_update(s, web, &p, "local:test", &e), PW_OK);
 	assert_int_equal(pw_rescore_host(s, web, &policy, &moved, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal((int)moved, before.n);
 	assert_true(is_dirty(s, web));
 	scores_of(s, web, &now);

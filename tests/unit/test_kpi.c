@@ -184,14 +184,14 @@ static int setup(void **state)
 	assert_int_equal(pw_store_open(f->path, &f->s, &e), PW_OK);
 	assert_int_equal(pw_migrations_run(f->s, &e), PW_OK);
 	bool created;
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_ensure(f->s, PW_HOST_IMPORT, "m-web1", "web1", "web", T0,
 						 &f->web1, &created, &e), PW_OK);
 	assert_int_equal(pw_registry_host_ensure(f->s, PW_HOST_IMPORT, "m-web2", "web2", "web", T0,
 						 &f->web2, &created, &e), PW_OK);
 	assert_int_equal(pw_registry_host_ensure(f->s, PW_HOST_IMPORT, "m-db1", "db1", NULL, T0,
 						 &f->db1, &created, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	*state = f;
 	return 0;
 }
@@ -232,9 +232,9 @@ static int64_t request(struct fixture *f, const char *vuln, int64_t host, int64_
 	struct pw_error e = { 0 };
 	struct pw_exception_request req = { vuln, host, group, pkg, "reason", "control", expires };
 	int64_t id = 0;
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_exceptions_request(f->s, &req, "user:alice", 1, now, &id, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	return id;
 }
 
@@ -243,12 +243,12 @@ static pw_err decide(struct fixture *f, int64_t id, enum pw_exception_action act
 		     enum pw_exception_refusal *why)
 {
 	struct pw_error e = { 0 };
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	pw_err rc = pw_exceptions_decide(f->s, id, act, actor, user, NULL, now, why, &e);
 	if (rc)
-		pw_sql_rollback(f->s);
+		pw_store_rollback(f->s);
 	else
-		assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+		assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 	return rc;
 }
 
@@ -308,7 +308,7 @@ static void test_store_exceptions_match_their_scope(void **state)
 	/* bounds: expiry past 365 days, no scope, both scopes */
 	struct pw_exception_request bad = { "CVE-9", f->db1, 0, NULL, "r", "c", T0 + 366 * DAY };
 	int64_t id;
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_exceptions_request(f->s, &bad, "user:a", 1, T0, &id, &e), PW_ERR_INVALID);
 	bad.expires_at = T0 + DAY;
 	bad.host_id = 0;
@@ -319,7 +319,7 @@ static void test_store_exceptions_match_their_scope(void **state)
 	bad.group_id = 0;
 	bad.host_id = 999;
 	assert_int_equal(pw_exceptions_request(f->s, &bad, "user:a", 1, T0, &id, &e), PW_ERR_NOTFOUND);
-	pw_sql_rollback(f->s);
+	pw_store_rollback(f->s);
 }
 
 struct series {
@@ -367,9 +367,9 @@ static void test_kpis_of_a_seeded_fleet(void **state)
 	put(f, f->db1, "db1", NULL, 0, T0 + 12 * DAY);
 	struct pw_host_patch hp = { .set_criticality = true, .criticality = 5,
 				    .set_environment = true, .environment = "production" };
-	assert_int_equal(pw_sql_begin(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(f->s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_update(f->s, f->db1, &hp, "user:test", &e), PW_OK);
-	assert_int_equal(pw_sql_commit(f->s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(f->s, &e), PW_OK);
 
 	struct pw_kpi_report r;
 	assert_int_equal(pw_kpi_compute(f->s, NULL, T0 - DAY, T0 + 20 * DAY, &r, &e), PW_OK);

@@ -134,12 +134,12 @@ static int64_t put(struct pw_store *s, int64_t host, const struct pw_inventory *
 {
 	struct pw_error e = { 0 };
 	double t = now_ms();
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_put_inventory(s, host, inv, digest, now, d, &e);
 	if (rc)
 		fprintf(stderr, "put_inventory: %s\n", e.msg);
 	assert_int_equal(rc, PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	if (ms)
 		*ms = now_ms() - t;
 	return 0;
@@ -151,12 +151,12 @@ static int64_t new_host(struct pw_store *s, enum pw_host_origin origin, const ch
 	struct pw_error e = { 0 };
 	int64_t id = 0;
 	bool c = false;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_host_ensure(s, origin, mid, name, group, now, &id, &c, &e);
 	if (rc)
 		fprintf(stderr, "host_ensure: %s\n", e.msg);
 	assert_int_equal(rc, PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	if (created)
 		*created = c;
 	return id;
@@ -418,12 +418,12 @@ static void set_attrs(struct pw_store *s, int64_t id, const char *owner, const c
 		.tags = tags,
 		.ntags = ntags,
 	};
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_host_update(s, id, &p, "local:test", &e);
 	if (rc)
 		fprintf(stderr, "update: %s\n", e.msg);
 	assert_int_equal(rc, PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 }
 
 static void put_facts(struct pw_store *s, int64_t id, const char *os, const char *rel,
@@ -542,7 +542,7 @@ static void test_groups_and_filters(void **state)
 
 	/* dynamic groups: saved, validated, evaluated */
 	int64_t g1, g2, g3;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(
 		pw_registry_group_create(s, "debian-prod", "os=debian environment=production",
 					 "Debian in production", T0, "local:test", &g1, &e),
@@ -580,7 +580,7 @@ static void test_groups_and_filters(void **state)
 	assert_int_equal(pw_registry_group_create(s, "edge", "criticality>=5", NULL, T0,
 						  "local:test", &g3, &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 
 	struct ids l = { 0 };
 	struct pw_host_query q = { .group = "debian-prod" };
@@ -598,11 +598,11 @@ static void test_groups_and_filters(void **state)
 	assert_int_equal(pw_registry_each_host_matching(s, &q, id_cb, &l, &e), PW_ERR_NOTFOUND);
 
 	/* the filter of a dynamic group can change; the audit-free read sees it */
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_group_update(s, g3, "edge-nodes", "criticality>=4", "",
 						  "local:test", &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	memset(&l, 0, sizeof(l));
 	q = (struct pw_host_query){ .group = "edge-nodes" };
 	assert_int_equal(pw_registry_each_host_matching(s, &q, id_cb, &l, &e), PW_OK);
@@ -650,7 +650,7 @@ static void test_groups_and_filters(void **state)
 	};
 	static const char *const badf[] = { "environment", "exposure", "criticality", "site",
 					    "owner", "owner", "owner" };
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	for (size_t i = 0; i < sizeof(badp) / sizeof(badp[0]); i++) {
 		assert_int_equal(pw_registry_host_update(s, a, &badp[i], "local:test", &e),
 				 PW_ERR_INVALID);
@@ -662,7 +662,7 @@ static void test_groups_and_filters(void **state)
 	assert_non_null(strstr(e.msg, "Not Ok"));
 	struct pw_host_patch clear = { .set_owner = true, .owner = NULL, .set_criticality = true };
 	assert_int_equal(pw_registry_host_update(s, a, &clear, "local:test", &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	struct pw_arena ar;
 	pw_arena_init(&ar);
 	struct pw_host h;
@@ -684,11 +684,11 @@ static void test_groups_and_filters(void **state)
 	assert_int_equal(cx.criticality, 4);
 
 	/* retire: out of lists and assessment; the same machine id brings it back */
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_host_retire(s, b, T0 + 100, "local:test", &e), PW_OK);
 	assert_int_equal(pw_registry_host_retire(s, b, T0 + 100, "local:test", &e),
 			 PW_ERR_NOTFOUND);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_true(same(match(s, "os=debian"), 1, I(a)));
 	memset(&l, 0, sizeof(l));
 	q = (struct pw_host_query){ .include_retired = true, .os = "debian" };
@@ -705,13 +705,13 @@ static void test_groups_and_filters(void **state)
 	q = (struct pw_host_query){ .group = "enrolled" };
 	assert_int_equal(pw_registry_each_host_matching(s, &q, id_cb, &l, &e), PW_OK);
 	assert_true(same(l, 1, I(n)));
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	int64_t x;
 	bool cr;
 	assert_int_equal(pw_registry_host_ensure(s, PW_HOST_AGENT, "m-x", "x", "debian-prod", T0,
 						 &x, &cr, &e),
 			 PW_ERR_INVALID);
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 }
 
 static pw_err dirty_cb(void *ctx, int64_t id)
@@ -737,9 +737,9 @@ static void test_dirty_hosts(void **state)
 	put_facts(s, b, "debian", "12", "bookworm", "amd64", "bash");
 	assert_int_equal(pw_registry_each_dirty_host(s, dirty_cb, &l, &e), PW_OK);
 	assert_true(same(l, 2, I(a), I(b)));
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_mark_assessed(s, a, T0 + 1, &e), PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(pw_registry_each_dirty_host(s, dirty_cb, &l, &e), PW_OK);
 	assert_true(same(l, 1, I(b)));
@@ -868,11 +868,11 @@ static void test_devices(void **state)
 	char *csv = read_data("devices-bad.csv", &len);
 	struct bad_lines bl = { 0 };
 	struct pw_device_import r;
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_import_devices(s, csv, len, T0, "local:test", &r, bad_cb, &bl,
 						    &e),
 			 PW_ERR_INVALID);
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 	free(csv);
 	/* each bad line named as line:field, with the good lines not stored */
 	static const char *const want[] = {
@@ -900,12 +900,12 @@ static void test_devices(void **state)
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM host_cpes WHERE $1 = 1", 1), 0);
 
 	csv = read_data("devices.csv", &len);
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	pw_err rc = pw_registry_import_devices(s, csv, len, T0, "local:test", &r, bad_cb, &bl, &e);
 	if (rc)
 		fprintf(stderr, "%s\n", e.msg);
 	assert_int_equal(rc, PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal(r.lines, 4);
 	assert_int_equal(r.created, 3); /* fw1 has two CPEs */
 	assert_int_equal(r.cpes_added, 4);
@@ -915,11 +915,11 @@ static void test_devices(void **state)
 	struct ids l = match(s, "origin=device exposure=internet");
 	assert_int_equal(l.n, 1);
 	/* again: the same devices, nothing new */
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_import_devices(s, csv, len, T0 + 1, "local:test", &r, bad_cb,
 						    &bl, &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal(r.created, 0);
 	assert_int_equal(r.updated, 3);
 	assert_int_equal(r.cpes_added, 0);
@@ -929,11 +929,11 @@ static void test_devices(void **state)
 	static const char hdr[] =
 		"cpe,vendor,product,hostname\r\n"
 		"cpe:2.3:h:hp:laserjet_pro_m404:-:*:*:*:*:*:*:*,HP,\"LaserJet, Pro\",printer-3\r\n";
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_registry_import_devices(s, hdr, sizeof(hdr) - 1, T0, "local:test", &r,
 						    bad_cb, &bl, &e),
 			 PW_OK);
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
 	assert_int_equal(r.created, 1);
 	assert_true(same(match(s, "hostname=printer-3"), 1, I(count(s,
 		"SELECT id FROM hosts WHERE hostname = 'printer-3' AND $1 = 1", 1))));

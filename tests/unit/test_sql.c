@@ -68,8 +68,8 @@ static void test_executor(void **state)
 	assert_int_equal(pw_sql_migrate(s, &m1, &e), PW_OK); /* idempotent */
 	assert_int_equal(pw_sql_component_version(s, "t"), 1);
 
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
-	assert_true(pw_sql_in_transaction(s));
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
+	assert_true(pw_store_in_transaction(s));
 	int64_t changes = 0;
 	struct seen got = { 0 };
 	assert_int_equal(pw_sql_run(s, "INSERT INTO t(name, n, r, b) VALUES ($1, $2, $3, $4)"
@@ -89,16 +89,16 @@ static void test_executor(void **state)
 				PW_SQL_ARGS(PW_SQL_T("alpha")), &e);
 	assert_int_equal(rc, PW_ERR_INVALID);
 	assert_non_null(strstr(e.msg, "UNIQUE"));
-	assert_int_equal(pw_sql_commit(s, &e), PW_OK);
-	assert_false(pw_sql_in_transaction(s));
+	assert_int_equal(pw_store_commit(s, &e), PW_OK);
+	assert_false(pw_store_in_transaction(s));
 
 	/* a rolled-back write leaves nothing */
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	assert_int_equal(pw_sql_exec(s, "INSERT INTO t(name) VALUES ($1)",
 				     PW_SQL_ARGS(PW_SQL_T("beta")), &e),
 			 PW_OK);
-	pw_sql_rollback(s);
-	pw_sql_rollback(s); /* harmless with nothing open */
+	pw_store_rollback(s);
+	pw_store_rollback(s); /* harmless with nothing open */
 	int rows = 0;
 	assert_int_equal(pw_sql_run(s, "SELECT name FROM t ORDER BY name", PW_SQL_NOARGS,
 				    stop_at_first, &rows, NULL, &e),
@@ -142,12 +142,12 @@ static void test_executor(void **state)
 	/* an up-to-date store opens, and an up-to-date component migrates,
 	 * while another connection holds the write lock (an import under way):
 	 * neither waits for it */
-	assert_int_equal(pw_sql_begin(s, &e), PW_OK);
+	assert_int_equal(pw_store_begin(s, &e), PW_OK);
 	struct pw_store *other;
 	assert_int_equal(pw_store_open(path, &other, &e), PW_OK);
 	assert_int_equal(pw_sql_migrate(other, &m2, &e), PW_OK);
 	pw_store_close(other);
-	pw_sql_rollback(s);
+	pw_store_rollback(s);
 	pw_store_close(s);
 	unlink(path);
 	char side[sizeof(path) + 8];
