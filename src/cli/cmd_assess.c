@@ -234,13 +234,13 @@ static pw_err check_package_db(const struct opts *o, const struct pw_inventory *
 
 /* --feed: a private store holding just these feeds, in a temporary
  * directory, filled by `patchwarden feed import` (the importers and their
- * libraries live in patchwarden-server, so everyday assessments from a
+ * libraries live in patchwarden-admin, so everyday assessments from a
  * store never load them). */
 static pw_err import_feeds(const struct opts *o, const char *db, struct pw_error *e)
 {
 	char prog[4096];
-	if (!pw_cli_program_path("patchwarden-server", prog, sizeof(prog)))
-		return pw_error_set(e, PW_ERR_LIMIT, "the path of patchwarden-server is too long");
+	if (!pw_cli_program_path("patchwarden-admin", prog, sizeof(prog)))
+		return pw_error_set(e, PW_ERR_LIMIT, "the path of patchwarden-admin is too long");
 	const char *argv[MAX_FEEDS + 6] = { prog, "feed", "import", "--db", db };
 	size_t n = 5;
 	for (size_t i = 0; i < o->nfeeds; i++)

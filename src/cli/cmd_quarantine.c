@@ -6,11 +6,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pw_cli.h"
 #include "pw_clock.h"
 #include "pw_config.h"
-#include "pw_deploy_task.h"
+#include "pw_deploy_policy.h"
 #include "pw_enforce.h"
 #include "pw_jsonw.h"
 #include "pw_quarantine.h"
@@ -166,7 +167,20 @@ static int do_evaluate(struct pw_server *srv, struct pw_store *s, enum pw_format
 	struct pw_enforce_options o = { .actor = actor, .each = print_noncompliant, .ctx = &fmt };
 	struct pw_enforce_result r;
 	struct pw_error e = { 0 };
-	if (pw_enforce_run_shared(srv, s, &o, &r, &e)) {
+	/* the policy the server reads ([deploy] policy, else the default file
+	 * when present, else the built-in one), loaded here: this program does
+	 * not link the server */
+	const char *path = pw_server_setting(srv, "deploy", "policy");
+	if (!path && access(PW_DEPLOY_POLICY_DEFAULT_PATH, F_OK) == 0)
+		path = PW_DEPLOY_POLICY_DEFAULT_PATH;
+	struct pw_deploy_policy *p = NULL;
+	o.now = pw_clock_now();
+	o.notify = pw_server_setting(srv, "webhook", "url") != NULL;
+	pw_err rc = path ? pw_deploy_policy_load(path, &p, &e) : pw_deploy_policy_defaults(&p, &e);
+	if (!rc)
+		rc = pw_enforce_run(s, p, &o, &r, &e);
+	pw_deploy_policy_free(p);
+	if (rc) {
 		pw_cli_report(VERB, &e);
 		return PW_EXIT_ERROR;
 	}

@@ -19,8 +19,9 @@ static const struct verb verbs[] = {
 	{ "feed", NULL, "import and sync vulnerability feeds" },
 	{ "scan", cmd_scan, "inventory this host or a root directory" },
 	{ "vercmp", cmd_vercmp, "compare package versions (deb, rpm, apk)" },
-	/* run by patchwarden-server (see run_server): its libraries (HTTP,
-	 * TLS, crypto, archives, curl) stay out of scan, assess and vercmp */
+	/* run by patchwarden-server (serve) and patchwarden-admin (the
+	 * others; see run_server): their libraries (HTTP, TLS, crypto,
+	 * archives, curl) stay out of scan, assess and vercmp */
 	{ "serve", NULL, "run the server (REST API, agent check-ins)" },
 	{ "db", NULL, "back up or migrate the server's store" },
 	{ "user", NULL, "manage users and their roles" },
@@ -39,13 +40,16 @@ static const struct verb verbs[] = {
 	{ "quarantine", NULL, "list and export quarantined hosts; recompute compliance" },
 };
 
-/* Hand a verb to patchwarden-server. exec keeps the process id, so systemd
- * supervises the server itself. */
+/* Hand a verb to its program: serve to patchwarden-server, the others to
+ * patchwarden-admin, which does not link the HTTP server. exec keeps the
+ * process id, so systemd supervises the server itself. */
 static int run_server(char **argv)
 {
+	const char *program = strcmp(argv[1], "serve") == 0 ? "patchwarden-server"
+							    : "patchwarden-admin";
 	char path[PATH_MAX + 32];
-	if (!pw_cli_program_path("patchwarden-server", path, sizeof(path))) {
-		fprintf(stderr, "patchwarden: the path of patchwarden-server is too long\n");
+	if (!pw_cli_program_path(program, path, sizeof(path))) {
+		fprintf(stderr, "patchwarden: the path of %s is too long\n", program);
 		return PW_EXIT_ERROR;
 	}
 	argv[0] = path;

@@ -1,4 +1,4 @@
-/* server_cli.c - what the verbs of patchwarden-server share: the store
+/* server_cli.c - what the verbs of patchwarden-admin share: the store
  * with every server module's schema in place, the audit actor of a local
  * command, hosts named by id, hostname or machine id. */
 #include "pw_server_cli.h"

@@ -1,15 +1,26 @@
-/* server_main.c - patchwarden-server: the server and the verbs that
- * administer its store. Reached as `patchwarden VERB` (main.c). */
+/* server_main.c - two programs, reached as `patchwarden VERB` (main.c):
+ * patchwarden-server (built with PW_SERVE) runs `serve`, and links the HTTP
+ * server; patchwarden-admin runs the verbs that administer the store, and
+ * links the libraries below the server only. */
 #include "pw_cli.h"
 #include "pw_config.h"
 #include "pw_server_cli.h"
 
 #include <string.h>
 
+#ifdef PW_SERVE
+#define PROGRAM "patchwarden-server"
+#else
+#define PROGRAM "patchwarden-admin"
+#endif
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
+#ifdef PW_SERVE
+	{ "serve", cmd_serve },
+#else
 	{ "asset", cmd_asset },
 	{ "audit", cmd_audit },
 	{ "baseline", cmd_baseline },
@@ -24,9 +35,9 @@ static const struct {
 	{ "kpi", cmd_kpi },
 	{ "policy", cmd_policy },
 	{ "quarantine", cmd_quarantine },
-	{ "serve", cmd_serve },
 	{ "token", cmd_token },
 	{ "user", cmd_user },
+#endif
 };
 
 int main(int argc, char **argv)
@@ -38,7 +49,7 @@ int main(int argc, char **argv)
 				return verbs[i].run(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "patchwarden-server: usage: patchwarden-server <command> [<args>];"
-			" see 'patchwarden --help'\n");
+	fprintf(stderr, "%s: usage: %s <command> [<args>]; see 'patchwarden --help'\n",
+		PROGRAM, PROGRAM);
 	return PW_EXIT_ERROR;
 }

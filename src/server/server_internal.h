@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "pw_buf.h"
 #include "pw_err.h"
@@ -23,6 +24,12 @@ struct pw_setting {
 };
 
 struct pw_http;
+
+/* config.c: the setting as read (with its line), NULL when not set; an
+ * ADDR:PORT (IPv4, [IPv6]) into a socket address. */
+const struct pw_setting *pw_server_find_setting(const struct pw_server *srv, const char *section,
+						const char *key);
+bool pw_server_parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *len);
 
 struct pw_server {
 	char *config_path; /* the file read; NULL when none */

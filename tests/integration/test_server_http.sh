@@ -59,6 +59,14 @@ if ! pw_server_start; then
 	exit 1
 fi
 ok "the server starts on a free port ($PW_URL)"
+# only serve links the HTTP server: the administration verbs' program does not
+admin=$(dirname "$pw")/patchwarden-admin
+if command -v readelf >/dev/null 2>&1; then
+	check "patchwarden-admin (db, user, change, ...) does not link libmicrohttpd" \
+		sh -c "readelf -d '$admin' | grep NEEDED | grep -vq microhttpd && ! readelf -d '$admin' | grep -q microhttpd"
+	check "patchwarden-server does" sh -c "readelf -d '$(dirname "$pw")/patchwarden-server' | grep -q microhttpd"
+fi
+
 check "it logs where it listens" grep -q "^patchwarden: info: listening on http://127.0.0.1:$PW_PORT" "$PW_SERVER_LOG"
 
 # ---- health and the OpenAPI document ----
