@@ -12,6 +12,7 @@
 #include "pw_clock.h"
 #include "pw_deploy_config.h"
 #include "pw_dispatch.h"
+#include "pw_quarantine.h"
 #include "pw_registry.h"
 #include "pw_server.h"
 
@@ -41,18 +42,39 @@ static void who_of(const struct pw_request *r, char *key, size_t size, struct pw
 	w->key = key;
 }
 
-/* The notification hook point: a halted change is logged as a warning
- * (webhooks will hang here). */
+/* What hears of a change's steps: the log, and for a halt (a gate failed)
+ * the webhook outbox when [webhook] url is set, in the transaction that
+ * halted it, so the event is sent exactly once (pw_quarantine.h). */
+struct notify_ctx {
+	struct pw_server *srv;
+	struct pw_store *store;
+	int64_t now;
+};
+
 static void notify(void *ctx, int64_t change, enum pw_change_event ev, int ring,
 		   const char *detail)
 {
+	const struct notify_ctx *n = ctx;
 	char where[32] = "";
-	(void)ctx;
 	if (ring >= 0)
 		snprintf(where, sizeof(where), " (ring %d)", ring);
 	pw_server_log(ev == PW_CHANGE_EVENT_HALTED ? "warning" : "info", "change c-%lld: %s%s%s%s",
 		      (long long)change, pw_change_event_name(ev), where, detail ? ": " : "",
 		      detail ? detail : "");
+	if (ev != PW_CHANGE_EVENT_HALTED || !n || !pw_server_setting(n->srv, "webhook", "url"))
+		return;
+	char id[32], key[96];
+	snprintf(id, sizeof(id), "c-%lld", (long long)change);
+	snprintf(key, sizeof(key), "change.halted:%s:%d:%lld", id, ring, (long long)n->now);
+	json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:I}", "event", "change.halted", "change", id,
+				"ring", ring, "reason", detail ? detail : "", "at", (json_int_t)n->now);
+	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	struct pw_error e = { 0 };
+	if (!body || pw_quarantine_outbox_add(n->store, key, body, n->now, &e))
+		pw_server_log("warning", "change %s: the halt's webhook not queued: %s", id,
+			      body ? e.msg : "out of memory");
+	free(body);
+	json_decref(doc);
 }
 
 static void refused(struct pw_response *resp, enum pw_change_refusal why,
@@ -531,10 +553,11 @@ static void job_report(struct pw_request *r, struct pw_response *resp)
 		return;
 	struct pw_error e = { 0 };
 	int status = 0;
+	struct notify_ctx n = { r->server, r->store, pw_clock_now() };
 	if (!job_id_ok(id)) {
 		pw_http_error(resp, 404, "not_found", "no job '%.40s'", id);
-	} else if (pw_dispatch_report(r->store, r->who.host_id, r->who.actor, id, body,
-				      pw_clock_now(), notify, NULL, &status, &e)) {
+	} else if (pw_dispatch_report(r->store, r->who.host_id, r->who.actor, id, body, n.now,
+				      notify, &n, &status, &e)) {
 		pw_http_error_from(resp, &e);
 	} else if (status == 200) {
 		pw_http_json(resp, 200, json_pack("{s:b}", "ok", true));
@@ -553,8 +576,8 @@ static void job_report(struct pw_request *r, struct pw_response *resp)
 void pw_api_changes_task(struct pw_server *srv, struct pw_store *store)
 {
 	struct pw_error e = { 0 };
-	(void)srv;
-	if (pw_change_advance_all(store, pw_clock_now(), notify, NULL, &e))
+	struct notify_ctx n = { srv, store, pw_clock_now() };
+	if (pw_change_advance_all(store, n.now, notify, &n, &e))
 		pw_server_log("warning", "changes: gates not checked: %s", e.msg);
 }
 

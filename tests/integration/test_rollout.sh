@@ -21,7 +21,7 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP apt and dpkg on a sandbox root need root"; exit 77; }
 tmp=$(mktemp -d)
 . "$src/tests/integration/server_lib.sh"
-trap 'pw_server_cleanup; rm -rf "$tmp"' EXIT
+trap 'pw_server_cleanup; kill "${rx_pid:-}" 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$src/tests/integration/tap.sh"
 . "$src/tests/integration/apt_sandbox.sh"
 json() { # json <python expression on d> < document
@@ -43,8 +43,18 @@ done
 versions() { echo "$(sandbox_version "$tmp/root-1" pwdemo) $(sandbox_version "$tmp/root-2" pwdemo) $(sandbox_version "$tmp/root-3" pwdemo)"; }
 check "three sandbox roots at pwdemo 1.0-1" eq "$(versions)" "1.0-1 1.0-1 1.0-1"
 
+# a webhook receiver hears of the halt (tests/integration/webhook_receiver.py)
+mkdir -p "$tmp/rx"
+printf 'rollout-webhook-secret\n' >"$tmp/secret"
+python3 "$src/tests/integration/webhook_receiver.py" "$tmp/rx" &
+rx_pid=$!
+for n in $(seq 50); do [ -s "$tmp/rx/port" ] && break; sleep 0.1; done
 PW_SERVER_CONFIG_EXTRA="[agent]
-checkin_interval = 600"
+checkin_interval = 600
+[webhook]
+url = http://127.0.0.1:$(cat "$tmp/rx/port")/hook
+secret_file = $tmp/secret
+retry = 1"
 if ! pw_server_start; then
 	echo "not ok - the server starts"
 	exit 1
@@ -170,6 +180,18 @@ check "and the change is still halted after check-ins" eq "$(state "$c2")" halte
 check "the pilot's job reads rolled_back" \
 	eq "$(json '[j["state"] for j in d["jobs"]]' <"$tmp/c2.json")" "['rolled_back']"
 check "the halt says why" eq "$(json '"rolled back" in d["halt_reason"]' <"$tmp/c2.json")" True
+for n in $(seq 60); do [ -s "$tmp/rx/1.json" ] && break; sleep 0.5; done
+check "the halt reached the webhook, once: change.halted of $c2, with the reason" \
+	eq "$(json '(d["event"], d["change"], "rolled back" in d["reason"])' <"$tmp/rx/1.json" 2>&1) $(ls "$tmp/rx" | grep -c '^[0-9]*.json$')" \
+	"('change.halted', '$c2', True) 1"
+check "... signed: X-Patchwarden-Signature is HMAC-SHA256 of the body" python3 - "$tmp/rx/1.headers" "$tmp/rx/1.json" "$tmp/secret" <<'PY'
+import hashlib, hmac, sys
+headers = dict(l.rstrip("\n").split(": ", 1) for l in open(sys.argv[1]))
+body = open(sys.argv[2], "rb").read()
+key = open(sys.argv[3], "rb").read().rstrip(b"\n")
+want = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+sys.exit(0 if hmac.compare_digest(headers.get("X-Patchwarden-Signature", ""), want) else 1)
+PY
 api "$cm" POST "/api/v1/changes/$c2/abort" '{}'
 check "the change-manager aborts it" eq "$(state "$c2")" aborted
 
