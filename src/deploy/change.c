@@ -785,12 +785,17 @@ pw_err pw_change_create(struct pw_store *s, const struct pw_change_spec *sp,
 /* ---- transitions ---- */
 
 /* Open a transaction and load the change; the caller commits or rolls back. */
+/* Open the write transaction and read the change into a (initialised
+ * here); on failure nothing is left open or allocated. finish() ends both. */
 static pw_err begin_with(struct pw_store *s, int64_t id, struct pw_arena *a,
 			 struct pw_change_row *c, struct pw_error *e)
 {
+	pw_arena_init(a);
 	pw_err rc = pw_store_begin(s, e);
 	if (!rc && (rc = pw_changes_get(s, id, a, c, e)))
 		pw_store_rollback(s);
+	if (rc)
+		pw_arena_free(a);
 	return rc;
 }
 
@@ -816,12 +821,9 @@ pw_err pw_change_approve(struct pw_store *s, int64_t id, const struct pw_change_
 	struct pw_change_row c;
 	if (why)
 		*why = PW_CHANGE_REFUSED_NOT;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	int64_t n = 0;
 	bool mine = false;
 	if (strcmp(c.state, "pending_approval") != 0)
@@ -864,12 +866,9 @@ pw_err pw_change_reject(struct pw_store *s, int64_t id, const struct pw_change_w
 		*why = PW_CHANGE_REFUSED_NOT;
 	if (!reason || !*reason || strlen(reason) > 1000)
 		return pw_error_set(e, PW_ERR_INVALID, "reason: a rejection says why (1 to 1000 bytes)");
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	if (!in_states(c.state, from))
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e, "change c-%lld is %s: only a change"
 			    " awaiting its start can be rejected", (long long)id, c.state);
@@ -901,12 +900,9 @@ pw_err pw_change_edit(struct pw_store *s, int64_t id, const struct pw_change_who
 	if (success_pct > 100 || soak_s > 30LL * 86400 || concurrency > 100000 || concurrency == 0)
 		return pw_error_set(e, PW_ERR_INVALID,
 				    "success_pct 0-100, soak at most 30 days, concurrency 1-100000");
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	if (!in_states(c.state, from))
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e,
 			    "change c-%lld is %s: only a change not yet started can be edited",
@@ -1037,12 +1033,9 @@ pw_err pw_change_start(struct pw_store *s, int64_t id, const struct pw_change_wh
 	struct rings rs = { .n = 0 };
 	if (why)
 		*why = PW_CHANGE_REFUSED_NOT;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	if (strcmp(c.state, "approved") != 0)
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e,
 			    "change c-%lld is %s: only an approved change starts", (long long)id,
@@ -1070,12 +1063,9 @@ static pw_err simple(struct pw_store *s, int64_t id, const struct pw_change_who 
 	struct pw_change_row c;
 	if (why)
 		*why = PW_CHANGE_REFUSED_NOT;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	int64_t cancelled = 0;
 	if (!in_states(c.state, from))
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e, "change c-%lld is %s: cannot %s it",
@@ -1118,12 +1108,9 @@ pw_err pw_change_resume(struct pw_store *s, int64_t id, const struct pw_change_w
 	static const char *const from[] = { "paused", "halted", NULL };
 	if (why)
 		*why = PW_CHANGE_REFUSED_NOT;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	bool halted = strcmp(c.state, "halted") == 0;
 	if (!in_states(c.state, from))
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e,
@@ -1219,12 +1206,9 @@ pw_err pw_change_rollback(struct pw_store *s, int64_t id, const struct pw_change
 					    "aborted", NULL };
 	if (why)
 		*why = PW_CHANGE_REFUSED_NOT;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	int64_t cancelled = 0;
 	if (!in_states(c.state, from))
 		rc = refuse(why, PW_CHANGE_REFUSED_STATE, e,
@@ -1408,12 +1392,9 @@ pw_err pw_change_advance(struct pw_store *s, int64_t id, int64_t now, pw_change_
 {
 	struct pw_arena a;
 	struct pw_change_row c;
-	pw_arena_init(&a);
 	pw_err rc = begin_with(s, id, &a, &c, e);
-	if (rc) {
-		pw_arena_free(&a);
+	if (rc)
 		return rc;
-	}
 	rc = advance_locked(s, &c, now, notify, ctx, e);
 	return finish(s, rc, &a, e);
 }
